@@ -1,0 +1,29 @@
+// Lint: typescript-eslint's recommended rules, plus the house rule that protocol packages stay pure
+// (bytes in, values out: no Node-only APIs, no sockets, no timers, no logging).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const pureSources = ['packages/amf0/src/**/*.ts', 'packages/flv/src/**/*.ts', 'packages/rtmp/src/**/*.ts'];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: pureSources,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'events', 'stream'], message: 'protocol packages are pure: no Node-only APIs' }] }],
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'setTimeout', 'setInterval', 'setImmediate', 'console'],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);

@@ -1,0 +1,29 @@
+// Runs every compiled test file of the workspace with node's test runner.
+// Usage: node scripts/run-tests.mjs [substring filter...]
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const roots = ['packages', 'test'];
+const files = [];
+function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (name.endsWith('.test.js')) files.push(path);
+  }
+}
+for (const root of roots) {
+  for (const pkg of readdirSync(root)) {
+    const dir = join(root, pkg, 'dist', 'test');
+    if (existsSync(dir)) walk(dir);
+  }
+}
+const filters = process.argv.slice(2);
+const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
+if (selected.length === 0) {
+  console.error('no test files found (did `tsc -b` run?)');
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', ...selected], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
