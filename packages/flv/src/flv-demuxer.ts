@@ -25,6 +25,9 @@ const MAX_HEADER_SIZE = 1024 * 1024;
  *
  * Split data is kept as a list of chunks and joined only once enough bytes for the
  * next header or whole tag are buffered, so byte-by-byte feeding stays linear.
+ *
+ * Errors (bad signature, oversized tag) are fatal: the push throws, tags completed
+ * earlier in that same chunk are dropped, and every later push throws the same error.
  */
 export class FlvDemuxer {
   /** The file header, once it has been read (stays undefined with expectHeader: false). */
@@ -57,7 +60,8 @@ export class FlvDemuxer {
     if (chunk.length === 0) return [];
     if (this.#inHeader && this.#buffered < 3) {
       // Reject a non-FLV stream on its first bytes instead of waiting for 9 of them.
-      this.#guard(() => checkFlvSignature(this.#buffered === 0 ? chunk : concat([...this.#pending, chunk], 3)));
+      const head = this.#buffered === 0 ? chunk : concat([...this.#pending, chunk], Math.min(3, this.#buffered + chunk.length));
+      this.#guard(() => checkFlvSignature(head));
     }
     this.#pending.push(chunk);
     this.#buffered += chunk.length;
