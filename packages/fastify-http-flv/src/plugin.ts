@@ -1,0 +1,128 @@
+import cors from '@fastify/cors';
+import websocket from '@fastify/websocket';
+import { invalidKeyPart, streamKeyToString, type Hub, type StreamKey } from '@flvcast/hub';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { WebSocket } from 'ws';
+import { HttpFlvSink } from './http-flv-sink.js';
+import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
+import { WsFlvSink } from './ws-flv-sink.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The stream registry shared by the HTTP-FLV/WS-FLV routes and the RTMP ingest. */
+    streams: Hub;
+  }
+  interface FastifyRequest {
+    /** Set by the FLV routes' preHandler once the stream is known to exist. */
+    flvStreamKey?: StreamKey;
+  }
+}
+
+const FLV_HEADERS = {
+  'content-type': 'video/x-flv',
+  'cache-control': 'no-cache, no-store',
+  pragma: 'no-cache',
+  expires: '-1',
+} as const;
+
+async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Promise<void> {
+  const options = validateOptions(opts);
+  const hub = options.hub;
+  fastify.decorate('streams', hub);
+  fastify.decorateRequest('flvStreamKey', undefined);
+
+  // Long-lived viewers would keep close() waiting: end them before the server stops accepting.
+  fastify.addHook('preClose', (done) => {
+    hub.close();
+    done();
+  });
+
+  // Routes live in their own context so CORS and WebSocket handling stay scoped to them.
+  await fastify.register(async (scope) => {
+    if (options.crossdomain) {
+      await scope.register(cors, {
+        origin: '*',
+        methods: ['GET', 'HEAD', 'OPTIONS'],
+        allowedHeaders: ['Range', 'Content-Type', 'Authorization', 'Icy-MetaData'],
+        exposedHeaders: ['Content-Type', 'Content-Length', 'Server', 'Date'],
+        maxAge: 86400,
+      });
+    }
+    if (options.websocket && !scope.hasDecorator('websocketServer')) {
+      await scope.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
+    }
+    const checkStream = makePreHandler(options);
+    scope.route({
+      method: 'GET',
+      url: options.mount.url,
+      exposeHeadRoute: false,
+      preHandler: checkStream,
+      handler: (request, reply) => serveHttp(request, reply, options),
+      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options) } : {}),
+    });
+    scope.route({
+      method: 'HEAD',
+      url: options.mount.url,
+      preHandler: checkStream,
+      handler: (_request, reply) => reply.code(200).headers(FLV_HEADERS).send(),
+    });
+  });
+}
+
+/** 400 for a bad name, 404 at once for a stream nobody publishes: never hang on a stream that doesn't exist. */
+function makePreHandler(options: ResolvedHttpFlvOptions) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const key = options.mount.key(request.params as Record<string, string>);
+    const bad = invalidKeyPart(key);
+    if (bad !== undefined) {
+      request.log.info({ [bad]: key[bad] }, `flv: refused invalid ${bad} name`);
+      await reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `invalid ${bad} name: use letters, digits, _ - . (no "..")` });
+      return;
+    }
+    if (options.hub.get(key) === undefined) {
+      await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
+      return;
+    }
+    request.flvStreamKey = key;
+  };
+}
+
+function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions): FastifyReply {
+  const key = request.flvStreamKey!;
+  const sink = new HttpFlvSink(options.highWaterMark);
+  const sub = options.hub.subscribe(key, sink, { protocol: 'http-flv', remoteAddress: request.ip });
+  if (sub === undefined) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
+  sink.subscriber = sub;
+  const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
+  log.info({ protocol: 'http-flv', ip: request.ip }, 'viewer joined');
+  sink.readable.once('close', () => {
+    log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, reason: sink.endReason ?? 'viewer left' }, 'viewer left');
+  });
+  // A Range header on a live URL is ignored: always 200 and the stream from now.
+  return reply.code(200).headers(FLV_HEADERS).send(sink.readable);
+}
+
+function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions): void {
+  const key = request.flvStreamKey;
+  if (key === undefined) {
+    socket.close(4404, 'no such stream');
+    return;
+  }
+  const sink = new WsFlvSink(socket, options.highWaterMark);
+  const sub = options.hub.subscribe(key, sink, { protocol: 'ws-flv', remoteAddress: request.ip });
+  if (sub === undefined) {
+    socket.close(4404, 'no such stream');
+    return;
+  }
+  sink.subscriber = sub;
+  const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
+  log.info({ protocol: 'ws-flv', ip: request.ip }, 'viewer joined');
+  // Viewers only read; anything they send is ignored (mpegts.js sends nothing).
+  socket.on('close', (code) => {
+    sub.close();
+    log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, code }, 'viewer left');
+  });
+}
+
+export const fastifyHttpFlv = fp(httpFlv, { fastify: '5.x', name: '@flvcast/fastify-http-flv' });

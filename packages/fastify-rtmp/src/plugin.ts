@@ -1,0 +1,77 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+// The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
+import type {} from '@flvcast/fastify-http-flv';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { IngestConnection } from './ingest-connection.js';
+import { validateOptions, type RtmpPluginOptions } from './options.js';
+
+export interface RtmpIngest {
+  /** Addresses the RTMP server listens on (after `ready()`); useful with port 0. */
+  addresses(): AddressInfo[];
+  /** Open RTMP connections. */
+  readonly connections: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rtmp: RtmpIngest;
+  }
+}
+
+async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<void> {
+  const options = validateOptions(opts);
+  const hub = fastify.streams;
+  const log = fastify.log.child({ plugin: 'rtmp' });
+  const servers: Server[] = [];
+  const connections = new Set<IngestConnection>();
+  let nextId = 0;
+
+  const onConnection = (socket: Socket): void => {
+    const conn = new IngestConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log);
+    connections.add(conn);
+    socket.once('close', () => connections.delete(conn));
+  };
+
+  fastify.decorate('rtmp', {
+    addresses: () => servers.map((s) => s.address()).filter((a): a is AddressInfo => a !== null && typeof a === 'object'),
+    get connections() {
+      return connections.size;
+    },
+  });
+
+  // Listening starts with the app (so inject()/ready() tests and listen() both work) …
+  fastify.addHook('onReady', async () => {
+    for (const { host, port } of options.listen) {
+      const server = createServer({ noDelay: true }, onConnection);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      servers.push(server);
+      const a = server.address() as AddressInfo;
+      log.info(`RTMP ingest listening on rtmp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+    }
+  });
+  // … stops accepting and drops encoders before close() waits on anything …
+  fastify.addHook('preClose', (done) => {
+    for (const server of servers) server.close();
+    for (const conn of connections) conn.destroy();
+    done();
+  });
+  // … and is fully closed when the app is.
+  fastify.addHook('onClose', async () => {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+  });
+}
+
+/** RTMP ingest into the hub of @flvcast/fastify-http-flv (register that plugin first). */
+export const fastifyRtmp = fp(rtmp, {
+  fastify: '5.x',
+  name: '@flvcast/fastify-rtmp',
+  dependencies: ['@flvcast/fastify-http-flv'],
+  decorators: { fastify: ['streams'] },
+});

@@ -1,0 +1,19 @@
+export const HubErrorCode = {
+  streamBusy: 'ERR_HUB_STREAM_BUSY',
+  badStreamName: 'ERR_HUB_BAD_STREAM_NAME',
+  badOption: 'ERR_HUB_BAD_OPTION',
+  closed: 'ERR_HUB_CLOSED',
+} as const;
+export type HubErrorCode = (typeof HubErrorCode)[keyof typeof HubErrorCode];
+
+export class HubError extends Error {
+  override readonly name = 'HubError';
+  constructor(
+    readonly code: HubErrorCode,
+    message: string,
+    /** With ERR_HUB_BAD_OPTION: the option at fault. */
+    readonly option?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,10 @@
+export { Hub } from './hub.js';
+export { HubError, HubErrorCode } from './hub-error.js';
+export { defaultHubOptions, validateHubOptions, type HubOptions } from './hub-options.js';
+export { LiveStream, type TrackState } from './live-stream.js';
+export type { MediaTag } from './media-tag.js';
+export { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherInfo } from './publisher.js';
+export { invalidKeyPart, isValidName, streamKeyToString, type StreamKey } from './stream-key.js';
+export { Subscriber, SubscriberEndReason, type SubscriberInfo, type SubscriberSink } from './subscriber.js';
+export { TimestampCorrector } from './timestamp-corrector.js';
+export { GopCache } from './gop-cache.js';

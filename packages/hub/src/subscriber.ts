@@ -1,0 +1,200 @@
+import type { MediaTag } from './media-tag.js';
+
+export const SubscriberEndReason = {
+  /** The publisher left and did not come back within the grace window. */
+  unpublished: 'unpublished',
+  /** The viewer accepted no bytes for `stallTimeoutMs`. */
+  stalled: 'stalled',
+  /** The hub is closing (server shutdown). */
+  closed: 'closed',
+  /** Removed on purpose (API kick). */
+  kicked: 'kicked',
+} as const;
+export type SubscriberEndReason = (typeof SubscriberEndReason)[keyof typeof SubscriberEndReason];
+
+/** Where a viewer's bytes go: an HTTP response, a WebSocket, an RTMP player. */
+export interface SubscriberSink {
+  /** Writes bytes in order; returns false when the peer is behind (the sink calls `resume()` once drained). */
+  write(chunks: readonly Uint8Array[]): boolean;
+  /** The hub ended this viewer; it is already detached. Called at most once, never after `close()`. */
+  end(reason: SubscriberEndReason): void;
+}
+
+export interface SubscriberInfo {
+  /** 'http-flv', 'ws-flv', 'rtmp', … */
+  readonly protocol: string;
+  readonly remoteAddress?: string;
+}
+
+export interface SubscriberLimits {
+  readonly maxQueueBytes: number;
+  readonly maxQueueMs: number;
+  readonly stallTimeoutMs: number;
+  readonly dropIfNotMatch: boolean;
+  readonly now: () => number;
+}
+
+/** Callbacks the owning stream gives a subscriber, so the subscriber needs no reference to the hub. */
+export interface SubscriberOwner {
+  detach(subscriber: Subscriber): void;
+}
+
+/**
+ * One viewer. Delivers shared tags to its sink as they arrive; while the sink is behind, keeps a backlog
+ * bounded in bytes and media time. Past either bound the backlog is dropped (sequence headers kept) and
+ * delivery resumes at the next keyframe, so what the viewer gets always decodes.
+ */
+export class Subscriber {
+  #hasAudio = true;
+  #hasVideo = true;
+  #started = false;
+  #waitKeyframe = false;
+  #blockedSince: number | undefined;
+  #queue: MediaTag[] = [];
+  #queuedBytes = 0;
+  #ended = false;
+
+  readonly createdAt: number;
+  startedAt: number | undefined;
+  bytesSent = 0;
+  tagsSent = 0;
+  droppedTags = 0;
+  /** Times the backlog was cut back to a keyframe. */
+  skips = 0;
+
+  constructor(
+    readonly id: string,
+    readonly info: SubscriberInfo,
+    private readonly sink: SubscriberSink,
+    private readonly owner: SubscriberOwner,
+    private readonly limits: SubscriberLimits,
+  ) {
+    this.createdAt = limits.now();
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get hasAudio(): boolean {
+    return this.#hasAudio;
+  }
+
+  get hasVideo(): boolean {
+    return this.#hasVideo;
+  }
+
+  /** Bytes waiting in the hub for this viewer (not counting what the sink itself buffers). */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
+  }
+
+  /**
+   * Begins delivery: `preamble` (FLV header, metadata, sequence headers) then `backlog` (cached GOP).
+   * With `waitKeyframe`, inter-frames are skipped until the next keyframe.
+   */
+  start(tracks: { hasAudio: boolean; hasVideo: boolean }, preamble: Uint8Array[], backlog: readonly MediaTag[], waitKeyframe: boolean): void {
+    this.#hasAudio = tracks.hasAudio;
+    this.#hasVideo = tracks.hasVideo;
+    this.#started = true;
+    this.startedAt = this.limits.now();
+    this.#waitKeyframe = waitKeyframe && tracks.hasVideo;
+    const chunks = preamble.slice();
+    for (const tag of backlog) if (this.#accepts(tag)) chunks.push(tag.bytes);
+    this.#write(chunks, chunks.length - preamble.length);
+  }
+
+  /** Hands one live tag to this viewer. */
+  deliver(tag: MediaTag): void {
+    if (!this.#started || this.#ended || !this.#accepts(tag)) return;
+    if (this.#waitKeyframe && !tag.config && tag.type !== 18) {
+      if (!tag.keyframe) {
+        this.droppedTags++;
+        return;
+      }
+      this.#waitKeyframe = false;
+    }
+    if (this.#blockedSince === undefined) {
+      this.#write([tag.bytes], 1);
+      return;
+    }
+    this.#enqueue(tag);
+  }
+
+  /** The sink drained: flush the backlog. */
+  resume(): void {
+    if (this.#ended || this.#blockedSince === undefined) return;
+    this.#blockedSince = undefined;
+    if (this.#queue.length === 0) return;
+    const chunks = this.#queue.map((t) => t.bytes);
+    const count = this.#queue.length;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#write(chunks, count);
+  }
+
+  /** The viewer left: detach without calling the sink. */
+  close(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.owner.detach(this);
+  }
+
+  /** The hub ends this viewer: detach and tell the sink why. */
+  end(reason: SubscriberEndReason): void {
+    if (this.#ended) return;
+    this.close();
+    this.sink.end(reason);
+  }
+
+  #accepts(tag: MediaTag): boolean {
+    if (!this.limits.dropIfNotMatch) return true;
+    if (tag.type === 8) return this.#hasAudio;
+    if (tag.type === 9) return this.#hasVideo;
+    return true;
+  }
+
+  #write(chunks: Uint8Array[], tags: number): void {
+    if (chunks.length === 0) return;
+    for (const c of chunks) this.bytesSent += c.byteLength;
+    this.tagsSent += tags;
+    if (!this.sink.write(chunks) && !this.#ended) this.#blockedSince = this.limits.now();
+  }
+
+  #enqueue(tag: MediaTag): void {
+    const now = this.limits.now();
+    if (now - this.#blockedSince! > this.limits.stallTimeoutMs) {
+      this.end(SubscriberEndReason.stalled);
+      return;
+    }
+    this.#queue.push(tag);
+    this.#queuedBytes += tag.bytes.byteLength;
+    const first = this.#queue[0]!;
+    if (this.#queuedBytes > this.limits.maxQueueBytes || tag.timestamp - first.timestamp > this.limits.maxQueueMs) {
+      this.#skipToKeyframe();
+      // The tag that overflowed may itself be the keyframe to resume at.
+      if (tag.keyframe) {
+        this.droppedTags--;
+        this.#queue.push(tag);
+        this.#queuedBytes += tag.bytes.byteLength;
+        this.#waitKeyframe = false;
+      }
+    }
+  }
+
+  /** Drops the backlog except codec configuration, and waits for the next keyframe. */
+  #skipToKeyframe(): void {
+    const kept = this.#queue.filter((t) => t.config || t.type === 18);
+    this.droppedTags += this.#queue.length - kept.length;
+    this.#queue = kept;
+    this.#queuedBytes = kept.reduce((n, t) => n + t.bytes.byteLength, 0);
+    this.#waitKeyframe = this.#hasVideo;
+    this.skips++;
+  }
+}
