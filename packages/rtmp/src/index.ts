@@ -54,3 +54,4 @@ export {
   type RtmpEvent,
   type UnpublishReason,
 } from './server-session.js';
+export { RtmpClientSession, type RtmpClientSessionOptions, type RtmpClientEvent } from './client-session.js';

@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { RtmpClientSession, RtmpServerSession, type RtmpClientEvent, type RtmpEvent } from '../src/index.js';
+
+const hmacSha256 = (key: Uint8Array, data: Uint8Array): Uint8Array => new Uint8Array(createHmac('sha256', key).update(data).digest());
+
+interface Pair {
+  client: RtmpClientSession;
+  server: RtmpServerSession;
+  clientEvents: RtmpClientEvent[];
+  serverEvents: RtmpEvent[];
+  onServerEvent?: (e: RtmpEvent) => void;
+}
+
+function pair(client: RtmpClientSession): Pair {
+  return { client, server: new RtmpServerSession({ hmacSha256 }), clientEvents: [], serverEvents: [] };
+}
+
+/** Moves bytes both ways (split in odd pieces, as TCP would) until both sides are quiet. */
+function pump(p: Pair): void {
+  for (let round = 0; round < 100; round++) {
+    const toServer = Buffer.concat(p.client.takeOutput());
+    const toClient = Buffer.concat(p.server.takeOutput());
+    if (toServer.length === 0 && toClient.length === 0) return;
+    for (let o = 0; o < toServer.length; o += 777) {
+      for (const e of p.server.push(new Uint8Array(toServer.subarray(o, o + 777)))) {
+        p.serverEvents.push(e);
+        p.onServerEvent?.(e);
+      }
+    }
+    for (let o = 0; o < toClient.length; o += 999) p.clientEvents.push(...p.client.push(new Uint8Array(toClient.subarray(o, o + 999))));
+  }
+  throw new Error('sessions did not settle');
+}
+
+test('client publishes to the server session in memory', () => {
+  const p = pair(new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live' }));
+  p.onServerEvent = (e) => {
+    if (e.type === 'publish') p.server.acceptPublish(e.streamId);
+  };
+  p.client.start();
+  p.client.publish('cam1?token=abc');
+  pump(p);
+  assert.deepEqual(p.clientEvents.filter((e) => e.type !== 'status').map((e) => e.type), ['connected', 'published']);
+  assert.deepEqual(
+    p.serverEvents.map((e) => e.type),
+    ['connect', 'createStream', 'publish'],
+  );
+  assert.deepEqual(p.serverEvents[2], { type: 'publish', streamId: 1, name: 'cam1', query: { token: 'abc' }, publishType: 'live' });
+
+  p.serverEvents.length = 0;
+  p.client.sendMetadata({ width: 1920, height: 1080 });
+  const keyframe = new Uint8Array(10000).fill(0x17);
+  p.client.sendVideo(0, keyframe);
+  p.client.sendAudio(0x1000000, Uint8Array.of(0xaf, 1, 2)); // extended timestamp
+  pump(p);
+  assert.deepEqual(
+    p.serverEvents.map((e) => [e.type, 'timestamp' in e ? e.timestamp : undefined]),
+    [
+      ['metadata', 0],
+      ['video', 0],
+      ['audio', 0x1000000],
+    ],
+  );
+  assert.deepEqual((p.serverEvents[0] as Extract<RtmpEvent, { type: 'metadata' }>).data, { width: 1920, height: 1080 });
+  assert.deepEqual((p.serverEvents[1] as { payload: Uint8Array }).payload, keyframe);
+
+  p.serverEvents.length = 0;
+  p.client.unpublish();
+  pump(p);
+  assert.deepEqual(p.serverEvents, [{ type: 'unpublish', streamId: 1, reason: 'FCUnpublish' }]);
+});
+
+test('a rejected publish surfaces as an error event', () => {
+  const p = pair(new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live' }));
+  p.onServerEvent = (e) => {
+    if (e.type === 'publish') p.server.rejectPublish(e.streamId, 'NetStream.Publish.BadName', 'cam1 is busy');
+  };
+  p.client.start();
+  p.client.publish('cam1');
+  pump(p);
+  assert.deepEqual(p.clientEvents.find((e) => e.type === 'error'), { type: 'error', code: 'NetStream.Publish.BadName', description: 'cam1 is busy' });
+  assert.equal(p.clientEvents.some((e) => e.type === 'published'), false);
+  assert.throws(() => p.client.sendVideo(0, Uint8Array.of(1)), /not publishing/);
+});
+
+test('client plays from the server session in memory', () => {
+  const p = pair(new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live', connectProperties: { capsEx: 1, fourCcList: ['hvc1'] } }));
+  p.onServerEvent = (e) => {
+    if (e.type === 'play') p.server.acceptPlay(e.streamId);
+  };
+  p.client.start();
+  p.client.play('cam1');
+  pump(p);
+  assert.equal(p.server.supportsReconnect, true);
+  assert.deepEqual(p.serverEvents.filter((e) => e.type !== 'command').map((e) => e.type), ['connect', 'createStream', 'play']);
+  assert.deepEqual(
+    p.clientEvents.filter((e) => e.type === 'status').map((e) => (e as { code: string }).code),
+    ['NetStream.Play.Reset', 'NetStream.Play.Start'],
+  );
+  assert.ok(p.clientEvents.some((e) => e.type === 'playing'));
+  const connected = p.clientEvents.find((e) => e.type === 'connected') as Extract<RtmpClientEvent, { type: 'connected' }>;
+  assert.equal((connected.properties as { capsEx?: number }).capsEx, 1);
+
+  p.clientEvents.length = 0;
+  const streamId = (p.serverEvents.find((e) => e.type === 'play') as { streamId: number }).streamId;
+  p.server.sendMedia(streamId, 18, 0, new Uint8Array([0x02, 0x00, 0x0a, ...Buffer.from('onMetaData'), 0x03, 0x00, 0x00, 0x09]));
+  p.server.sendMedia(streamId, 9, 40, Uint8Array.of(0x17, 0, 0, 0, 0));
+  p.server.sendMedia(streamId, 8, 41, Uint8Array.of(0xaf, 0, 0x12, 0x10));
+  pump(p);
+  assert.deepEqual(
+    p.clientEvents.map((e) => [e.type, 'timestamp' in e ? e.timestamp : undefined]),
+    [
+      ['metadata', 0],
+      ['video', 40],
+      ['audio', 41],
+    ],
+  );
+
+  p.clientEvents.length = 0;
+  p.server.sendReconnectRequest(undefined, 'going down');
+  p.server.sendPlayStop(streamId);
+  pump(p);
+  assert.deepEqual(
+    p.clientEvents.map((e) => (e.type === 'status' ? e.code : e.type)),
+    ['NetConnection.Connect.ReconnectRequest', 'NetStream.Play.UnpublishNotify', 'NetStream.Play.Stop'],
+  );
+});
