@@ -250,6 +250,9 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
    */
   #metadataTagFor(tracks: { hasAudio: boolean; hasVideo: boolean }): Uint8Array {
     const meta: Record<string, Amf0Value> = { ...(this.metadata ?? {}) };
+    // A live stream has no length or size; a file's values would make players treat it as a recording.
+    delete meta.duration;
+    delete meta.filesize;
     if (this.video.width !== undefined && meta.width === undefined) meta.width = this.video.width;
     if (this.video.height !== undefined && meta.height === undefined) meta.height = this.video.height;
     meta.hasAudio = tracks.hasAudio;

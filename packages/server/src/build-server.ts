@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
+import { fastifyRtmp } from '@flvcast/fastify-rtmp';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { FlvcastConfig } from './config.js';
+import { FileSource } from './file-source.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
+
+/** The demo clip shipped with the package (8 s, 640x360 H.264 + AAC, made by ffmpeg's test sources). */
+export const demoClipPath = fileURLToPath(new URL('../../assets/demo.flv', import.meta.url));
+
+export interface BuiltServer {
+  app: FastifyInstance;
+  httpListen: ListenAddress[];
+}
+
+/** Builds the Fastify app from a validated config: both plugins on one hub, plus the file sources. */
+export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    // Viewers hold responses open for hours; only the header phase is bounded.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    forceCloseConnections: true,
+  });
+  await app.register(fastifyHttpFlv, {
+    mount: config.mount,
+    crossdomain: config.crossdomain,
+    websocket: config.websocket,
+    hasAudio: config.hasAudio,
+    hasVideo: config.hasVideo,
+    guessHasAv: config.guessHasAv,
+    dropIfNotMatch: config.dropIfNotMatch,
+    gopCache: config.gopCache,
+    fastCache: config.fastCache,
+    reconnectGraceMs: config.reconnectGraceMs,
+    publishTakeover: config.publishTakeover,
+    maxQueueBytes: config.maxQueueBytes,
+    maxQueueMs: config.maxQueueMs,
+    stallTimeoutMs: config.stallTimeoutMs,
+  });
+  await app.register(fastifyRtmp, {
+    listen: config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    firstPacketTimeoutMs: config.firstPacketTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    chunkSize: config.chunkSize,
+    maxMessageSize: config.maxMessageSize,
+  });
+
+  const specs = [...config.source];
+  if (config.demo) specs.push(`live/demo=${demoClipPath}`);
+  const sources: FileSource[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const [app_, stream] = spec.slice(0, eq).split('/');
+    const file = spec.slice(eq + 1);
+    const key = { vhost: '', app: app_ ?? '', stream: stream ?? '' };
+    sources.push(await FileSource.open(file, app.streams, key, app.log.child({ stream: `${key.app}/${key.stream}`, file })));
+  }
+  app.addHook('onReady', async () => {
+    for (const source of sources) source.start();
+  });
+  app.addHook('preClose', (done) => {
+    for (const source of sources) source.stop();
+    done();
+  });
+
+  return { app, httpListen: config.httpListen.map((text) => parseListenAddress(text) as ListenAddress) };
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { buildServer } from './build-server.js';
+import { ConfigError, configFromEnv, configFromFile, configKeys, configSchema, envName, flagName, resolveConfig } from './config.js';
+import { urlHost } from './listen-address.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function usage(): string {
+  const lines = ['Usage: flvcast [options]', '', 'Live streaming server: RTMP in, HTTP-FLV and WebSocket-FLV out.', '', 'Options (each also as an environment variable):'];
+  for (const key of configKeys) {
+    const p = configSchema.properties[key];
+    const isBool = p.type === 'boolean';
+    const flag = `--${flagName(key)}${isBool ? '[=true|false]' : ' <value>'}${p.type === 'array' ? ' (repeatable)' : ''}`;
+    lines.push(`  ${flag.padEnd(40)} ${p.description} [${JSON.stringify(p.default)}] ${envName(key)}`);
+  }
+  lines.push(`  ${'--config <file.json>'.padEnd(40)} JSON file with the same keys (camelCase) FLVCAST_CONFIG`);
+  lines.push(`  ${'--help, --version'.padEnd(40)}`);
+  return lines.join('\n');
+}
+
+/** Flags → partial config. Booleans accept `--x`, `--x=false`, `--no-x`. */
+function configFromArgs(argv: string[]): { config: Record<string, unknown>; file?: string; help: boolean; version: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    config: { type: 'string' },
+    help: { type: 'boolean' },
+    version: { type: 'boolean' },
+  };
+  for (const key of configKeys) {
+    options[flagName(key)] = { type: 'string', multiple: configSchema.properties[key].type === 'array' };
+    if (configSchema.properties[key].type === 'boolean') options[`no-${flagName(key)}`] = { type: 'boolean' };
+  }
+  // A bare boolean flag (`--demo`) has no value for parseArgs' string type: give it one.
+  const normalized = argv.map((arg) => {
+    const key = configKeys.find((k) => `--${flagName(k)}` === arg && configSchema.properties[k].type === 'boolean');
+    return key === undefined ? arg : `${arg}=true`;
+  });
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: normalized, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n\n${usage()}`);
+  }
+  const config: Record<string, unknown> = {};
+  for (const key of configKeys) {
+    const value = values[flagName(key)];
+    if (value !== undefined) config[key] = value;
+    if (values[`no-${flagName(key)}`] === true) config[key] = false;
+  }
+  return { config, file: values.config as string | undefined, help: values.help === true, version: values.version === true };
+}
+
+async function main(): Promise<void> {
+  const args = configFromArgs(process.argv.slice(2));
+  if (args.help) return void console.log(usage());
+  if (args.version) return void console.log(pkg.version);
+  const file = args.file ?? process.env.FLVCAST_CONFIG;
+  const config = resolveConfig(file === undefined ? {} : configFromFile(file), configFromEnv(process.env), args.config);
+  const { app, httpListen } = await buildServer(config);
+
+  for (const { host, port } of httpListen) await app.listen({ host, port });
+
+  const http = app.addresses().filter((a): a is AddressInfo => typeof a === 'object').map((a) => `http://${urlHost(a.address)}:${a.port}`);
+  const rtmp = app.rtmp.addresses().map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
+  const lines = [`flvcast ${pkg.version} ready`, `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`];
+  lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
+  if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv`);
+  for (const spec of [...config.source.map((s) => s.split('=')[0]!), ...(config.demo ? ['live/demo'] : [])]) {
+    lines.push(`  live now: ${http[0]}/${spec}.flv`);
+  }
+  app.log.info(lines.join('\n'));
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    // Never hang on shutdown: a hard limit behind the graceful close.
+    setTimeout(() => process.exit(1), 5000).unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(`flvcast: ${err.message}`);
+    process.exit(2);
+  }
+  console.error('flvcast: failed to start:', err);
+  process.exit(1);
+});

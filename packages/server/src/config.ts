@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseListenAddress } from './listen-address.js';
+
+/**
+ * The server's configuration: one flat schema. Each key is also a CLI flag (kebab-case: `--http-listen`)
+ * and an environment variable (`FLVCAST_HTTP_LISTEN`); precedence: defaults < file < environment < flags.
+ */
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    httpListen: { type: 'array', items: { type: 'string' }, minItems: 1, default: ['0.0.0.0:8080'], description: 'HTTP listen addresses (host:port, [::]:port for dual stack)' },
+    rtmpListen: { type: 'array', items: { type: 'string' }, minItems: 1, default: ['0.0.0.0:1935'], description: 'RTMP listen addresses' },
+    mount: { type: 'string', default: '[app]/[stream].flv', description: 'FLV route template ([vhost]/ optional)' },
+    crossdomain: { type: 'boolean', default: true, description: 'CORS on the FLV routes' },
+    websocket: { type: 'boolean', default: true, description: 'WebSocket-FLV on the same path' },
+    hasAudio: { type: 'boolean', default: true, description: 'FLV header audio flag when unknown' },
+    hasVideo: { type: 'boolean', default: true, description: 'FLV header video flag when unknown' },
+    guessHasAv: { type: 'boolean', default: true, description: 'decide header flags from the stream' },
+    dropIfNotMatch: { type: 'boolean', default: true, description: "don't send tracks the header denied" },
+    gopCache: { type: 'boolean', default: true, description: 'new viewers start with the last GOP' },
+    fastCache: { type: 'number', minimum: 0, maximum: 60, default: 0, description: 'seconds of audio cached for audio-only streams' },
+    reconnectGraceMs: { type: 'integer', minimum: 0, maximum: 600000, default: 5000, description: 'viewers wait this long for a dropped publisher' },
+    publishTakeover: { type: 'boolean', default: false, description: 'a new publisher on a busy key takes over (else refused)' },
+    maxQueueBytes: { type: 'integer', minimum: 65536, default: 8388608, description: 'per-viewer backlog before skipping to a keyframe' },
+    maxQueueMs: { type: 'integer', minimum: 100, default: 10000, description: 'per-viewer backlog in media time' },
+    stallTimeoutMs: { type: 'integer', minimum: 1000, default: 30000, description: 'a viewer accepting nothing this long is dropped' },
+    handshakeTimeoutMs: { type: 'integer', minimum: 100, default: 5000, description: 'RTMP handshake timeout' },
+    firstPacketTimeoutMs: { type: 'integer', minimum: 100, default: 20000, description: 'RTMP time to first media packet' },
+    idleTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'RTMP idle publisher timeout' },
+    chunkSize: { type: 'integer', minimum: 128, maximum: 16777215, default: 4096, description: 'outgoing RTMP chunk size' },
+    maxMessageSize: { type: 'integer', minimum: 1024, maximum: 16777215, default: 8388608, description: 'largest RTMP message accepted' },
+    source: { type: 'array', items: { type: 'string', pattern: '^[^=]+/[^=]+=.+$' }, default: [], description: 'app/stream=file.flv: publish a file as a live stream, looping' },
+    demo: { type: 'boolean', default: false, description: 'publish the bundled demo clip as live/demo' },
+    logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
+  },
+} as const;
+
+export interface FlvcastConfig {
+  httpListen: string[];
+  rtmpListen: string[];
+  mount: string;
+  crossdomain: boolean;
+  websocket: boolean;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  guessHasAv: boolean;
+  dropIfNotMatch: boolean;
+  gopCache: boolean;
+  fastCache: number;
+  reconnectGraceMs: number;
+  publishTakeover: boolean;
+  maxQueueBytes: number;
+  maxQueueMs: number;
+  stallTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  firstPacketTimeoutMs: number;
+  idleTimeoutMs: number;
+  chunkSize: number;
+  maxMessageSize: number;
+  source: string[];
+  demo: boolean;
+  logLevel: string;
+}
+
+export type ConfigKey = keyof typeof configSchema.properties;
+export const configKeys = Object.keys(configSchema.properties) as ConfigKey[];
+
+export const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const envName = (key: string): string => `FLVCAST_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+const isArrayKey = (key: ConfigKey): boolean => configSchema.properties[key].type === 'array';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'ERR_FLVCAST_CONFIG';
+}
+
+/** Environment variables → partial config. Arrays are comma-separated (`FLVCAST_HTTP_LISTEN=a:1,b:2`). */
+export function configFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of configKeys) {
+    const value = env[envName(key)];
+    if (value === undefined || value === '') continue;
+    out[key] = isArrayKey(key) ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value;
+  }
+  return out;
+}
+
+/** Reads a JSON config file; its keys are the schema's (camelCase). */
+export function configFromFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid: ${(err as Error).message}`);
+  }
+}
+
+const ajv = () => new Ajv({ allErrors: true, useDefaults: true, coerceTypes: 'array' });
+
+/** Merges the layers (later wins), applies defaults, coerces strings from env/flags, validates everything. */
+export function resolveConfig(...layers: Record<string, unknown>[]): FlvcastConfig {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) merged[k] = v;
+  const validate = ajv().compile(configSchema);
+  if (!validate(merged)) throw new ConfigError(`invalid configuration:\n${(validate.errors ?? []).map(describe).join('\n')}`);
+  const config = merged as unknown as FlvcastConfig;
+  const problems: string[] = [];
+  for (const key of ['httpListen', 'rtmpListen'] as const) {
+    for (const text of config[key]) {
+      const parsed = parseListenAddress(text);
+      if (typeof parsed === 'string') problems.push(`  ${where(key)}: ${parsed}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  return config;
+}
+
+function where(key: string): string {
+  return `${key} (--${flagName(key)}, ${envName(key)})`;
+}
+
+function describe(e: ErrorObject): string {
+  const key = e.instancePath.split('/')[1];
+  if (e.keyword === 'additionalProperties') return `  unknown option "${String(e.params.additionalProperty)}"`;
+  if (key === undefined) return `  ${e.message ?? 'invalid'}`;
+  const allowed = e.keyword === 'enum' ? `: ${(e.params.allowedValues as string[]).join(', ')}` : '';
+  return `  ${where(key)}: ${e.message ?? 'invalid'}${allowed}`;
+}
