@@ -1,0 +1,293 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeScriptData, inspectAudio, inspectVideo } from '@flvcast/flv';
+import { Hub, HubError } from '../src/index.js';
+import { FakeClock, RecordingSink, aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
+
+const key = { vhost: '', app: 'live', stream: 'cam1' };
+const viewer = { protocol: 'test' };
+
+function publishAv(hub: Hub, frames = 10) {
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.data('onMetaData', { width: 320, height: 240, videocodecid: 7, audiocodecid: 10 });
+  pub.video(0, avcSequenceHeader);
+  pub.audio(0, aacSequenceHeader);
+  for (let i = 0; i < frames; i++) {
+    pub.video(i * 40, i % 5 === 0 ? avcKeyframe(i) : avcInterframe(i));
+    pub.audio(i * 40 + 5, aacFrame(i));
+  }
+  return pub;
+}
+
+test('unknown streams: subscribe returns undefined and creates nothing', () => {
+  const hub = new Hub();
+  for (let i = 0; i < 100; i++) assert.equal(hub.subscribe({ vhost: '', app: 'live', stream: `x${i}` }, new RecordingSink(), viewer), undefined);
+  assert.equal(hub.size, 0);
+});
+
+test('invalid names are refused with ERR_HUB_BAD_STREAM_NAME', () => {
+  const hub = new Hub();
+  for (const stream of ['a\0b', 'a\\b', '..', 'a..b', '.', 'a/b', '', 'x'.repeat(129)]) {
+    assert.throws(() => hub.publish({ vhost: '', app: 'live', stream }, { protocol: 't' }), (e: unknown) => e instanceof HubError && e.code === 'ERR_HUB_BAD_STREAM_NAME', stream);
+  }
+  assert.doesNotThrow(() => hub.publish({ vhost: '', app: 'live', stream: 'cam.1' }, { protocol: 't' }));
+});
+
+test('a late joiner gets header, onMetaData (ts 0, explicit flags), sequence headers, then the GOP from its keyframe', () => {
+  const hub = new Hub();
+  publishAv(hub, 8); // keyframes at frames 0 and 5
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  const { header, tags } = sink.parse();
+  assert.deepEqual(header && { hasAudio: header.hasAudio, hasVideo: header.hasVideo }, { hasAudio: true, hasVideo: true });
+  assert.equal(tags[0]!.type, 18);
+  assert.equal(tags[0]!.timestamp, 0);
+  const meta = decodeScriptData(tags[0]!.payload).value as Record<string, unknown>;
+  assert.equal(meta.hasAudio, true);
+  assert.equal(meta.hasVideo, true);
+  assert.equal(meta.width, 320);
+  assert.ok(inspectVideo(tags[1]!.payload).isSequenceHeader);
+  assert.ok(inspectAudio(tags[2]!.payload).isSequenceHeader);
+  assert.ok(inspectVideo(tags[3]!.payload).isKeyframe);
+  assert.equal(tags[3]!.timestamp, 200, 'the GOP starts at the latest keyframe (frame 5)');
+  assert.equal(tags[1]!.timestamp, 200, 'sequence headers are stamped at the start of the GOP');
+});
+
+test('tags are serialized once and shared by reference between viewers', () => {
+  const hub = new Hub();
+  const pub = publishAv(hub, 1);
+  const a = new RecordingSink();
+  const b = new RecordingSink();
+  hub.subscribe(key, a, viewer);
+  hub.subscribe(key, b, viewer);
+  const before = a.chunks.length;
+  pub.video(1000, avcInterframe());
+  assert.equal(a.chunks.length, before + 1);
+  assert.equal(a.chunks.at(-1), b.chunks.at(-1), 'same Uint8Array object');
+});
+
+test('guessHasAv: an audio-only stream announces audio only and drops nothing it has', () => {
+  const hub = new Hub();
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.data('onMetaData', { audiocodecid: 10, audiosamplerate: 44100 });
+  pub.audio(0, aacSequenceHeader);
+  pub.audio(23, aacFrame());
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  const { header, tags } = sink.parse();
+  assert.equal(header?.hasAudio, true);
+  assert.equal(header?.hasVideo, false);
+  assert.deepEqual(tags.map((t) => t.type), [18, 8]); // metadata + AAC sequence header (no GOP cache for audio by default)
+  pub.audio(46, aacFrame(2));
+  assert.equal(sink.parse().tags.length, 3);
+});
+
+test('guessHasAv off: header flags follow hasAudio/hasVideo, and dropIfNotMatch drops the denied track', () => {
+  const hub = new Hub({ guessHasAv: false, hasAudio: false, hasVideo: true });
+  const pub = publishAv(hub, 2);
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  pub.audio(500, aacFrame());
+  pub.video(520, avcInterframe());
+  const { header, tags } = sink.parse();
+  assert.equal(header?.hasAudio, false);
+  assert.ok(tags.every((t) => t.type !== 8), 'no audio tags');
+  const noDrop = new Hub({ guessHasAv: false, hasAudio: false, dropIfNotMatch: false });
+  publishAv(noDrop, 2);
+  const s2 = new RecordingSink();
+  noDrop.subscribe(key, s2, viewer);
+  assert.ok(s2.parse().tags.some((t) => t.type === 8));
+});
+
+test('viewers who join before the track layout is known wait for it instead of getting a wrong header', () => {
+  const hub = new Hub();
+  const pub = hub.publish(key, { protocol: 'test' });
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  assert.equal(sink.chunks.length, 0, 'nothing before the layout is known');
+  pub.video(0, avcSequenceHeader);
+  assert.equal(sink.chunks.length, 0, 'a sequence header alone does not tell whether audio follows');
+  pub.video(0, avcKeyframe());
+  const { header, tags } = sink.parse();
+  assert.deepEqual(header && [header.hasAudio, header.hasVideo], [false, true]);
+  assert.ok(inspectVideo(tags[1]!.payload).isSequenceHeader);
+  assert.ok(inspectVideo(tags[2]!.payload).isKeyframe);
+});
+
+test('gopCache off: a new viewer starts at the next keyframe', () => {
+  const hub = new Hub({ gopCache: false });
+  const pub = publishAv(hub, 3);
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  pub.video(200, avcInterframe());
+  pub.audio(205, aacFrame());
+  pub.video(240, avcKeyframe());
+  pub.video(280, avcInterframe());
+  const media = sink.parse().tags.filter((t) => t.type === 9 && !inspectVideo(t.payload).isSequenceHeader);
+  assert.ok(inspectVideo(media[0]!.payload).isKeyframe);
+  assert.equal(media[0]!.timestamp, 240);
+});
+
+test('the GOP cache is bounded: an oversized GOP is not cached', () => {
+  const hub = new Hub({ gopCacheMaxFrames: 4 });
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  pub.video(0, avcKeyframe());
+  for (let i = 1; i < 10; i++) pub.video(i * 40, avcInterframe(i));
+  assert.equal(hub.get(key)!.gopCacheBytes, 0);
+  pub.video(400, avcKeyframe());
+  assert.ok(hub.get(key)!.gopCacheBytes > 0);
+});
+
+test('fastCache keeps a sliding window of audio for audio-only streams', () => {
+  const hub = new Hub({ fastCache: 1 });
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.audio(0, aacSequenceHeader);
+  for (let i = 0; i < 200; i++) pub.audio(i * 23, aacFrame(i));
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  const audio = sink.parse().tags.filter((t) => t.type === 8 && !inspectAudio(t.payload).isSequenceHeader);
+  assert.ok(audio.length >= 40 && audio.length <= 45, `about 1 s of 23 ms frames, got ${audio.length}`);
+  assert.ok(audio.at(-1)!.timestamp - audio[0]!.timestamp <= 1000);
+});
+
+test('a slow viewer: backlog bounded, cut back to a keyframe with sequence headers kept, drops counted', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ maxQueueBytes: 200, maxQueueMs: 100_000, now: clock.now });
+  const pub = publishAv(hub, 1);
+  const slow = new RecordingSink();
+  const fast = new RecordingSink();
+  const sub = hub.subscribe(key, slow, viewer)!;
+  hub.subscribe(key, fast, viewer);
+  slow.accepting = false;
+  pub.video(40, avcInterframe()); // write returns false: blocked from now on
+  const delivered = slow.chunks.length;
+  for (let i = 2; i < 40; i++) pub.video(i * 40, avcInterframe(i));
+  assert.ok(sub.queuedBytes <= 200 + 32, `backlog stays bounded (${sub.queuedBytes})`);
+  assert.ok(sub.droppedTags > 0);
+  pub.video(40 * 40, avcSequenceHeader); // a new sequence header is never dropped
+  pub.video(41 * 40, avcInterframe()); // dropped: waiting for a keyframe
+  pub.video(42 * 40, avcKeyframe());
+  pub.video(43 * 40, avcInterframe());
+  slow.accepting = true;
+  sub.resume();
+  const tail = slow.parse().tags.slice(-(slow.chunks.length - delivered));
+  const kinds = tail.map((t) => (t.type === 9 ? (inspectVideo(t.payload).isSequenceHeader ? 'seq' : inspectVideo(t.payload).isKeyframe ? 'key' : 'inter') : 'other'));
+  assert.deepEqual(kinds, ['seq', 'key', 'inter']);
+  assert.equal(fast.parse().tags.filter((t) => t.type === 9).length, 2 + 1 + 38 + 4, 'the fast viewer got every frame: preamble + GOP, 1 + 38 inter, 4 after');
+});
+
+test('a viewer that accepts nothing for stallTimeoutMs is disconnected', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ stallTimeoutMs: 5000, now: clock.now });
+  const pub = publishAv(hub, 1);
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  sink.accepting = false;
+  pub.video(40, avcInterframe());
+  clock.t += 4000;
+  pub.video(80, avcInterframe());
+  assert.equal(sink.ended, undefined);
+  clock.t += 2000;
+  pub.video(120, avcInterframe());
+  assert.equal(sink.ended, 'stalled');
+  assert.equal(hub.get(key)!.subscribers.size, 0);
+});
+
+test('publish on a busy key: refused by default, taken over with publishTakeover', () => {
+  const hub = new Hub();
+  hub.publish(key, { protocol: 'test' });
+  assert.throws(() => hub.publish(key, { protocol: 'test' }), (e: unknown) => e instanceof HubError && e.code === 'ERR_HUB_STREAM_BUSY');
+  const takeover = new Hub({ publishTakeover: true });
+  let evicted = '';
+  takeover.publish(key, { protocol: 'test' }, { onEvict: (r) => (evicted = r) });
+  const second = takeover.publish(key, { protocol: 'test' });
+  assert.equal(evicted, 'taken-over');
+  assert.equal(takeover.get(key)!.publisher, second);
+});
+
+test('republish within the grace window: viewers stay, get new sequence headers, time continues forward', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ reconnectGraceMs: 5000, now: clock.now });
+  const first = publishAv(hub, 10);
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  first.end();
+  assert.equal(sink.ended, undefined);
+  clock.t += 1500;
+  const second = hub.publish(key, { protocol: 'test' }); // its clock restarts at 0
+  second.data('onMetaData', { videocodecid: 7, audiocodecid: 10 });
+  second.video(0, avcSequenceHeader);
+  second.audio(0, aacSequenceHeader);
+  second.video(0, avcKeyframe());
+  second.audio(10, aacFrame());
+  const { tags } = sink.parse();
+  const lastBefore = 9 * 40 + 5;
+  const after = tags.filter((t) => t.timestamp > 0).slice(-4);
+  assert.ok(after.every((t) => t.timestamp >= lastBefore + 1500), `continues after the gap: ${after.map((t) => t.timestamp)}`);
+  for (const type of [8, 9]) {
+    const ts = tags.filter((t) => t.type === type).map((t) => t.timestamp);
+    assert.deepEqual(ts, [...ts].sort((a, b) => a - b), `track ${type} never goes backwards`);
+  }
+  assert.equal(hub.get(key)!.publisher, second);
+});
+
+test('after the grace window viewers end cleanly and the stream entry is freed', async () => {
+  const hub = new Hub({ reconnectGraceMs: 30 });
+  const pub = publishAv(hub, 2);
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  pub.end();
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(sink.ended, 'unpublished');
+  assert.equal(hub.size, 0);
+});
+
+test('a stream with no viewers is freed when its publisher leaves; the last viewer leaving frees a stream in grace', () => {
+  const hub = new Hub({ reconnectGraceMs: 60_000 });
+  publishAv(hub, 1).end();
+  assert.equal(hub.size, 0);
+  const pub = publishAv(hub, 1);
+  const sub = hub.subscribe(key, new RecordingSink(), viewer)!;
+  pub.end();
+  assert.equal(hub.size, 1);
+  sub.close();
+  assert.equal(hub.size, 0);
+});
+
+test('timestamps: a backwards jump and a 32-bit wrap are smoothed, per-track order kept', () => {
+  const hub = new Hub();
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  pub.video(0xffffff00, avcKeyframe());
+  pub.video(0xffffff28, avcInterframe());
+  pub.video(0x00000010, avcInterframe()); // wrapped
+  pub.video(0x00000038, avcInterframe());
+  pub.video(5, avcInterframe()); // backwards
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  pub.video(0x60, avcInterframe());
+  const ts = sink.parse().tags.filter((t) => t.type === 9).map((t) => t.timestamp);
+  for (let i = 1; i < ts.length; i++) assert.ok(ts[i]! >= ts[i - 1]!, `monotonic: ${ts}`);
+  assert.ok(ts.at(-1)! < 1000, `no jump of hours: ${ts}`);
+});
+
+test('hub.close ends viewers and evicts publishers', () => {
+  const hub = new Hub();
+  let evicted = '';
+  const pub = hub.publish(key, { protocol: 'test' }, { onEvict: (r) => (evicted = r) });
+  pub.video(0, avcSequenceHeader);
+  pub.video(0, avcKeyframe());
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  hub.close();
+  assert.equal(sink.ended, 'closed');
+  assert.equal(evicted, 'closed');
+  assert.equal(hub.size, 0);
+});
+
+test('option validation names the option and what it expected', () => {
+  assert.throws(() => new Hub({ gopCache: 'yes' as unknown as boolean }), /option "gopCache" must be a boolean/);
+  assert.throws(() => new Hub({ maxQueueBytes: -1 }), /option "maxQueueBytes" must be a positive integer/);
+  assert.throws(() => new Hub({ nope: 1 } as never), /unknown option "nope"/);
+});
