@@ -72,6 +72,6 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
 export const fastifyRtmp = fp(rtmp, {
   fastify: '5.x',
   name: '@flvcast/fastify-rtmp',
+  // Checked at boot: without the HTTP-FLV plugin there is no hub to publish into.
   dependencies: ['@flvcast/fastify-http-flv'],
-  decorators: { fastify: ['streams'] },
 });
