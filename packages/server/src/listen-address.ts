@@ -12,7 +12,7 @@ export function parseListenAddress(text: string, defaultHost = '0.0.0.0'): Liste
   if (m === null) return `expected host:port, [ipv6]:port or port, got ${JSON.stringify(text)}`;
   const port = Number(m[3]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return `port must be 0-65535, got ${m[3]}`;
-  const host = m[1] ?? (m[2] === '' || m[2] === undefined ? defaultHost : m[2]);
+  const host = m[1] || m[2] || defaultHost;
   return { host, port };
 }
 

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { get } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+test('flvcast --demo honours FLVCAST_HTTP_LISTEN/FLVCAST_RTMP_LISTEN, serves the demo stream, exits on SIGTERM', async (t) => {
+  const child = spawn(process.execPath, [cli, '--demo'], {
+    env: { ...process.env, FLVCAST_HTTP_LISTEN: '127.0.0.1:0', FLVCAST_RTMP_LISTEN: '127.0.0.1:0', FLVCAST_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 10_000;
+  while (!/live now: (http:\/\/[^\s"\\]+)/.test(out)) {
+    assert.ok(Date.now() < deadline, `no ready line in ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(out, /publish: +ffmpeg .* rtmp:\/\/127\.0\.0\.1:\d+\/live\/cam1/);
+  const url = /live now: (http:\/\/[^\s"\\]+)/.exec(out)![1]!;
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    get(url, (res) => {
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['content-type'], 'video/x-flv');
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        if (Buffer.concat(chunks).length > 4096) {
+          res.destroy();
+          resolve(Buffer.concat(chunks));
+        }
+      });
+    }).on('error', reject);
+  });
+  assert.equal(body.subarray(0, 3).toString(), 'FLV');
+  assert.equal(body[4], 0x05, 'audio + video flags');
+  const started = Date.now();
+  child.kill('SIGTERM');
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0);
+  assert.ok(Date.now() - started < 5000);
+});
+
+test('a bad flag exits 2 with a message that names it', async () => {
+  const child = spawn(process.execPath, [cli, '--chunk-size', 'huge'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(code, 2);
+  assert.match(err, /--chunk-size/);
+  const unknown = spawn(process.execPath, [cli, '--no-such-flag'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err2 = '';
+  unknown.stderr.on('data', (d: Buffer) => (err2 += d.toString()));
+  assert.equal(await new Promise((resolve) => unknown.once('exit', resolve)), 2);
+  assert.match(err2, /no-such-flag/);
+});
