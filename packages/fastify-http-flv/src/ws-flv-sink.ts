@@ -26,7 +26,7 @@ export class WsFlvSink implements SubscriberSink {
 
   write(chunks: readonly Uint8Array[]): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
-    const data = chunks.length === 1 ? chunks[0]! : concat(chunks);
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     this.socket.send(data, { binary: true }, this.#onSent);
     return this.socket.bufferedAmount < this.highWaterMark;
   }
@@ -34,16 +34,4 @@ export class WsFlvSink implements SubscriberSink {
   end(reason: SubscriberEndReason): void {
     this.socket.close(CLOSE_CODES[reason], reason);
   }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.byteLength;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
