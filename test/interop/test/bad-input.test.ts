@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import WebSocket from 'ws';
 import { encodeAmf0 } from '@flvcast/amf0';
 import { ChunkWriter, ClientHandshake, RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
 import {
@@ -244,10 +245,21 @@ describe('hostile input', () => {
   });
 
   test('publish names with NUL, backslash or "..": refused with an error onStatus, then closed', async () => {
-    for (const name of ['a\u0000b', 'a\\b', '..', 'a..b', '../victim', 'x/../victim']) {
-      await attack(`publish ${JSON.stringify(name)}`, async () => {
+    const cases: Array<[app: string, name: string]> = [
+      ['live', 'a\u0000b'],
+      ['live', 'a\\b'],
+      ['live', '..'],
+      ['live', 'a..b'],
+      ['live', '../victim'],
+      ['live', 'x/../victim'],
+      ['live', 'victim?vhost=..'],
+      ['..', 'victim'],
+      ['a\\b', 'victim'],
+    ];
+    for (const [appName, name] of cases) {
+      await attack(`publish ${JSON.stringify(`${appName}/${name}`)}`, async () => {
         const c = new RawClient(server.rtmpPort);
-        const session = new RtmpClientSession({ app: 'live', tcUrl: `${server.rtmpUrl}/live` });
+        const session = new RtmpClientSession({ app: appName, tcUrl: `${server.rtmpUrl}/${appName}` });
         const events: RtmpClientEvent[] = [];
         c.socket.on('data', (d: Buffer) => {
           try {
@@ -270,6 +282,7 @@ describe('hostile input', () => {
       }, /^ERR_HUB_BAD_STREAM_NAME$/);
     }
     assert.deepEqual([...server.app.streams.streams()].map((s) => s.name), ['live/victim'], 'no stream entry for refused names');
+    assert.equal(server.app.streams.get({ vhost: '', app: 'live', stream: 'victim' })?.publisher?.ended, false, 'the victim\'s publisher is untouched');
   });
 
   test('a client that connects and sends nothing is closed after handshakeTimeoutMs', async () => {
@@ -309,5 +322,30 @@ describe('hostile input', () => {
     assert.equal(victim.subscribers.size, viewersBefore, 'no viewers attached');
     const bytes = viewer.flv.bytes;
     await viewer.waitFor((v) => v.flv.bytes > bytes + 2_000, 2_000, 'the viewer to keep receiving');
+  });
+
+  test('viewers that vanish abruptly (HTTP reset, WS terminate) are all detached', async () => {
+    const victim = server.app.streams.get({ vhost: '', app: 'live', stream: 'victim' })!;
+    const viewersBefore = victim.subscribers.size;
+    const https = await Promise.all(Array.from({ length: 20 }, () => HttpFlvViewer.open(`${server.httpUrl}/live/victim.flv`)));
+    const sockets = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        withTimeout(
+          new Promise<WebSocket>((resolve, reject) => {
+            const ws = new WebSocket(`${server.wsUrl}/live/victim.flv`);
+            ws.once('open', () => resolve(ws));
+            ws.once('error', reject);
+          }),
+          3_000,
+          'a WS viewer to open',
+        ),
+      ),
+    );
+    await waitUntil(() => victim.subscribers.size === viewersBefore + 40, 2_000, `40 more viewers attached (now ${victim.subscribers.size})`);
+    for (const v of https) v.close();
+    for (const ws of sockets) ws.terminate();
+    await waitUntil(() => victim.subscribers.size === viewersBefore, 2_000, `the vanished viewers to be detached (left: ${victim.subscribers.size - viewersBefore})`);
+    const bytes = viewer.flv.bytes;
+    await viewer.waitFor((v) => v.flv.bytes > bytes + 2_000, 2_000, 'the remaining viewer to keep receiving');
   });
 });

@@ -13,6 +13,8 @@ import {
   publish,
   publishFile,
   sleep,
+  streamKey,
+  waitUntil,
   startApp,
   summarize,
   waitForMedia,
@@ -156,5 +158,31 @@ describe('publish with ffmpeg, play HTTP-FLV', () => {
     const keyframe = tags.find((x) => x.video?.isKeyframe)!;
     const ttff = keyframe.at - viewer.headersAt;
     assert.ok(ttff < 500, `first keyframe ${ttff.toFixed(0)} ms after the response headers (GOP cache on)`);
+  });
+  test('early joiner (stream entry exists, no metadata or media yet): the header still tells the truth', async (t) => {
+    const { app, httpUrl, rtmpUrl } = await startApp();
+    t.after(() => app.close());
+    const expected = { av: 0x05, audio: 0x04, video: 0x01 } as const;
+    for (const kind of ['av', 'audio', 'video'] as const) {
+      const pub = publish(`${rtmpUrl}/live/early-${kind}`, kind, { seconds: 6 });
+      t.after(() => pub.kill());
+      // Join the moment the publish is accepted, before ffmpeg's onMetaData and first frames.
+      await waitUntil(() => app.streams.get(streamKey(`early-${kind}`)), 5_000, `the ${kind} stream entry`, 2);
+      const viewer = await HttpFlvViewer.open(`${httpUrl}/live/early-${kind}.flv`);
+      t.after(() => viewer.close());
+      await viewer.waitFor((v) => v.tags.filter((x) => x.type !== 18).length >= 10, 5_000, `${kind}: ten media tags`);
+      viewer.close();
+      await pub.kill();
+      const seq = `${kind}: ${summarize(viewer.tags)}`;
+      assert.equal(viewer.status, 200, seq);
+      assert.equal(viewer.firstBytes[4], expected[kind], `FLV header flags for ${seq}`);
+      assert.equal(viewer.tags[0]?.script?.name, 'onMetaData', seq);
+      const meta = viewer.tags[0]?.script?.value as Record<string, unknown>;
+      assert.equal(meta.hasAudio, kind !== 'video', seq);
+      assert.equal(meta.hasVideo, kind !== 'audio', seq);
+      if (kind !== 'audio') assert.equal(mediaTags(viewer.tags, 9)[0]?.video?.isKeyframe, true, `video starts on a keyframe: ${seq}`);
+      if (kind === 'audio') assert.equal(viewer.tags.some((x) => x.type === 9), false, seq);
+      if (kind === 'video') assert.equal(viewer.tags.some((x) => x.type === 8), false, seq);
+    }
   });
 });
