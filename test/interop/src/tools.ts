@@ -248,7 +248,7 @@ export function publish(url: string, kind: PublishKind = 'av', opts: PublishOpti
 let fixtureDir: string | undefined;
 let fixture: Promise<string> | undefined;
 
-/** A 6-second H.264 (no B-frames, GOP 1 s) + AAC FLV file, encoded once per run into a temp dir. */
+/** A 6-second H.264 (with B-frames, GOP 1 s) + AAC FLV file, encoded once per run into a temp dir. */
 export function fixtureFlv(): Promise<string> {
   fixture ??= (async () => {
     fixtureDir = mkdtempSync(join(tmpdir(), 'flvcast-interop-'));
@@ -260,7 +260,8 @@ export function fixtureFlv(): Promise<string> {
         '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
         '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=6',
         '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=6',
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p', '-threads', '1',
+        // B-frames, as OBS's and ffmpeg's default x264 settings produce: composition times must pass through.
+        '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '25', '-pix_fmt', 'yuv420p', '-threads', '1',
         '-c:a', 'aac', '-b:a', '64k', '-shortest', '-f', 'flv', '-y', file,
       ],
       30_000,

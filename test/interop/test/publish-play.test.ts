@@ -4,9 +4,12 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { FlvDemuxer } from '@flvcast/flv';
 import {
   HttpFlvViewer,
   decode,
+  describeTag,
   fixtureFlv,
   mediaTags,
   probe,
@@ -69,6 +72,18 @@ describe('publish with ffmpeg, play HTTP-FLV', () => {
 
     assertAvProbe(await probe(`${httpUrl}/live/copy.flv`));
     assertCleanDecode(await decode(`${httpUrl}/live/copy.flv`, 2));
+
+    // The file has B-frames: their composition time offsets must reach the viewer unchanged.
+    const source = new FlvDemuxer().push(new Uint8Array(readFileSync(file))).map((x) => describeTag(x, 0));
+    const sourceCts = new Set(mediaTags(source, 9).map((x) => x.video?.compositionTime));
+    assert.ok([...sourceCts].some((c) => c !== undefined && c > 0), 'the fixture has B-frames (non-zero composition times)');
+    const viewer = await HttpFlvViewer.open(`${httpUrl}/live/copy.flv`);
+    t.after(() => viewer.close());
+    await viewer.waitFor((v) => mediaTags(v.tags, 9).length >= 30, 3_000, '30 video frames');
+    viewer.close();
+    const received = mediaTags(viewer.tags, 9).map((x) => x.video?.compositionTime);
+    assert.ok(received.some((c) => c !== undefined && c > 0), `composition times pass through: ${JSON.stringify(received.slice(0, 30))}`);
+    assert.ok(received.every((c) => sourceCts.has(c)), `only composition times present in the source: ${JSON.stringify(received.slice(0, 30))} vs ${JSON.stringify([...sourceCts])}`);
   });
 
   test('audio-only publish: header says audio only (0x04), first audio frame within 1 s, ffprobe sees only aac', async (t) => {
