@@ -159,4 +159,26 @@ describe('HTTP behaviour of the FLV mount', () => {
       'the stream entry to be freed',
     );
   });
+  test('app.close() with a live publisher and viewers finishes promptly and ends the responses', async (t) => {
+    const { app, httpUrl, rtmpUrl } = await startApp();
+    let closed = false;
+    t.after(async () => {
+      if (!closed) await app.close();
+    });
+    const pub = publish(`${rtmpUrl}/live/shutdown`, 'av', { seconds: 10 });
+    t.after(() => pub.kill());
+    await waitForMedia(app, 'shutdown');
+    const viewer = await HttpFlvViewer.open(`${httpUrl}/live/shutdown.flv`);
+    t.after(() => viewer.close());
+    await viewer.waitFor((v) => v.tags.length > 5, 3_000, 'media');
+    const started = performance.now();
+    await withTimeout(app.close(), 3_000, 'app.close()');
+    closed = true;
+    const ms = performance.now() - started;
+    assert.ok(ms < 2_000, `app.close() took ${ms.toFixed(0)} ms`);
+    await viewer.waitForEnd(1_000);
+    assert.equal(viewer.ended, true, 'the viewer\'s response ended (not left hanging)');
+    const r = await withTimeout(pub.done, 5_000, 'ffmpeg to notice the server is gone');
+    assert.notEqual(r.code, 0, 'the publisher lost its server');
+  });
 });

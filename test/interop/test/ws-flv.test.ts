@@ -131,4 +131,23 @@ describe('WebSocket-FLV', () => {
     );
     assert.equal(status, 400);
   });
+  test('publisher stops: the WebSocket is closed with 1000 after the reconnect grace', async (t) => {
+    const graceMs = 500;
+    const { app, wsUrl, rtmpUrl } = await startApp({ httpFlv: { reconnectGraceMs: graceMs } });
+    t.after(() => app.close());
+    const pub = publish(`${rtmpUrl}/live/wsend`, 'av', { seconds: 2 });
+    t.after(() => pub.kill());
+    await waitForMedia(app, 'wsend');
+    const viewer = await openWs(`${wsUrl}/live/wsend.flv`);
+    t.after(() => viewer.ws.terminate());
+    const r = await withTimeout(pub.done, 8_000, 'ffmpeg to finish');
+    assert.equal(r.code, 0, r.stderr);
+    const exitedAt = performance.now();
+    await waitUntil(() => viewer.closeCode !== undefined, graceMs + 2_000, 'the server to close the WebSocket');
+    assert.equal(viewer.closeCode, 1000, 'normal closure: the stream ended');
+    const ms = performance.now() - exitedAt;
+    assert.ok(ms < graceMs + 1_000, `closed ${ms.toFixed(0)} ms after the publisher left`);
+    assert.equal(viewer.flv.error, undefined);
+    assert.equal(viewer.flv.demuxer.bufferedBytes, 0, 'the stream ends on a tag boundary');
+  });
 });
