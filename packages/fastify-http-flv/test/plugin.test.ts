@@ -156,3 +156,42 @@ test('close() with viewers attached returns promptly', async () => {
   await app.close();
   assert.ok(Date.now() - started < 2000, 'closed within 2 s');
 });
+
+test('HTTP-FLV streams over HTTP/2 (h2c), as camera walls need past 6 connections per host', async (t) => {
+  const { connect: h2connect } = await import('node:http2');
+  const app = Fastify({ http2: true });
+  t.after(() => app.close());
+  await app.register(httpFlv);
+  const pub = app.streams.publish({ vhost: '', app: 'live', stream: 'cam1' }, { protocol: 'test' });
+  pub.data('onMetaData', { videocodecid: 7 });
+  pub.video(0, avcSeq);
+  pub.video(0, key(0));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  const client = h2connect(`http://127.0.0.1:${port}`);
+  t.after(() => client.close());
+  const streams = Array.from({ length: 8 }, () => client.request({ ':path': '/live/cam1.flv' }));
+  const results = await Promise.all(
+    streams.map(
+      (req) =>
+        new Promise<{ status: number; types: number[] }>((resolve) => {
+          let status = 0;
+          const demuxer = new FlvDemuxer();
+          const types: number[] = [];
+          req.on('response', (headers) => (status = Number(headers[':status'])));
+          req.on('data', (c: Buffer) => {
+            types.push(...demuxer.push(new Uint8Array(c)).map((x) => x.type));
+            if (types.length >= 3) {
+              req.close();
+              resolve({ status, types });
+            }
+          });
+        }),
+    ),
+  );
+  // One connection, eight concurrent live streams, each starting with metadata, sequence header, keyframe.
+  for (const r of results) {
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.types.slice(0, 3), [18, 9, 9]);
+  }
+});

@@ -156,8 +156,12 @@ export class IngestConnection {
   }
 
   #onTimeout(): void {
-    const what = { handshake: 'handshake', waiting: 'first media packet', active: 'idle publisher' }[this.#phase];
-    this.#log.warn({ ip: this.remoteAddress, phase: this.#phase }, `rtmp: ${what} timeout, closing connection`);
+    const [what, code] = {
+      handshake: ['handshake', 'ERR_RTMP_HANDSHAKE_TIMEOUT'],
+      waiting: ['first media packet', 'ERR_RTMP_FIRST_PACKET_TIMEOUT'],
+      active: ['idle publisher', 'ERR_RTMP_IDLE_TIMEOUT'],
+    }[this.#phase];
+    this.#log.warn({ code, ip: this.remoteAddress, phase: this.#phase }, `rtmp: ${what} timeout, closing connection`);
     this.socket.destroy();
   }
 
