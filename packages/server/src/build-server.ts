@@ -18,8 +18,9 @@ export interface BuiltServer {
 export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
   const app = Fastify({
     logger: { level: config.logLevel },
-    // Viewers hold responses open for hours; only the header phase is bounded.
-    requestTimeout: 0,
+    // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
+    requestTimeout: 30_000,
+    // Viewers hold responses open for hours: no idle-socket timeout; close() ends them all.
     connectionTimeout: 0,
     forceCloseConnections: true,
   });

@@ -69,7 +69,14 @@ export class FileSource {
         this.#timer = setTimeout(() => this.#loop(i, startedAt, r), at - elapsed);
         return;
       }
-      this.#emit(tag, at, r);
+      try {
+        this.#emit(tag, at, r);
+      } catch (err) {
+        // A tag the hub refuses (malformed media) ends this source, never the process.
+        this.log.error({ err, index: i }, 'file source stopped on a tag it cannot publish');
+        this.stop();
+        return;
+      }
       i++;
     }
   }
