@@ -16,6 +16,12 @@ export interface HubOptions {
   gopCacheMaxBytes: number;
   /** Seconds of audio kept for new viewers of audio-only streams (SRS `fast_cache`); 0 = off. */
   fastCache: number;
+  /**
+   * 0 (default): each tag is written to every viewer as it arrives, for the lowest latency. > 0: tags are
+   * merged for this many milliseconds and written in one go per viewer (SRS `mw_latency`): far fewer
+   * writes, at the cost of up to this much added latency.
+   */
+  mergeWriteMs: number;
   /** Per-viewer backlog bounds; past either, the backlog is dropped and the viewer resumes at a keyframe. */
   maxQueueBytes: number;
   maxQueueMs: number;
@@ -40,6 +46,7 @@ export const defaultHubOptions: Readonly<HubOptions> = Object.freeze({
   gopCacheMaxFrames: 2048,
   gopCacheMaxBytes: 32 * 1024 * 1024,
   fastCache: 0,
+  mergeWriteMs: 0,
   maxQueueBytes: 8 * 1024 * 1024,
   maxQueueMs: 10_000,
   stallTimeoutMs: 30_000,
@@ -51,7 +58,7 @@ export const defaultHubOptions: Readonly<HubOptions> = Object.freeze({
 
 const booleans = ['hasAudio', 'hasVideo', 'guessHasAv', 'dropIfNotMatch', 'gopCache', 'publishTakeover'] as const;
 const counts = ['gopCacheMaxFrames', 'gopCacheMaxBytes', 'maxQueueBytes', 'maxQueueMs', 'stallTimeoutMs', 'timeJumpMs'] as const;
-const nonNegative = ['fastCache', 'reconnectGraceMs'] as const;
+const nonNegative = ['fastCache', 'reconnectGraceMs', 'mergeWriteMs'] as const;
 
 /** Applies defaults and checks types; throws HubError naming the option and what was expected. */
 export function validateHubOptions(input: Partial<HubOptions> = {}): HubOptions {

@@ -58,6 +58,9 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
   #time: TimestampCorrector;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #pending = new Set<Subscriber>();
+  /** mergeWriteMs: viewers with tags waiting for the end of the current merge window. */
+  #dirty: Subscriber[] = [];
+  #mergeTimer: ReturnType<typeof setTimeout> | undefined;
   tagsIn = 0;
   bytesIn = 0;
 
@@ -184,6 +187,17 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     else this.#pending.add(sub);
   }
 
+  schedule(sub: Subscriber): void {
+    this.#dirty.push(sub);
+    // One timer per stream, not per viewer: every viewer's window ends together.
+    this.#mergeTimer ??= setTimeout(() => {
+      this.#mergeTimer = undefined;
+      const dirty = this.#dirty;
+      this.#dirty = [];
+      for (const s of dirty) s.flush();
+    }, this.options.mergeWriteMs);
+  }
+
   detach(sub: Subscriber): void {
     this.subscribers.delete(sub);
     this.#pending.delete(sub);
@@ -208,6 +222,11 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
   /** Nobody publishes and nobody watches (or waits for a publisher to return): forget the stream. */
   #releaseIfUnused(): void {
     if (this.subscribers.size > 0 || this.publisher !== undefined) return;
+    if (this.#mergeTimer !== undefined) {
+      clearTimeout(this.#mergeTimer);
+      this.#mergeTimer = undefined;
+      this.#dirty = [];
+    }
     if (this.#graceTimer !== undefined) {
       clearTimeout(this.#graceTimer);
       this.#graceTimer = undefined;

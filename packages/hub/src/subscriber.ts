@@ -27,6 +27,8 @@ export interface SubscriberInfo {
 }
 
 export interface SubscriberLimits {
+  /** 0: write each tag as it arrives (lowest latency); > 0: the owner flushes batches (throughput mode). */
+  readonly mergeWriteMs: number;
   readonly maxQueueBytes: number;
   readonly maxQueueMs: number;
   readonly stallTimeoutMs: number;
@@ -37,6 +39,8 @@ export interface SubscriberLimits {
 /** Callbacks the owning stream gives a subscriber, so the subscriber needs no reference to the hub. */
 export interface SubscriberOwner {
   detach(subscriber: Subscriber): void;
+  /** With mergeWriteMs: this subscriber has tags waiting; call `flush()` at the end of the merge window. */
+  schedule(subscriber: Subscriber): void;
 }
 
 /**
@@ -119,8 +123,12 @@ export class Subscriber {
       this.#waitKeyframe = false;
     }
     if (this.#blockedSince === undefined) {
-      this.#write([tag.bytes], 1);
-      return;
+      if (this.limits.mergeWriteMs === 0) {
+        this.#write([tag.bytes], 1);
+        return;
+      }
+      // Throughput mode: collect the window's tags and write them in one go.
+      if (this.#queue.length === 0) this.owner.schedule(this);
     }
     this.#enqueue(tag);
   }
@@ -129,7 +137,12 @@ export class Subscriber {
   resume(): void {
     if (this.#ended || this.#blockedSince === undefined) return;
     this.#blockedSince = undefined;
-    if (this.#queue.length === 0) return;
+    this.flush();
+  }
+
+  /** Writes what is queued, unless the sink is still behind. */
+  flush(): void {
+    if (this.#ended || this.#blockedSince !== undefined || this.#queue.length === 0) return;
     const chunks = this.#queue.map((t) => t.bytes);
     const count = this.#queue.length;
     this.#queue = [];
@@ -168,8 +181,7 @@ export class Subscriber {
   }
 
   #enqueue(tag: MediaTag): void {
-    const now = this.limits.now();
-    if (now - this.#blockedSince! > this.limits.stallTimeoutMs) {
+    if (this.#blockedSince !== undefined && this.limits.now() - this.#blockedSince > this.limits.stallTimeoutMs) {
       this.end(SubscriberEndReason.stalled);
       return;
     }

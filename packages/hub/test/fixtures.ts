@@ -19,10 +19,13 @@ export const aacFrame = (n = 1) => Uint8Array.from([0xaf, 0x01, 0x21, n & 0xff])
 /** A sink that records what it gets and can pretend to be a slow peer. */
 export class RecordingSink implements SubscriberSink {
   chunks: Uint8Array[] = [];
+  /** Number of write() calls: batching is about making fewer of them. */
+  writes = 0;
   ended: SubscriberEndReason | undefined;
   accepting = true;
 
   write(chunks: readonly Uint8Array[]): boolean {
+    this.writes++;
     this.chunks.push(...chunks);
     return this.accepting;
   }

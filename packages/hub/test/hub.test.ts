@@ -291,3 +291,22 @@ test('option validation names the option and what it expected', () => {
   assert.throws(() => new Hub({ maxQueueBytes: -1 }), /option "maxQueueBytes" must be a positive integer/);
   assert.throws(() => new Hub({ nope: 1 } as never), /unknown option "nope"/);
 });
+
+test('mergeWriteMs: tags of one window reach each viewer in a single write, in order, shared', async () => {
+  const hub = new Hub({ mergeWriteMs: 30 });
+  const pub = publishAv(hub, 1);
+  const a = new RecordingSink();
+  const b = new RecordingSink();
+  hub.subscribe(key, a, viewer);
+  hub.subscribe(key, b, viewer);
+  const writesBefore = a.writes;
+  const chunksBefore = a.chunks.length;
+  for (let i = 1; i <= 6; i++) pub.video(i * 40, avcInterframe(i));
+  assert.equal(a.chunks.length, chunksBefore, 'nothing written inside the window');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(a.writes, writesBefore + 1, 'one write for the whole window');
+  assert.equal(a.chunks.length, chunksBefore + 6);
+  assert.deepEqual(a.parse().tags.slice(-6).map((t) => t.timestamp), [40, 80, 120, 160, 200, 240]);
+  assert.equal(a.chunks.at(-1), b.chunks.at(-1), 'still shared by reference');
+  hub.close();
+});

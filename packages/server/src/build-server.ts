@@ -34,6 +34,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     dropIfNotMatch: config.dropIfNotMatch,
     gopCache: config.gopCache,
     fastCache: config.fastCache,
+    mergeWriteMs: config.mergeWriteMs,
     reconnectGraceMs: config.reconnectGraceMs,
     publishTakeover: config.publishTakeover,
     maxQueueBytes: config.maxQueueBytes,
