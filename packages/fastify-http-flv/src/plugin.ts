@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { invalidKeyPart, streamKeyToString, type Hub, type StreamKey } from '@flvcast/hub';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
@@ -88,19 +89,27 @@ function makePreHandler(options: ResolvedHttpFlvOptions) {
   };
 }
 
-function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions): FastifyReply {
+function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions): void {
   const key = request.flvStreamKey!;
-  const sink = new HttpFlvSink(options.highWaterMark);
+  // The response is ours from here: headers (CORS included) go out now, tags follow as they arrive.
+  // A Range header on a live URL is ignored: always 200 and the stream from now.
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...FLV_HEADERS });
+  res.flushHeaders();
+  const sink = new HttpFlvSink(res, options.highWaterMark);
   const sub = options.hub.subscribe(key, sink, { protocol: 'http-flv', remoteAddress: request.ip });
-  if (sub === undefined) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
+  if (sub === undefined) {
+    // The stream ended between the existence check and now: an empty stream, ended at once.
+    res.end();
+    return;
+  }
   sink.subscriber = sub;
   const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
   log.info({ protocol: 'http-flv', ip: request.ip }, 'viewer joined');
-  sink.readable.once('close', () => {
+  res.once('close', () => {
     log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, reason: sink.endReason ?? 'viewer left' }, 'viewer left');
   });
-  // A Range header on a live URL is ignored: always 200 and the stream from now.
-  return reply.code(200).headers(FLV_HEADERS).send(sink.readable);
 }
 
 function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions): void {
