@@ -1,0 +1,118 @@
+/**
+ * The benchmark's settings: flags win over environment variables, which win over the defaults.
+ * `BENCH_QUICK=1` (or `--quick`) switches the defaults to a short smoke run.
+ */
+import { parseArgs } from 'node:util';
+
+export const serverNames = ['flvcast', 'nms'] as const;
+export type ServerName = (typeof serverNames)[number];
+
+export interface BenchConfig {
+  /** servers to measure, in order */
+  servers: ServerName[];
+  /** HTTP-FLV viewer counts at the 2.5 Mbit/s input */
+  steps: number[];
+  /** WS-FLV viewers at the 2.5 Mbit/s input (0: no WS step) */
+  wsViewers: number;
+  /** HTTP-FLV viewers at the low-bitrate input (0: no low-bitrate step) */
+  lowViewers: number;
+  /** measured seconds per step, after the ramp-up */
+  stepSeconds: number;
+  /** seconds between the end of the ramp-up and the start of the measurement */
+  settleSeconds: number;
+  /** viewer worker processes per step (at most; fewer for tiny steps) */
+  workers: number;
+  /** connections opened per 100 ms, over all workers */
+  rampPer100ms: number;
+  /** every n-th viewer records per-tag arrival times for the latency figures */
+  sampleEvery: number;
+  /** at most this many sampled viewers per step (bounds the IPC volume) */
+  maxSampled: number;
+  /** viewers that join mid-stream, spread over each step's measurement, for time-to-first-frame */
+  lateJoiners: number;
+  quick: boolean;
+}
+
+const options = {
+  quick: { type: 'boolean' },
+  servers: { type: 'string' },
+  steps: { type: 'string' },
+  'ws-viewers': { type: 'string' },
+  'low-viewers': { type: 'string' },
+  'step-seconds': { type: 'string' },
+  'settle-seconds': { type: 'string' },
+  workers: { type: 'string' },
+  'ramp-per-100ms': { type: 'string' },
+  'sample-every': { type: 'string' },
+  'max-sampled': { type: 'string' },
+  'late-joiners': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+export const usage = `Usage: pnpm bench [-- options]   (each option also as an environment variable)
+  --quick                 BENCH_QUICK=1            short run: steps 1,100, WS 100, no low-bitrate step, 8 s each
+  --servers a,b           BENCH_SERVERS            flvcast,nms
+  --steps n,n,...         BENCH_STEPS              HTTP-FLV viewers at 2.5 Mbit/s [1,100,500,1000]
+  --ws-viewers n          BENCH_WS_VIEWERS         WS-FLV viewers at 2.5 Mbit/s, 0 = none [500]
+  --low-viewers n         BENCH_LOW_VIEWERS        HTTP-FLV viewers at 500 kbit/s, 0 = none [2000]
+  --step-seconds s        BENCH_STEP_SECONDS       measured seconds per step [20]
+  --settle-seconds s      BENCH_SETTLE_SECONDS     pause after the ramp-up [2]
+  --workers n             BENCH_WORKERS            viewer processes [4]
+  --ramp-per-100ms n      BENCH_RAMP_PER_100MS     connections opened per 100 ms [50]
+  --sample-every n        BENCH_SAMPLE_EVERY       every n-th viewer records latency [10]
+  --max-sampled n         BENCH_MAX_SAMPLED        latency-sampled viewers per step, at most [40]
+  --late-joiners n        BENCH_LATE_JOINERS       mid-stream joiners per step for time-to-first-frame [20]`;
+
+function int(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+function num(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got "${value}"`);
+  return n;
+}
+
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig | 'help' {
+  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  if (values.help) return 'help';
+  const quick = values.quick === true || (env.BENCH_QUICK !== undefined && env.BENCH_QUICK !== '' && env.BENCH_QUICK !== '0');
+  const pick = (flag: keyof typeof values, envName: string): string | undefined => {
+    const v = values[flag];
+    return typeof v === 'string' ? v : env[envName];
+  };
+
+  const serversText = pick('servers', 'BENCH_SERVERS') ?? serverNames.join(',');
+  const servers = serversText.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const s of servers) {
+    if (!(serverNames as readonly string[]).includes(s)) throw new Error(`unknown server "${s}" (known: ${serverNames.join(', ')})`);
+  }
+  const stepsText = pick('steps', 'BENCH_STEPS') ?? (quick ? '1,100' : '1,100,500,1000');
+  const steps = stepsText.split(',').filter((s) => s.trim() !== '').map((s) => int('BENCH_STEPS', s.trim(), 0, 1));
+
+  const config: BenchConfig = {
+    servers: servers as ServerName[],
+    steps,
+    wsViewers: int('BENCH_WS_VIEWERS', pick('ws-viewers', 'BENCH_WS_VIEWERS'), quick ? 100 : 500),
+    lowViewers: int('BENCH_LOW_VIEWERS', pick('low-viewers', 'BENCH_LOW_VIEWERS'), quick ? 0 : 2000),
+    stepSeconds: num('BENCH_STEP_SECONDS', pick('step-seconds', 'BENCH_STEP_SECONDS'), quick ? 8 : 20, 1),
+    settleSeconds: num('BENCH_SETTLE_SECONDS', pick('settle-seconds', 'BENCH_SETTLE_SECONDS'), 2, 0),
+    workers: int('BENCH_WORKERS', pick('workers', 'BENCH_WORKERS'), 4, 1),
+    rampPer100ms: int('BENCH_RAMP_PER_100MS', pick('ramp-per-100ms', 'BENCH_RAMP_PER_100MS'), 50, 1),
+    sampleEvery: int('BENCH_SAMPLE_EVERY', pick('sample-every', 'BENCH_SAMPLE_EVERY'), 10, 1),
+    maxSampled: int('BENCH_MAX_SAMPLED', pick('max-sampled', 'BENCH_MAX_SAMPLED'), 40, 0),
+    lateJoiners: int('BENCH_LATE_JOINERS', pick('late-joiners', 'BENCH_LATE_JOINERS'), 20, 0),
+    quick,
+  };
+  // Hard bounds: this is a 2-core machine and every step must end by itself.
+  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers);
+  if (maxViewers > 5000) throw new Error(`at most 5000 viewers per step (asked for ${maxViewers})`);
+  if (config.stepSeconds > 300) throw new Error('BENCH_STEP_SECONDS is capped at 300');
+  if (config.workers > 8) throw new Error('BENCH_WORKERS is capped at 8 (2-core machine)');
+  if (config.servers.length === 0) throw new Error('no server to measure');
+  return config;
+}

@@ -1,0 +1,89 @@
+/**
+ * One viewer's FLV bookkeeping, shared by the HTTP-FLV and WS-FLV connections: every byte goes through
+ * `FlvDemuxer` (framing verified for every viewer), bytes and tags are counted, a sampled viewer records
+ * each media tag's arrival time while the measurement runs, and a late joiner notes its first keyframe.
+ */
+import { FlvDemuxer, inspectVideo } from '@flvcast/flv';
+
+/** What a viewer reports into (one per worker process). */
+export interface ViewerSink {
+  bytes: number;
+  tags: number;
+  framingErrors: number;
+  tagSizeMismatches: number;
+  /** true between `mark` and `end` */
+  recording: boolean;
+  /** [type, timestamp, size, arrivalWallMs] × n */
+  samples: number[];
+}
+
+export class FlvViewer {
+  readonly #demuxer = new FlvDemuxer();
+  readonly #sink: ViewerSink;
+  readonly sampled: boolean;
+  /** FLV bytes received (the HTTP body after de-chunking, or the WS message payloads) */
+  bytes = 0;
+  /** bytes at the start of the measurement window */
+  markBytes = 0;
+  /** a framing error stopped this viewer's parsing */
+  broken = false;
+  #mismatches = 0;
+  /** set for a late joiner: called once, with the arrival time of the first video keyframe */
+  onKeyframe: ((at: number) => void) | undefined;
+
+  constructor(sink: ViewerSink, sampled: boolean) {
+    this.#sink = sink;
+    this.sampled = sampled;
+  }
+
+  /** FLV body bytes, `at` = wall-clock arrival of the socket read that carried them. */
+  push(chunk: Uint8Array, at: number): void {
+    this.bytes += chunk.length;
+    this.#sink.bytes += chunk.length;
+    if (this.broken) return;
+    let tags;
+    try {
+      tags = this.#demuxer.push(chunk);
+    } catch {
+      this.fail();
+      return;
+    }
+    this.#sink.tags += tags.length;
+    const mismatches = this.#demuxer.previousTagSizeMismatches;
+    if (mismatches !== this.#mismatches) {
+      this.#sink.tagSizeMismatches += mismatches - this.#mismatches;
+      this.#mismatches = mismatches;
+    }
+    if (this.sampled && this.#sink.recording) {
+      const samples = this.#sink.samples;
+      for (const tag of tags) {
+        if (tag.type === 8 || tag.type === 9) samples.push(tag.type, tag.timestamp, tag.payload.length, at);
+      }
+    }
+    if (this.onKeyframe !== undefined) {
+      for (const tag of tags) {
+        if (tag.type !== 9) continue;
+        let keyframe = false;
+        try {
+          const info = inspectVideo(tag.payload);
+          keyframe = info.isKeyframe && !info.isSequenceHeader;
+        } catch {
+          // not a keyframe we can recognise
+        }
+        if (keyframe) {
+          const cb = this.onKeyframe;
+          this.onKeyframe = undefined;
+          cb(at);
+          break;
+        }
+      }
+    }
+  }
+
+  /** A framing error (counted once per viewer; its parsing stops, its bytes are still counted). */
+  fail(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.#sink.framingErrors++;
+  }
+}

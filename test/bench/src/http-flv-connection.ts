@@ -1,0 +1,98 @@
+/**
+ * An HTTP-FLV viewer over a raw `net` socket: writes the GET itself, reads the response head, then the
+ * body (chunked transfer coding, or until close without it) into an `FlvViewer`. No http module, no agent:
+ * the cost per viewer on the harness side stays small and every byte is accounted for.
+ */
+import net from 'node:net';
+import { ChunkedDecoder } from './chunked-decoder.js';
+import type { FlvViewer } from './flv-viewer.js';
+import { wallNow } from './ingest-log.js';
+import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
+
+const MAX_HEAD = 16 * 1024;
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+export class HttpFlvConnection implements ViewerConnection {
+  readonly viewer: FlvViewer;
+  readonly requestAt: number;
+  readonly #socket: net.Socket;
+  readonly #events: ViewerEvents;
+  #head: Buffer | undefined = Buffer.alloc(0);
+  #chunked: ChunkedDecoder | undefined;
+  #answered = false;
+  #closed = false;
+
+  constructor(url: URL, viewer: FlvViewer, events: ViewerEvents) {
+    this.viewer = viewer;
+    this.#events = events;
+    this.requestAt = wallNow();
+    const socket = net.connect(Number(url.port || 80), url.hostname);
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: */*\r\nUser-Agent: flvcast-bench\r\n\r\n`);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => {});
+    socket.once('close', () => this.#finish());
+  }
+
+  #onData(chunk: Buffer): void {
+    const at = wallNow();
+    if (this.#head !== undefined) {
+      const head = this.#head.length === 0 ? chunk : Buffer.concat([this.#head, chunk]);
+      const end = head.indexOf(HEAD_END);
+      if (end < 0) {
+        if (head.length > MAX_HEAD) this.#answer(false, at);
+        else this.#head = head;
+        return;
+      }
+      this.#head = undefined;
+      const lines = head.subarray(0, end).toString('latin1').split('\r\n');
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+      if (status?.[1] !== '200') return this.#answer(false, at);
+      const chunked = lines.some((l) => /^transfer-encoding:.*chunked/i.test(l));
+      if (chunked) this.#chunked = new ChunkedDecoder();
+      this.#answer(true, at);
+      const rest = head.subarray(end + HEAD_END.length);
+      if (rest.length > 0) this.#body(rest, at);
+      return;
+    }
+    this.#body(chunk, at);
+  }
+
+  #body(bytes: Buffer, at: number): void {
+    if (this.#chunked === undefined) {
+      this.viewer.push(bytes, at);
+      return;
+    }
+    let pieces: Uint8Array[];
+    try {
+      pieces = this.#chunked.push(bytes);
+    } catch {
+      this.viewer.fail();
+      this.close();
+      return;
+    }
+    for (const p of pieces) this.viewer.push(p, at);
+  }
+
+  #answer(ok: boolean, at: number): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.#events.onAnswer(ok, at);
+    if (!ok) this.close();
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#answered) {
+      this.#answered = true;
+      this.#events.onAnswer(false, wallNow());
+    }
+    this.#events.onClose();
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}

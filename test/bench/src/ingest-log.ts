@@ -1,0 +1,92 @@
+/**
+ * What the publisher sent, as seen at the server's RTMP socket: for each audio/video message the wall-clock
+ * time its last byte arrived, keyed by (type, timestamp, payload length) — the same key a viewer can compute
+ * from the FLV tag it receives — and the cumulative FLV bytes over time, to know how many bytes a viewer
+ * should have received over any time window.
+ */
+
+/** FLV bytes a message becomes: 11-byte tag header + payload + 4-byte PreviousTagSize. */
+export const FLV_TAG_OVERHEAD = 15;
+
+export function tagKey(type: number, timestamp: number, size: number): string {
+  return `${type}:${timestamp >>> 0}:${size}`;
+}
+
+/** Wall-clock milliseconds, comparable across the benchmark's processes on this machine. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+const KEEP_MS = 120_000;
+
+export class IngestLog {
+  readonly #arrival = new Map<string, number>();
+  /** arrival time and cumulative FLV bytes after each media/script message (same index) */
+  #times: number[] = [];
+  #cumulative: number[] = [];
+  #total = 0;
+  /** cumulative bytes before the first kept point */
+  #base = 0;
+  audio = 0;
+  video = 0;
+  script = 0;
+  /** duplicate keys (same type+timestamp+size twice within the kept window): ambiguous matches */
+  duplicates = 0;
+
+  record(type: number, timestamp: number, size: number, at: number): void {
+    if (type === 8) this.audio++;
+    else if (type === 9) this.video++;
+    else if (type === 18) this.script++;
+    else return;
+    this.#total += size + FLV_TAG_OVERHEAD;
+    this.#times.push(at);
+    this.#cumulative.push(this.#total);
+    if (type === 18) return;
+    const key = tagKey(type, timestamp, size);
+    if (this.#arrival.has(key)) this.duplicates++;
+    this.#arrival.set(key, at);
+  }
+
+  /** When the message with this key arrived at the RTMP socket, if seen (and not pruned). */
+  arrivalOf(key: string): number | undefined {
+    return this.#arrival.get(key);
+  }
+
+  /** FLV bytes of all messages that arrived up to `at` (wall-clock ms). */
+  bytesUntil(at: number): number {
+    // binary search for the last index with time <= at
+    let lo = 0;
+    let hi = this.#times.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#times[mid]! <= at) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? this.#base : this.#cumulative[found]!;
+  }
+
+  /** FLV bytes that arrived in the window (from, to]. */
+  bytesBetween(from: number, to: number): number {
+    return this.bytesUntil(to) - this.bytesUntil(from);
+  }
+
+  /** Forgets what is older than two minutes (the log stays small however long the run). */
+  prune(now: number): void {
+    const limit = now - KEEP_MS;
+    for (const [key, at] of this.#arrival) {
+      if (at >= limit) break; // insertion order is arrival order
+      this.#arrival.delete(key);
+    }
+    let drop = 0;
+    while (drop < this.#times.length && this.#times[drop]! < limit) drop++;
+    if (drop > 0) {
+      // the values stay absolute; only old points go
+      this.#base = this.#cumulative[drop - 1]!;
+      this.#times = this.#times.slice(drop);
+      this.#cumulative = this.#cumulative.slice(drop);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/** Plain-text rendering of the results: a block per step as it ends, then flvcast beside its peer. */
+import type { StepResult } from './step-result.js';
+
+export interface ServerResults {
+  name: string;
+  label: string;
+  /** RSS with the publisher on and no viewer, bytes */
+  baselineRss: number;
+  /** RSS at the end, after every step's viewers left, bytes */
+  finalRss: number;
+  steps: StepResult[];
+  /** RSS delta per viewer at the biggest 2.5 Mbit/s HTTP-FLV step, bytes (see memoryPerViewerNote) */
+  memoryPerViewer: number | undefined;
+  memoryPerViewerStep: string | undefined;
+  /** server log file, for whoever wants to look */
+  logFile: string;
+}
+
+export const memoryPerViewerNote =
+  'memory per viewer = (RSS at the end of the window − RSS before the step) / viewers, at the biggest 2.5 Mbit/s HTTP-FLV step: ' +
+  'active viewers of a live stream (socket, queue and buffers included), not idle connections';
+
+const mb = (b: number | undefined): string => (b === undefined ? '—' : (b / 1048576).toFixed(0));
+const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(1));
+const f0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(0));
+const pct = (n: number | undefined): string => (n === undefined ? '—' : `${(n * 100).toFixed(1)} %`);
+const mbit = (bps: number): string => (bps / 1e6).toFixed(1);
+const signed = (n: number | undefined): string => (n === undefined ? '—' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}`);
+
+export function formatStep(server: string, r: StepResult, harnessWorkers: number): string {
+  const lines = [
+    `${server} · ${r.label} · ${r.seconds.toFixed(1)} s window`,
+    `  viewers         ${r.connected} connected, ${r.failed} failed, ${r.closedEarly} closed early`,
+    `  throughput      delivered ${mbit(r.deliveredBitrate)} Mbit/s of ${mbit(r.expectedBitrate)} expected (${pct(r.expectedBitrate > 0 ? r.deliveredBitrate / r.expectedBitrate : 0)}); ` +
+      `stream measured at the RTMP socket ${mbit(r.ingestBitrate)} Mbit/s (nominal ${mbit(r.nominalBitrate)})`,
+    `  ≥ 95 % bytes    ${pct(r.viewersAt95)} of viewers (worst viewer got ${pct(r.minViewerShare)})`,
+    `  server          CPU ${f1(r.serverCpu)} % of one core; RSS MB: ${mb(r.rssBefore)} before, ${mb(r.rssPeak)} peak, ${mb(r.rssEnd)} end, ${mb(r.rssAfter)} 2 s after the viewers left`,
+    `  harness         CPU ${f1(r.harnessCpu)} % of one core (benchmark + proxy, ${harnessWorkers} viewer workers, ffmpeg; it shares the 2 cores with the server)`,
+    `  added latency   p50 ${f1(r.latencyP50)} ms, p99 ${f1(r.latencyP99)} ms, max ${f0(r.latencyMax)} ms (${r.latencySamples} tags, ${pct(r.latencyMatchRate)} matched); ` +
+      `drift ${signed(r.latencyDrift)} ms (p50 ${f1(r.latencyFirstQuarterP50)} first ¼ → ${f1(r.latencyLastQuarterP50)} last ¼)`,
+    `  first frame     ${r.lateJoiners} late joiners (${r.lateJoinersFailed} without a keyframe in 10 s): request → keyframe p50 ${f1(r.ttffRequestP50)} / p99 ${f1(r.ttffRequestP99)} ms; ` +
+      `headers → keyframe p50 ${f1(r.ttffHeadersP50)} / p99 ${f1(r.ttffHeadersP99)} ms`,
+    `  framing         ${r.framingErrors} viewers with framing errors, ${r.tagSizeMismatches} PreviousTagSize mismatches`,
+  ];
+  return lines.join('\n');
+}
+
+interface Figure {
+  name: string;
+  value: (r: StepResult) => number | undefined;
+  digits: number;
+}
+
+const figures: Figure[] = [
+  { name: 'delivered Mbit/s', value: (r) => r.deliveredBitrate / 1e6, digits: 1 },
+  { name: 'expected Mbit/s', value: (r) => r.expectedBitrate / 1e6, digits: 1 },
+  { name: 'delivered / expected %', value: (r) => (r.expectedBitrate > 0 ? (100 * r.deliveredBitrate) / r.expectedBitrate : undefined), digits: 1 },
+  { name: 'viewers ≥ 95 % of bytes %', value: (r) => 100 * r.viewersAt95, digits: 1 },
+  { name: 'viewers failed / closed early', value: (r) => r.failed + r.closedEarly, digits: 0 },
+  { name: 'server CPU % of one core', value: (r) => r.serverCpu, digits: 1 },
+  { name: 'server RSS peak MB', value: (r) => r.rssPeak / 1048576, digits: 0 },
+  { name: 'server RSS end MB', value: (r) => r.rssEnd / 1048576, digits: 0 },
+  { name: 'server RSS 2 s after MB', value: (r) => r.rssAfter / 1048576, digits: 0 },
+  { name: 'harness CPU % (shares cores)', value: (r) => r.harnessCpu, digits: 1 },
+  { name: 'added latency p50 ms', value: (r) => r.latencyP50, digits: 1 },
+  { name: 'added latency p99 ms', value: (r) => r.latencyP99, digits: 1 },
+  { name: 'latency drift ms (¼4 − ¼1)', value: (r) => r.latencyDrift, digits: 1 },
+  { name: 'latency samples matched %', value: (r) => 100 * r.latencyMatchRate, digits: 1 },
+  { name: 'TTFF request→key p50 ms', value: (r) => r.ttffRequestP50, digits: 1 },
+  { name: 'TTFF request→key p99 ms', value: (r) => r.ttffRequestP99, digits: 1 },
+  { name: 'TTFF headers→key p50 ms', value: (r) => r.ttffHeadersP50, digits: 1 },
+  { name: 'TTFF headers→key p99 ms', value: (r) => r.ttffHeadersP99, digits: 1 },
+  { name: 'framing errors', value: (r) => r.framingErrors + r.tagSizeMismatches, digits: 0 },
+];
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ')).join('\n');
+}
+
+const fmt = (n: number | undefined, digits: number): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits));
+
+/** One table per step: a column per server, and flvcast / peer when the first server is compared with one other. */
+export function formatSideBySide(servers: ServerResults[]): string {
+  const out: string[] = [];
+  const withRatio = servers.length === 2;
+  const labels = [...new Set(servers.flatMap((s) => s.steps.map((r) => r.label)))];
+  for (const label of labels) {
+    const header = [label, ...servers.map((s) => s.label)];
+    if (withRatio) header.push(`${servers[0]!.name}/peer`);
+    const rows = [header];
+    for (const f of figures) {
+      const values = servers.map((s) => {
+        const r = s.steps.find((x) => x.label === label);
+        return r === undefined ? undefined : f.value(r);
+      });
+      const row = [f.name, ...values.map((v) => fmt(v, f.digits))];
+      if (withRatio) {
+        const [a, b] = values;
+        row.push(a !== undefined && b !== undefined && b !== 0 ? (a / b).toFixed(2) : '—');
+      }
+      rows.push(row);
+    }
+    out.push(table(rows));
+  }
+  // memory
+  const header = ['memory', ...servers.map((s) => s.label)];
+  if (withRatio) header.push(`${servers[0]!.name}/peer`);
+  const memRows: [string, (s: ServerResults) => number | undefined, number][] = [
+    ['RSS, publisher only (baseline) MB', (s) => s.baselineRss / 1048576, 0],
+    ['RSS after all viewers left MB', (s) => s.finalRss / 1048576, 0],
+    ['memory per viewer KB', (s) => (s.memoryPerViewer === undefined ? undefined : s.memoryPerViewer / 1024), 1],
+  ];
+  const rows = [header];
+  for (const [name, get, digits] of memRows) {
+    const values = servers.map(get);
+    const row = [name, ...values.map((v) => fmt(v, digits))];
+    if (withRatio) {
+      const [a, b] = values;
+      row.push(a !== undefined && b !== undefined && b !== 0 ? (a / b).toFixed(2) : '—');
+    }
+    rows.push(row);
+  }
+  out.push(table(rows));
+  out.push(`(${memoryPerViewerNote}${servers[0]?.memoryPerViewerStep ? `; step: ${servers[0].memoryPerViewerStep}` : ''})`);
+  return out.join('\n\n');
+}

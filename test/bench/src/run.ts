@@ -1,0 +1,141 @@
+/**
+ * The fan-out benchmark: `pnpm bench` (or `node test/bench/dist/src/run.js` after `tsc -b`).
+ * For each server (flvcast, then node-media-server), on loopback ports of its own: start it, publish the
+ * 2.5 Mbit/s input through the ingest proxy, run the HTTP-FLV steps and the WS-FLV step, then publish the
+ * low-bitrate input and run the 2000-viewer step; stop it. Prints each step as it ends, then the figures
+ * side by side with the ratio flvcast/peer, and writes them as JSON into `.cache/bench/results-<date>.json`.
+ */
+import { cpus } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readConfig, usage, type BenchConfig, type ServerName } from './bench-config.js';
+import { installExitHandlers, killAll } from './children.js';
+import { ensureInput, highInput, lowInput, nominalBitrate, type InputSpec } from './input.js';
+import { cacheDir } from './paths.js';
+import { rssBytes } from './proc-stats.js';
+import { startPublisher, type Publisher } from './publisher.js';
+import { formatSideBySide, formatStep, memoryPerViewerNote, type ServerResults } from './report.js';
+import { startServer, type ServerUnderTest } from './server-under-test.js';
+import type { StepResult } from './step-result.js';
+import { runStep, type StepSpec } from './step-runner.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** e.g. "2.5 Mbit/s 720p" (the video bitrate; audio comes on top) */
+function inputLabel(spec: InputSpec): string {
+  const rate = spec.videoKbps >= 1000 ? `${spec.videoKbps / 1000} Mbit/s` : `${spec.videoKbps} kbit/s`;
+  return `${rate} ${spec.height}p`;
+}
+
+async function measureServer(config: BenchConfig, name: ServerName, inputs: { high: string; low: string | undefined }): Promise<ServerResults> {
+  const server: ServerUnderTest = await startServer(name);
+  console.log(`\n=== ${server.label} (pid ${server.pid}, HTTP 127.0.0.1:${server.httpPort}, RTMP 127.0.0.1:${server.rtmpPort}, log ${server.logFile})`);
+  const steps: StepResult[] = [];
+  const workersUsed = (n: number): number => Math.min(config.workers, n);
+  let publisher: Publisher | undefined;
+  try {
+    publisher = await startPublisher(inputs.high, server.rtmpPort, 'bench', `ffmpeg-${name}-high`);
+    await sleep(2000);
+    const baselineRss = rssBytes(server.pid) ?? 0;
+    const highRate = nominalBitrate(highInput);
+    const specs: StepSpec[] = config.steps.map((n) => ({ label: `HTTP-FLV × ${n} @ ${inputLabel(highInput)}`, protocol: 'http', viewers: n, nominalBitrate: highRate }));
+    if (config.wsViewers > 0) specs.push({ label: `WS-FLV × ${config.wsViewers} @ ${inputLabel(highInput)}`, protocol: 'ws', viewers: config.wsViewers, nominalBitrate: highRate });
+    for (const spec of specs) {
+      const r = await runStep(config, server, publisher, spec);
+      steps.push(r);
+      console.log(`\n${formatStep(server.label, r, workersUsed(spec.viewers))}`);
+      if (publisher.ffmpeg.exitCode !== null) throw new Error(`the publisher (ffmpeg) exited with ${publisher.ffmpeg.exitCode} during the step`);
+    }
+    await publisher.stop();
+    publisher = undefined;
+
+    if (inputs.low !== undefined && config.lowViewers > 0) {
+      publisher = await startPublisher(inputs.low, server.rtmpPort, 'benchlow', `ffmpeg-${name}-low`);
+      await sleep(2000);
+      const lowRate = nominalBitrate(lowInput);
+      const spec: StepSpec = { label: `HTTP-FLV × ${config.lowViewers} @ ${inputLabel(lowInput)}`, protocol: 'http', viewers: config.lowViewers, nominalBitrate: lowRate };
+      const r = await runStep(config, server, publisher, spec);
+      steps.push(r);
+      console.log(`\n${formatStep(server.label, r, workersUsed(spec.viewers))}`);
+      await publisher.stop();
+      publisher = undefined;
+    }
+
+    await sleep(1000);
+    const finalRss = rssBytes(server.pid) ?? 0;
+    const biggest = steps
+      .filter((r) => r.protocol === 'http' && r.nominalBitrate === highRate)
+      .reduce<StepResult | undefined>((a, r) => (a === undefined || r.viewers > a.viewers ? r : a), undefined);
+    return {
+      name,
+      label: server.label,
+      baselineRss,
+      finalRss,
+      steps,
+      memoryPerViewer: biggest ? (biggest.rssEnd - biggest.rssBefore) / biggest.viewers : undefined,
+      memoryPerViewerStep: biggest?.label,
+      logFile: server.logFile,
+    };
+  } finally {
+    await publisher?.stop();
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig(process.argv.slice(2), process.env);
+  if (config === 'help') return void console.log(usage);
+  installExitHandlers();
+  const started = performance.now();
+  console.log(
+    `flvcast fan-out benchmark · ${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · Node ${process.version}\n` +
+      `steps: HTTP-FLV ${config.steps.join(', ')}` +
+      `${config.wsViewers > 0 ? `; WS-FLV ${config.wsViewers}` : ''}` +
+      `${config.lowViewers > 0 ? `; HTTP-FLV ${config.lowViewers} at the low bitrate` : ''}` +
+      ` · ${config.stepSeconds} s measured per step · servers: ${config.servers.join(', ')} · up to ${config.workers} viewer processes`,
+  );
+  const high = await ensureInput(highInput);
+  const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
+
+  const results: ServerResults[] = [];
+  for (const name of config.servers) results.push(await measureServer(config, name, { high, low }));
+
+  console.log(`\n=== side by side${results.length === 2 ? ` (ratio = ${results[0]!.label} / ${results[1]!.label})` : ''}\n`);
+  console.log(formatSideBySide(results));
+
+  mkdirSync(cacheDir, { recursive: true });
+  const date = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
+  const file = join(cacheDir, `results-${date}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+        config,
+        notes: {
+          cpu: '% of one core, from /proc/<pid>/stat utime+stime over the measured window',
+          harness: 'this process (incl. the RTMP ingest proxy), the viewer workers and ffmpeg: it shares the cores with the server',
+          latency: 'ms from the arrival of a message at the RTMP socket (ingest proxy) to the arrival of the same tag at a sampled viewer',
+          memoryPerViewer: memoryPerViewerNote,
+        },
+        servers: results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nresults: ${file} · total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().then(
+  () => {
+    killAll();
+    process.exit(0);
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    killAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,57 @@
+/** The figures of one step against one server (also what goes into the JSON results). */
+import type { ViewerProtocol } from './worker-messages.js';
+
+export interface StepResult {
+  /** e.g. "HTTP-FLV × 1000 @ 2.5 Mbit/s" */
+  label: string;
+  protocol: ViewerProtocol;
+  viewers: number;
+  /** the input's nominal bitrate (video + audio), bit/s */
+  nominalBitrate: number;
+  /** measured window, s */
+  seconds: number;
+  /** FLV bit/s that reached the RTMP socket during the window (what each viewer should receive) */
+  ingestBitrate: number;
+  /** ingestBitrate × viewers */
+  expectedBitrate: number;
+  /** FLV bit/s all viewers received together during the window */
+  deliveredBitrate: number;
+  /** viewers answered 200 / WS open; refused or failed; closed by the server before the end */
+  connected: number;
+  failed: number;
+  closedEarly: number;
+  /** share (0..1) of the requested viewers that received ≥ 95 % of the expected bytes in the window */
+  viewersAt95: number;
+  /** lowest per-viewer share of the expected bytes (0..1) */
+  minViewerShare: number;
+  /** server CPU over the window, % of one core */
+  serverCpu: number;
+  /** server RSS in bytes: before the viewers came, peak and end of the window, ~2 s after they left */
+  rssBefore: number;
+  rssPeak: number;
+  rssEnd: number;
+  rssAfter: number;
+  /** CPU of the harness (this process + workers + ffmpeg) over the window, % of one core */
+  harnessCpu: number;
+  /** added latency (RTMP socket → viewer), ms */
+  latencyP50: number | undefined;
+  latencyP99: number | undefined;
+  latencyMax: number | undefined;
+  latencySamples: number;
+  /** matched samples / all samples (0..1) */
+  latencyMatchRate: number;
+  /** p50 latency in the first and last quarter of the window, ms, and their difference */
+  latencyFirstQuarterP50: number | undefined;
+  latencyLastQuarterP50: number | undefined;
+  latencyDrift: number | undefined;
+  /** late joiners: request → first keyframe and response headers → first keyframe, ms */
+  ttffRequestP50: number | undefined;
+  ttffRequestP99: number | undefined;
+  ttffHeadersP50: number | undefined;
+  ttffHeadersP99: number | undefined;
+  lateJoiners: number;
+  lateJoinersFailed: number;
+  /** viewers whose stream failed to parse (chunked coding, FLV, WS text frame); PreviousTagSize mismatches */
+  framingErrors: number;
+  tagSizeMismatches: number;
+}

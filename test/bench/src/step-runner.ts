@@ -1,0 +1,208 @@
+/**
+ * One step: N viewers in worker processes against one server that is being published to. Ramp-up,
+ * settle, then a measured window; the server's CPU and RSS come from /proc, latency from matching the
+ * sampled viewers' tag arrival times with the ingest proxy's log.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { BenchConfig } from './bench-config.js';
+import { stopChild, track } from './children.js';
+import { harnessCpuMs } from './harness-cpu.js';
+import { tagKey, wallNow } from './ingest-log.js';
+import { viewerWorker } from './paths.js';
+import { percentile } from './percentile.js';
+import { cpuMs, rssBytes } from './proc-stats.js';
+import type { Publisher } from './publisher.js';
+import type { ServerUnderTest } from './server-under-test.js';
+import type { StepResult } from './step-result.js';
+import type { FirstFrameTiming, FromWorker, ProgressMessage, ResultMessage, StartMessage, ToWorker, ViewerProtocol } from './worker-messages.js';
+
+export interface StepSpec {
+  label: string;
+  protocol: ViewerProtocol;
+  viewers: number;
+  nominalBitrate: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Worker {
+  child: ChildProcess;
+  count: number;
+  last: ProgressMessage | undefined;
+  result: ResultMessage | undefined;
+}
+
+export async function runStep(config: BenchConfig, server: ServerUnderTest, publisher: Publisher, spec: StepSpec): Promise<StepResult> {
+  const windowMs = config.stepSeconds * 1000;
+  const workerCount = Math.min(config.workers, spec.viewers);
+  const rssBefore = rssBytes(server.pid) ?? 0;
+
+  let t0 = 0;
+  let t1 = 0;
+  const samples: number[] = [];
+  const firstFrames: FirstFrameTiming[] = [];
+  let lateFailed = 0;
+  let framingErrors = 0;
+  let tagSizeMismatches = 0;
+  let windowClosed = false;
+
+  const workers: Worker[] = [];
+  for (let w = 0; w < workerCount; w++) {
+    const count = Math.floor(spec.viewers / workerCount) + (w < spec.viewers % workerCount ? 1 : 0);
+    const child = track(fork(viewerWorker, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const worker: Worker = { child, count, last: undefined, result: undefined };
+    child.on('message', (m: FromWorker) => {
+      if (m.kind === 'result') {
+        worker.result = m;
+        return;
+      }
+      worker.last = m;
+      framingErrors += m.framingErrors;
+      tagSizeMismatches += m.tagSizeMismatches;
+      if (!windowClosed) {
+        // samples are recorded by the workers only between mark and end
+        for (let i = 0; i < m.samples.length; i++) samples.push(m.samples[i]!);
+        for (const f of m.firstFrames) firstFrames.push(f);
+        lateFailed += m.lateFailed;
+      }
+    });
+    const lateJoiners = Math.floor(config.lateJoiners / workerCount) + (w < config.lateJoiners % workerCount ? 1 : 0);
+    const start: StartMessage = {
+      kind: 'start',
+      url: server.playUrl(publisher.stream, spec.protocol === 'ws'),
+      protocol: spec.protocol,
+      count,
+      rampPer100ms: Math.max(1, Math.round(config.rampPer100ms / workerCount)),
+      sampleEvery: config.sampleEvery,
+      maxSampled: Math.ceil(config.maxSampled / workerCount),
+      lateJoiners,
+      windowMs,
+    };
+    child.send(start);
+    workers.push(worker);
+  }
+  const send = (m: ToWorker): void => {
+    for (const w of workers) if (w.child.connected) w.child.send(m);
+  };
+  const workerPids = (): number[] => [...workers.map((w) => w.child.pid!), publisher.ffmpeg.pid!];
+
+  try {
+    // ramp-up: until every connection has its answer (bounded)
+    const rampDeadline = performance.now() + (spec.viewers / config.rampPer100ms) * 100 + 15_000;
+    while (!workers.every((w) => w.last?.ready) && performance.now() < rampDeadline) await sleep(100);
+    await sleep(config.settleSeconds * 1000);
+
+    // the window
+    const serverCpu0 = cpuMs(server.pid) ?? 0;
+    const harnessCpu0 = harnessCpuMs(workerPids());
+    t0 = wallNow();
+    send({ kind: 'mark' });
+    let rssPeak = rssBytes(server.pid) ?? 0;
+    const windowEnd = performance.now() + windowMs;
+    while (performance.now() < windowEnd) {
+      await sleep(Math.min(500, Math.max(0, windowEnd - performance.now())));
+      rssPeak = Math.max(rssPeak, rssBytes(server.pid) ?? 0);
+    }
+    const serverCpu1 = cpuMs(server.pid) ?? serverCpu0;
+    const harnessCpu1 = harnessCpuMs(workerPids());
+    t1 = wallNow();
+    const rssEnd = rssBytes(server.pid) ?? 0;
+    rssPeak = Math.max(rssPeak, rssEnd);
+    send({ kind: 'end' });
+    // the results, and one more progress report so the last second's samples arrive
+    const resultDeadline = performance.now() + 5000;
+    while (!workers.every((w) => w.result) && performance.now() < resultDeadline) await sleep(50);
+    await sleep(1200);
+    windowClosed = true;
+    const seconds = (t1 - t0) / 1000;
+
+    // latency: arrival at the viewer − arrival at the RTMP socket, for samples inside the window
+    const latencies: number[] = [];
+    const firstQuarter: number[] = [];
+    const lastQuarter: number[] = [];
+    let total = 0;
+    const quarter = (t1 - t0) / 4;
+    for (let i = 0; i + 3 < samples.length; i += 4) {
+      const at = samples[i + 3]!;
+      if (at < t0 || at > t1) continue;
+      total++;
+      const ingestAt = publisher.proxy.log.arrivalOf(tagKey(samples[i]!, samples[i + 1]!, samples[i + 2]!));
+      if (ingestAt === undefined) continue;
+      const latency = at - ingestAt;
+      latencies.push(latency);
+      if (at < t0 + quarter) firstQuarter.push(latency);
+      else if (at >= t1 - quarter) lastQuarter.push(latency);
+    }
+    const latencyP50 = percentile(latencies, 50);
+    const q1 = percentile(firstQuarter, 50);
+    const q4 = percentile(lastQuarter, 50);
+
+    // bytes: what reached the RTMP socket over the window, shifted by the typical latency, is what a
+    // viewer should have received over the window
+    const shift = latencyP50 ?? 0;
+    const expectedBytesPerViewer = publisher.proxy.log.bytesBetween(t0 - shift, t1 - shift);
+    const windowBytes = workers.flatMap((w) => w.result?.windowBytes ?? []);
+    const delivered = windowBytes.reduce((a, b) => a + b, 0);
+    let at95 = 0;
+    let minShare = spec.viewers > 0 ? Infinity : 0;
+    for (const b of windowBytes) {
+      const share = expectedBytesPerViewer > 0 ? b / expectedBytesPerViewer : 0;
+      if (share >= 0.95) at95++;
+      minShare = Math.min(minShare, share);
+    }
+    if (windowBytes.length < spec.viewers) minShare = 0; // a worker did not answer: its viewers count as starved
+    const ingestBitrate = (expectedBytesPerViewer * 8) / seconds;
+
+    const lasts = workers.map((w) => w.last);
+    const sum = (f: (m: ProgressMessage) => number): number => lasts.reduce((a, m) => a + (m ? f(m) : 0), 0);
+    const fromRequest = firstFrames.map((f) => f.fromRequest);
+    const fromHeaders = firstFrames.map((f) => f.fromHeaders);
+
+    // the viewers leave; the server's memory a little later
+    send({ kind: 'stop' });
+    await Promise.all(workers.map((w) => stopChild(w.child, 3000)));
+    await sleep(2000);
+    const rssAfter = rssBytes(server.pid) ?? 0;
+
+    return {
+      label: spec.label,
+      protocol: spec.protocol,
+      viewers: spec.viewers,
+      nominalBitrate: spec.nominalBitrate,
+      seconds,
+      ingestBitrate,
+      expectedBitrate: ingestBitrate * spec.viewers,
+      deliveredBitrate: (delivered * 8) / seconds,
+      connected: sum((m) => m.connected),
+      failed: sum((m) => m.failed) + (spec.viewers - sum((m) => m.opened)),
+      closedEarly: sum((m) => m.closed),
+      viewersAt95: spec.viewers > 0 ? at95 / spec.viewers : 0,
+      minViewerShare: minShare === Infinity ? 0 : minShare,
+      serverCpu: ((serverCpu1 - serverCpu0) / (t1 - t0)) * 100,
+      rssBefore,
+      rssPeak,
+      rssEnd,
+      rssAfter,
+      harnessCpu: ((harnessCpu1 - harnessCpu0) / (t1 - t0)) * 100,
+      latencyP50,
+      latencyP99: percentile(latencies, 99),
+      latencyMax: percentile(latencies, 100),
+      latencySamples: latencies.length,
+      latencyMatchRate: total > 0 ? latencies.length / total : 0,
+      latencyFirstQuarterP50: q1,
+      latencyLastQuarterP50: q4,
+      latencyDrift: q1 !== undefined && q4 !== undefined ? q4 - q1 : undefined,
+      ttffRequestP50: percentile(fromRequest, 50),
+      ttffRequestP99: percentile(fromRequest, 99),
+      ttffHeadersP50: percentile(fromHeaders, 50),
+      ttffHeadersP99: percentile(fromHeaders, 99),
+      lateJoiners: firstFrames.length,
+      lateJoinersFailed: lateFailed,
+      framingErrors,
+      tagSizeMismatches,
+    };
+  } finally {
+    send({ kind: 'stop' });
+    await Promise.all(workers.map((w) => stopChild(w.child, 3000)));
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * A viewer worker process (forked by the benchmark): holds its share of the viewer connections, opened
+ * gradually, and reports to the parent over IPC once per second — aggregate counters and the latency
+ * samples of its sampled viewers, never a message per tag. On `end` it answers with the bytes each viewer
+ * received during the measurement window; on `stop` (or when the parent goes away) it closes all and exits.
+ */
+import { FlvViewer, type ViewerSink } from './flv-viewer.js';
+import { HttpFlvConnection } from './http-flv-connection.js';
+import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
+import type { FirstFrameTiming, FromWorker, StartMessage, ToWorker } from './worker-messages.js';
+import { WsFlvConnection } from './ws-flv-connection.js';
+
+const LATE_JOINER_TIMEOUT_MS = 10_000;
+
+const sink: ViewerSink = { bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, recording: false, samples: [] };
+const viewers: ViewerConnection[] = [];
+const lateConnections = new Set<ViewerConnection>();
+const timers: NodeJS.Timeout[] = [];
+let opened = 0;
+let connected = 0;
+let failed = 0;
+let closed = 0;
+let firstFrames: FirstFrameTiming[] = [];
+let lateFailed = 0;
+let start: StartMessage | undefined;
+
+function send(message: FromWorker): void {
+  if (process.connected) process.send!(message);
+}
+
+function open(url: URL, viewer: FlvViewer, events: ViewerEvents): ViewerConnection {
+  return start!.protocol === 'ws' ? new WsFlvConnection(url, viewer, events) : new HttpFlvConnection(url, viewer, events);
+}
+
+function openViewer(url: URL, index: number, sampledSoFar: number): boolean {
+  const sampled = index % start!.sampleEvery === 0 && sampledSoFar < start!.maxSampled;
+  let answered = false;
+  const connection = open(url, new FlvViewer(sink, sampled), {
+    onAnswer(ok) {
+      answered = true;
+      if (ok) connected++;
+      else failed++;
+    },
+    onClose() {
+      if (answered && !stopping) closed++;
+    },
+  });
+  opened++;
+  viewers.push(connection);
+  return sampled;
+}
+
+/** A viewer joining mid-stream: time to its first keyframe, then it leaves. */
+function openLateJoiner(url: URL): void {
+  const viewer = new FlvViewer({ bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, recording: false, samples: [] }, false);
+  let headersAt: number | undefined;
+  let done = false;
+  const finish = (timing: FirstFrameTiming | undefined): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timeout);
+    if (timing) firstFrames.push(timing);
+    else lateFailed++;
+    connection.close();
+    lateConnections.delete(connection);
+  };
+  const connection = open(url, viewer, {
+    onAnswer(ok, at) {
+      if (ok) headersAt = at;
+      else finish(undefined);
+    },
+    onClose() {
+      finish(undefined);
+    },
+  });
+  lateConnections.add(connection);
+  viewer.onKeyframe = (at) => finish({ fromRequest: at - connection.requestAt, fromHeaders: at - (headersAt ?? connection.requestAt) });
+  const timeout = setTimeout(() => finish(undefined), LATE_JOINER_TIMEOUT_MS);
+}
+
+function begin(message: StartMessage): void {
+  start = message;
+  const url = new URL(message.url);
+  let index = 0;
+  let sampled = 0;
+  const ramp = setInterval(() => {
+    for (let i = 0; i < message.rampPer100ms && index < message.count; i++, index++) {
+      if (openViewer(url, index, sampled)) sampled++;
+    }
+    if (index >= message.count) clearInterval(ramp);
+  }, 100);
+  timers.push(ramp);
+  const report = setInterval(() => {
+    send({
+      kind: 'progress',
+      opened,
+      connected,
+      failed,
+      closed,
+      bytes: sink.bytes,
+      tags: sink.tags,
+      framingErrors: sink.framingErrors,
+      tagSizeMismatches: sink.tagSizeMismatches,
+      samples: sink.samples,
+      firstFrames,
+      lateFailed,
+      ready: opened === message.count && connected + failed === message.count,
+    });
+    sink.bytes = 0;
+    sink.tags = 0;
+    sink.framingErrors = 0;
+    sink.tagSizeMismatches = 0;
+    sink.samples = [];
+    firstFrames = [];
+    lateFailed = 0;
+  }, 1000);
+  timers.push(report);
+}
+
+function mark(): void {
+  for (const c of viewers) c.viewer.markBytes = c.viewer.bytes;
+  sink.recording = true;
+  const n = start!.lateJoiners;
+  const url = new URL(start!.url);
+  for (let k = 0; k < n; k++) {
+    // spread over the window, leaving its last 10 % free so every joiner can finish inside it
+    timers.push(setTimeout(() => openLateJoiner(url), ((k + 0.5) * 0.9 * start!.windowMs) / n));
+  }
+}
+
+function end(): void {
+  sink.recording = false;
+  send({ kind: 'result', windowBytes: viewers.map((c) => c.viewer.bytes - c.viewer.markBytes) });
+}
+
+let stopping = false;
+function stop(): void {
+  stopping = true;
+  for (const t of timers) clearInterval(t);
+  for (const c of viewers) c.close();
+  for (const c of lateConnections) c.close();
+  // let the FIN/RST go out, then leave
+  setTimeout(() => process.exit(0), 200);
+}
+
+process.on('message', (message: ToWorker) => {
+  if (message.kind === 'start') begin(message);
+  else if (message.kind === 'mark') mark();
+  else if (message.kind === 'end') end();
+  else stop();
+});
+// The parent went away (crash, SIGKILL): never outlive it.
+process.on('disconnect', () => process.exit(0));

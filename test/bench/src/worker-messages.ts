@@ -1,0 +1,69 @@
+/** The IPC messages between the benchmark and its viewer worker processes. */
+
+export type ViewerProtocol = 'http' | 'ws';
+
+/** Parent → worker, once, right after the fork. */
+export interface StartMessage {
+  kind: 'start';
+  url: string;
+  protocol: ViewerProtocol;
+  /** connections this worker holds */
+  count: number;
+  /** connections this worker opens per 100 ms during the ramp-up */
+  rampPer100ms: number;
+  /** a viewer records per-tag arrival times if (its index in this worker) % sampleEvery === 0 … */
+  sampleEvery: number;
+  /** … up to this many viewers */
+  maxSampled: number;
+  /** viewers this worker opens mid-stream during the measurement, for time-to-first-frame */
+  lateJoiners: number;
+  /** the measurement window length, over which the late joiners are spread */
+  windowMs: number;
+}
+
+/** Parent → worker: start or end of the measurement window; stop closes everything and exits. */
+export interface ControlMessage {
+  kind: 'mark' | 'end' | 'stop';
+}
+
+export type ToWorker = StartMessage | ControlMessage;
+
+/** One late joiner's timings (ms). */
+export interface FirstFrameTiming {
+  /** request sent (HTTP: GET written; WS: connection opened) → first video keyframe tag complete */
+  fromRequest: number;
+  /** response headers received (HTTP: end of head; WS: upgrade response) → first video keyframe tag complete */
+  fromHeaders: number;
+}
+
+/** Worker → parent, once per second: counters since the previous report and the new samples. */
+export interface ProgressMessage {
+  kind: 'progress';
+  /** connections opened so far / answered with 200 (or WS open) / refused or failed / closed early */
+  opened: number;
+  connected: number;
+  failed: number;
+  closed: number;
+  /** FLV bytes and tags received since the previous report, all viewers */
+  bytes: number;
+  tags: number;
+  /** framing errors since the previous report (chunked encoding, FLV, WS text frames) */
+  framingErrors: number;
+  /** PreviousTagSize mismatches since the previous report (the demuxer counts them, non fatal) */
+  tagSizeMismatches: number;
+  /** latency samples of sampled viewers, flattened: [type, timestamp, size, arrivalWallMs] × n */
+  samples: number[];
+  firstFrames: FirstFrameTiming[];
+  /** late joiners that got no keyframe within 10 s, or failed */
+  lateFailed: number;
+  /** every connection has its answer (connected or failed) */
+  ready: boolean;
+}
+
+/** Worker → parent, answering `end`: FLV bytes each viewer received inside the window. */
+export interface ResultMessage {
+  kind: 'result';
+  windowBytes: number[];
+}
+
+export type FromWorker = ProgressMessage | ResultMessage;

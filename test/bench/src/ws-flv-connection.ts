@@ -1,0 +1,51 @@
+/** A WS-FLV viewer (the `ws` client): binary messages are one FLV byte stream; a text message is a framing error. */
+import WebSocket from 'ws';
+import type { FlvViewer } from './flv-viewer.js';
+import { wallNow } from './ingest-log.js';
+import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
+
+export class WsFlvConnection implements ViewerConnection {
+  readonly viewer: FlvViewer;
+  readonly requestAt: number;
+  readonly #ws: WebSocket;
+  #answered = false;
+  #closed = false;
+
+  constructor(url: URL, viewer: FlvViewer, events: ViewerEvents) {
+    this.viewer = viewer;
+    this.requestAt = wallNow();
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    this.#ws = ws;
+    const answer = (ok: boolean): void => {
+      if (this.#answered) return;
+      this.#answered = true;
+      events.onAnswer(ok, wallNow());
+    };
+    ws.once('upgrade', () => answer(true));
+    ws.once('unexpected-response', () => {
+      answer(false);
+      ws.terminate();
+    });
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      const at = wallNow();
+      if (!isBinary) {
+        viewer.fail();
+        return;
+      }
+      if (Buffer.isBuffer(data)) viewer.push(data, at);
+      else if (Array.isArray(data)) for (const d of data) viewer.push(d, at);
+      else viewer.push(new Uint8Array(data), at);
+    });
+    ws.on('error', () => {});
+    ws.once('close', () => {
+      answer(false);
+      if (this.#closed) return;
+      this.#closed = true;
+      events.onClose();
+    });
+  }
+
+  close(): void {
+    this.#ws.terminate();
+  }
+}
