@@ -34,7 +34,7 @@ export function formatStep(server: string, r: StepResult, harnessWorkers: number
     `  throughput      delivered ${mbit(r.deliveredBitrate)} Mbit/s of ${mbit(r.expectedBitrate)} expected (${pct(r.expectedBitrate > 0 ? r.deliveredBitrate / r.expectedBitrate : 0)}); ` +
       `stream measured at the RTMP socket ${mbit(r.ingestBitrate)} Mbit/s (nominal ${mbit(r.nominalBitrate)})`,
     `  ≥ 95 % bytes    ${pct(r.viewersAt95)} of viewers (worst viewer got ${pct(r.minViewerShare)})`,
-    `  server          CPU ${f1(r.serverCpu)} % of one core; RSS MB: ${mb(r.rssBefore)} before, ${mb(r.rssPeak)} peak, ${mb(r.rssEnd)} end, ${mb(r.rssAfter)} 2 s after the viewers left`,
+    `  server          CPU ${f1(r.serverCpu)} % of one core; RSS MB: ${mb(r.rssBefore)} before, ${mb(r.rssPeak)} peak (ramp + window), ${mb(r.rssEnd)} end of window, ${mb(r.rssAfter)} 2 s after the viewers left`,
     `  harness         CPU ${f1(r.harnessCpu)} % of one core (benchmark + proxy, ${harnessWorkers} viewer workers, ffmpeg; it shares the 2 cores with the server)`,
     `  added latency   p50 ${f1(r.latencyP50)} ms, p99 ${f1(r.latencyP99)} ms, max ${f0(r.latencyMax)} ms (${r.latencySamples} tags, ${pct(r.latencyMatchRate)} matched); ` +
       `drift ${signed(r.latencyDrift)} ms (p50 ${f1(r.latencyFirstQuarterP50)} first ¼ → ${f1(r.latencyLastQuarterP50)} last ¼)`,
@@ -49,6 +49,8 @@ interface Figure {
   name: string;
   value: (r: StepResult) => number | undefined;
   digits: number;
+  /** false where flvcast/peer means nothing (values around 0 or of either sign) */
+  ratio?: false;
 }
 
 const figures: Figure[] = [
@@ -56,7 +58,7 @@ const figures: Figure[] = [
   { name: 'expected Mbit/s', value: (r) => r.expectedBitrate / 1e6, digits: 1 },
   { name: 'delivered / expected %', value: (r) => (r.expectedBitrate > 0 ? (100 * r.deliveredBitrate) / r.expectedBitrate : undefined), digits: 1 },
   { name: 'viewers ≥ 95 % of bytes %', value: (r) => 100 * r.viewersAt95, digits: 1 },
-  { name: 'viewers failed / closed early', value: (r) => r.failed + r.closedEarly, digits: 0 },
+  { name: 'viewers failed / closed early', value: (r) => r.failed + r.closedEarly, digits: 0, ratio: false },
   { name: 'server CPU % of one core', value: (r) => r.serverCpu, digits: 1 },
   { name: 'server RSS peak MB', value: (r) => r.rssPeak / 1048576, digits: 0 },
   { name: 'server RSS end MB', value: (r) => r.rssEnd / 1048576, digits: 0 },
@@ -64,13 +66,13 @@ const figures: Figure[] = [
   { name: 'harness CPU % (shares cores)', value: (r) => r.harnessCpu, digits: 1 },
   { name: 'added latency p50 ms', value: (r) => r.latencyP50, digits: 1 },
   { name: 'added latency p99 ms', value: (r) => r.latencyP99, digits: 1 },
-  { name: 'latency drift ms (¼4 − ¼1)', value: (r) => r.latencyDrift, digits: 1 },
+  { name: 'latency drift ms (¼4 − ¼1)', value: (r) => r.latencyDrift, digits: 1, ratio: false },
   { name: 'latency samples matched %', value: (r) => 100 * r.latencyMatchRate, digits: 1 },
   { name: 'TTFF request→key p50 ms', value: (r) => r.ttffRequestP50, digits: 1 },
   { name: 'TTFF request→key p99 ms', value: (r) => r.ttffRequestP99, digits: 1 },
   { name: 'TTFF headers→key p50 ms', value: (r) => r.ttffHeadersP50, digits: 1 },
   { name: 'TTFF headers→key p99 ms', value: (r) => r.ttffHeadersP99, digits: 1 },
-  { name: 'framing errors', value: (r) => r.framingErrors + r.tagSizeMismatches, digits: 0 },
+  { name: 'framing errors', value: (r) => r.framingErrors + r.tagSizeMismatches, digits: 0, ratio: false },
 ];
 
 function table(rows: string[][]): string {
@@ -97,7 +99,7 @@ export function formatSideBySide(servers: ServerResults[]): string {
       const row = [f.name, ...values.map((v) => fmt(v, f.digits))];
       if (withRatio) {
         const [a, b] = values;
-        row.push(a !== undefined && b !== undefined && b !== 0 ? (a / b).toFixed(2) : '—');
+        row.push(f.ratio !== false && a !== undefined && b !== undefined && b !== 0 ? (a / b).toFixed(2) : '—');
       }
       rows.push(row);
     }

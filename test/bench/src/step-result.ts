@@ -26,7 +26,7 @@ export interface StepResult {
   minViewerShare: number;
   /** server CPU over the window, % of one core */
   serverCpu: number;
-  /** server RSS in bytes: before the viewers came, peak and end of the window, ~2 s after they left */
+  /** server RSS in bytes: before the viewers came, peak over ramp-up + window, end of the window, ~2 s after they left */
   rssBefore: number;
   rssPeak: number;
   rssEnd: number;

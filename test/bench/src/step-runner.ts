@@ -89,7 +89,11 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   try {
     // ramp-up: until every connection has its answer (bounded)
     const rampDeadline = performance.now() + (spec.viewers / config.rampPer100ms) * 100 + 15_000;
-    while (!workers.every((w) => w.last?.ready) && performance.now() < rampDeadline) await sleep(100);
+    let rssPeak = rssBytes(server.pid) ?? 0;
+    while (!workers.every((w) => w.last?.ready) && performance.now() < rampDeadline) {
+      await sleep(100);
+      rssPeak = Math.max(rssPeak, rssBytes(server.pid) ?? 0);
+    }
     await sleep(config.settleSeconds * 1000);
 
     // the window
@@ -97,7 +101,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     const harnessCpu0 = harnessCpuMs(workerPids());
     t0 = wallNow();
     send({ kind: 'mark' });
-    let rssPeak = rssBytes(server.pid) ?? 0;
+    rssPeak = Math.max(rssPeak, rssBytes(server.pid) ?? 0);
     const windowEnd = performance.now() + windowMs;
     while (performance.now() < windowEnd) {
       await sleep(Math.min(500, Math.max(0, windowEnd - performance.now())));
