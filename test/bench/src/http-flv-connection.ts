@@ -21,6 +21,7 @@ export class HttpFlvConnection implements ViewerConnection {
   #chunked: ChunkedDecoder | undefined;
   #answered = false;
   #closed = false;
+  #error: string | undefined;
 
   constructor(url: URL, viewer: FlvViewer, events: ViewerEvents) {
     this.viewer = viewer;
@@ -31,7 +32,7 @@ export class HttpFlvConnection implements ViewerConnection {
     socket.setNoDelay(true);
     socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: */*\r\nUser-Agent: flvcast-bench\r\n\r\n`);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', () => {});
+    socket.on('error', (err: NodeJS.ErrnoException) => (this.#error ??= err.code ?? err.message));
     socket.once('close', () => this.#finish());
   }
 
@@ -41,14 +42,14 @@ export class HttpFlvConnection implements ViewerConnection {
       const head = this.#head.length === 0 ? chunk : Buffer.concat([this.#head, chunk]);
       const end = head.indexOf(HEAD_END);
       if (end < 0) {
-        if (head.length > MAX_HEAD) this.#answer(false, at);
+        if (head.length > MAX_HEAD) this.#answer(false, at, 'response head too long');
         else this.#head = head;
         return;
       }
       this.#head = undefined;
       const lines = head.subarray(0, end).toString('latin1').split('\r\n');
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
-      if (status?.[1] !== '200') return this.#answer(false, at);
+      if (status?.[1] !== '200') return this.#answer(false, at, status ? `status ${status[1]}` : 'not an HTTP response');
       const chunked = lines.some((l) => /^transfer-encoding:.*chunked/i.test(l));
       if (chunked) this.#chunked = new ChunkedDecoder();
       this.#answer(true, at);
@@ -75,10 +76,10 @@ export class HttpFlvConnection implements ViewerConnection {
     for (const p of pieces) this.viewer.push(p, at);
   }
 
-  #answer(ok: boolean, at: number): void {
+  #answer(ok: boolean, at: number, reason?: string): void {
     if (this.#answered) return;
     this.#answered = true;
-    this.#events.onAnswer(ok, at);
+    this.#events.onAnswer(ok, at, reason);
     if (!ok) this.close();
   }
 
@@ -87,7 +88,7 @@ export class HttpFlvConnection implements ViewerConnection {
     this.#closed = true;
     if (!this.#answered) {
       this.#answered = true;
-      this.#events.onAnswer(false, wallNow());
+      this.#events.onAnswer(false, wallNow(), this.#error ?? 'closed before the response');
     }
     this.#events.onClose();
   }

@@ -27,10 +27,15 @@ const pct = (n: number | undefined): string => (n === undefined ? '—' : `${(n 
 const mbit = (bps: number): string => (bps / 1e6).toFixed(1);
 const signed = (n: number | undefined): string => (n === undefined ? '—' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}`);
 
+function failures(r: StepResult): string {
+  const entries = Object.entries(r.failReasons);
+  return entries.length === 0 ? '' : ` (${entries.map(([k, n]) => `${k}: ${n}`).join(', ')})`;
+}
+
 export function formatStep(server: string, r: StepResult, harnessWorkers: number): string {
   const lines = [
     `${server} · ${r.label} · ${r.seconds.toFixed(1)} s window`,
-    `  viewers         ${r.connected} connected, ${r.failed} failed, ${r.closedEarly} closed early`,
+    `  viewers         ${r.connected} connected, ${r.failed} failed${failures(r)}, ${r.noAnswer} without an answer, ${r.closedEarly} closed by the server early`,
     `  throughput      delivered ${mbit(r.deliveredBitrate)} Mbit/s of ${mbit(r.expectedBitrate)} expected (${pct(r.expectedBitrate > 0 ? r.deliveredBitrate / r.expectedBitrate : 0)}); ` +
       `stream measured at the RTMP socket ${mbit(r.ingestBitrate)} Mbit/s (nominal ${mbit(r.nominalBitrate)})`,
     `  ≥ 95 % bytes    ${pct(r.viewersAt95)} of viewers (worst viewer got ${pct(r.minViewerShare)})`,
@@ -38,7 +43,7 @@ export function formatStep(server: string, r: StepResult, harnessWorkers: number
     `  harness         CPU ${f1(r.harnessCpu)} % of one core (benchmark + proxy, ${harnessWorkers} viewer workers, ffmpeg; it shares the 2 cores with the server)`,
     `  added latency   p50 ${f1(r.latencyP50)} ms, p99 ${f1(r.latencyP99)} ms, max ${f0(r.latencyMax)} ms (${r.latencySamples} tags, ${pct(r.latencyMatchRate)} matched); ` +
       `drift ${signed(r.latencyDrift)} ms (p50 ${f1(r.latencyFirstQuarterP50)} first ¼ → ${f1(r.latencyLastQuarterP50)} last ¼)`,
-    `  first frame     ${r.lateJoiners} late joiners (${r.lateJoinersFailed} without a keyframe in 10 s): request → keyframe p50 ${f1(r.ttffRequestP50)} / p99 ${f1(r.ttffRequestP99)} ms; ` +
+    `  first frame     ${r.lateJoiners} late joiners (${r.lateJoinersFailed} more got no keyframe within 10 s or before the step ended): request → keyframe p50 ${f1(r.ttffRequestP50)} / p99 ${f1(r.ttffRequestP99)} ms; ` +
       `headers → keyframe p50 ${f1(r.ttffHeadersP50)} / p99 ${f1(r.ttffHeadersP99)} ms`,
     `  framing         ${r.framingErrors} viewers with framing errors, ${r.tagSizeMismatches} PreviousTagSize mismatches`,
   ];
@@ -58,7 +63,7 @@ const figures: Figure[] = [
   { name: 'expected Mbit/s', value: (r) => r.expectedBitrate / 1e6, digits: 1 },
   { name: 'delivered / expected %', value: (r) => (r.expectedBitrate > 0 ? (100 * r.deliveredBitrate) / r.expectedBitrate : undefined), digits: 1 },
   { name: 'viewers ≥ 95 % of bytes %', value: (r) => 100 * r.viewersAt95, digits: 1 },
-  { name: 'viewers failed / closed early', value: (r) => r.failed + r.closedEarly, digits: 0, ratio: false },
+  { name: 'viewers failed, unanswered or cut', value: (r) => r.failed + r.noAnswer + r.closedEarly, digits: 0, ratio: false },
   { name: 'server CPU % of one core', value: (r) => r.serverCpu, digits: 1 },
   { name: 'server RSS peak MB', value: (r) => r.rssPeak / 1048576, digits: 0 },
   { name: 'server RSS end MB', value: (r) => r.rssEnd / 1048576, digits: 0 },

@@ -16,10 +16,13 @@ export interface StepResult {
   expectedBitrate: number;
   /** FLV bit/s all viewers received together during the window */
   deliveredBitrate: number;
-  /** viewers answered 200 / WS open; refused or failed; closed by the server before the end */
+  /** viewers answered 200 / WS upgrade; refused or failed; still without an answer at the end; closed by the server before the end */
   connected: number;
   failed: number;
+  noAnswer: number;
   closedEarly: number;
+  /** why connections failed: reason → count */
+  failReasons: Record<string, number>;
   /** share (0..1) of the requested viewers that received ≥ 95 % of the expected bytes in the window */
   viewersAt95: number;
   /** lowest per-viewer share of the expected bytes (0..1) */
@@ -49,6 +52,7 @@ export interface StepResult {
   ttffRequestP99: number | undefined;
   ttffHeadersP50: number | undefined;
   ttffHeadersP99: number | undefined;
+  /** late joiners that got their keyframe; those that did not (failed, 10 s timeout, or step over first) */
   lateJoiners: number;
   lateJoinersFailed: number;
   /** viewers whose stream failed to parse (chunked coding, FLV, WS text frame); PreviousTagSize mismatches */

@@ -32,6 +32,12 @@ interface Worker {
   result: ResultMessage | undefined;
 }
 
+function mergeReasons(reports: (ProgressMessage | undefined)[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of reports) for (const [k, n] of Object.entries(r?.failReasons ?? {})) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
 export async function runStep(config: BenchConfig, server: ServerUnderTest, publisher: Publisher, spec: StepSpec): Promise<StepResult> {
   const windowMs = config.stepSeconds * 1000;
   const workerCount = Math.min(config.workers, spec.viewers);
@@ -178,8 +184,10 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       expectedBitrate: ingestBitrate * spec.viewers,
       deliveredBitrate: (delivered * 8) / seconds,
       connected: sum((m) => m.connected),
-      failed: sum((m) => m.failed) + (spec.viewers - sum((m) => m.opened)),
+      failed: sum((m) => m.failed),
+      noAnswer: spec.viewers - sum((m) => m.connected) - sum((m) => m.failed),
       closedEarly: sum((m) => m.closed),
+      failReasons: mergeReasons(lasts),
       viewersAt95: spec.viewers > 0 ? at95 / spec.viewers : 0,
       minViewerShare: minShare === Infinity ? 0 : minShare,
       serverCpu: ((serverCpu1 - serverCpu0) / (t1 - t0)) * 100,
@@ -201,7 +209,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       ttffHeadersP50: percentile(fromHeaders, 50),
       ttffHeadersP99: percentile(fromHeaders, 99),
       lateJoiners: firstFrames.length,
-      lateJoinersFailed: lateFailed,
+      // timed out (10 s), failed, or still waiting when the step ended
+      lateJoinersFailed: Math.max(lateFailed, config.lateJoiners - firstFrames.length),
       framingErrors,
       tagSizeMismatches,
     };

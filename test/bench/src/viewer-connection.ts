@@ -2,8 +2,11 @@
 import type { FlvViewer } from './flv-viewer.js';
 
 export interface ViewerEvents {
-  /** response headers arrived: `ok` when the stream is being served (200 / WS open) */
-  onAnswer(ok: boolean, at: number): void;
+  /**
+   * The request has its answer: `ok` when the stream is being served (200 / WS upgrade); otherwise
+   * `reason` says why not (e.g. "status 404", "ECONNRESET", "closed before the response").
+   */
+  onAnswer(ok: boolean, at: number, reason?: string): void;
   /** the connection ended (by the server, an error, or close()) */
   onClose(): void;
 }

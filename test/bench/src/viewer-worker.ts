@@ -22,6 +22,7 @@ let failed = 0;
 let closed = 0;
 let firstFrames: FirstFrameTiming[] = [];
 let lateFailed = 0;
+const failReasons: Record<string, number> = {};
 let start: StartMessage | undefined;
 
 function send(message: FromWorker): void {
@@ -34,15 +35,19 @@ function open(url: URL, viewer: FlvViewer, events: ViewerEvents): ViewerConnecti
 
 function openViewer(url: URL, index: number, sampledSoFar: number): boolean {
   const sampled = index % start!.sampleEvery === 0 && sampledSoFar < start!.maxSampled;
-  let answered = false;
+  let served = false;
   const connection = open(url, new FlvViewer(sink, sampled), {
-    onAnswer(ok) {
-      answered = true;
+    onAnswer(ok, _at, reason) {
+      served = ok;
       if (ok) connected++;
-      else failed++;
+      else {
+        failed++;
+        const key = reason ?? 'unknown';
+        failReasons[key] = (failReasons[key] ?? 0) + 1;
+      }
     },
     onClose() {
-      if (answered && !stopping) closed++;
+      if (served && !stopping) closed++;
     },
   });
   opened++;
@@ -104,6 +109,7 @@ function begin(message: StartMessage): void {
       samples: sink.samples,
       firstFrames,
       lateFailed,
+      failReasons,
       ready: opened === message.count && connected + failed === message.count,
     });
     sink.bytes = 0;

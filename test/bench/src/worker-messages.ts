@@ -39,7 +39,10 @@ export interface FirstFrameTiming {
 /** Worker → parent, once per second: counters since the previous report and the new samples. */
 export interface ProgressMessage {
   kind: 'progress';
-  /** connections opened so far / answered with 200 (or WS open) / refused or failed / closed early */
+  /**
+   * Cumulative: connections opened / answered with 200 (or WS upgrade) / refused or failed before an
+   * answer / closed by the server or the network after a 200 (before the benchmark closed them).
+   */
   opened: number;
   connected: number;
   failed: number;
@@ -56,6 +59,8 @@ export interface ProgressMessage {
   firstFrames: FirstFrameTiming[];
   /** late joiners that got no keyframe within 10 s, or failed */
   lateFailed: number;
+  /** why connections failed, cumulative: reason → count */
+  failReasons: Record<string, number>;
   /** every connection has its answer (connected or failed) */
   ready: boolean;
 }

@@ -16,14 +16,15 @@ export class WsFlvConnection implements ViewerConnection {
     this.requestAt = wallNow();
     const ws = new WebSocket(url, { perMessageDeflate: false });
     this.#ws = ws;
-    const answer = (ok: boolean): void => {
+    let error: string | undefined;
+    const answer = (ok: boolean, reason?: string): void => {
       if (this.#answered) return;
       this.#answered = true;
-      events.onAnswer(ok, wallNow());
+      events.onAnswer(ok, wallNow(), reason);
     };
     ws.once('upgrade', () => answer(true));
-    ws.once('unexpected-response', () => {
-      answer(false);
+    ws.once('unexpected-response', (_req, res) => {
+      answer(false, `status ${res.statusCode}`);
       ws.terminate();
     });
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
@@ -36,9 +37,9 @@ export class WsFlvConnection implements ViewerConnection {
       else if (Array.isArray(data)) for (const d of data) viewer.push(d, at);
       else viewer.push(new Uint8Array(data), at);
     });
-    ws.on('error', () => {});
+    ws.on('error', (err: NodeJS.ErrnoException) => (error ??= err.code ?? err.message));
     ws.once('close', () => {
-      answer(false);
+      answer(false, error ?? 'closed before the upgrade');
       if (this.#closed) return;
       this.#closed = true;
       events.onClose();
