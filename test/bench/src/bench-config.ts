@@ -78,7 +78,9 @@ function num(name: string, value: string | undefined, fallback: number, min: num
 }
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig | 'help' {
-  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  // `pnpm bench -- --quick` hands the `--` through: drop it
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
+  const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
   if (values.help) return 'help';
   const quick = values.quick === true || (env.BENCH_QUICK !== undefined && env.BENCH_QUICK !== '' && env.BENCH_QUICK !== '0');
   const pick = (flag: keyof typeof values, envName: string): string | undefined => {

@@ -83,7 +83,13 @@ async function measureServer(config: BenchConfig, name: ServerName, inputs: { hi
 }
 
 async function main(): Promise<void> {
-  const config = readConfig(process.argv.slice(2), process.env);
+  let config: BenchConfig | 'help';
+  try {
+    config = readConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
   if (config === 'help') return void console.log(usage);
   installExitHandlers();
   const started = performance.now();
