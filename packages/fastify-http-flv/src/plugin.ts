@@ -5,7 +5,9 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
+import { ChunkFramer } from './chunk-framer.js';
 import { HttpFlvSink } from './http-flv-sink.js';
+import { HttpFlvSocketSink } from './http-flv-socket-sink.js';
 import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
 import { WsFlvSink } from './ws-flv-sink.js';
 
@@ -54,12 +56,13 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
       await scope.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
     }
     const checkStream = makePreHandler(options);
+    const framer = new ChunkFramer();
     scope.route({
       method: 'GET',
       url: options.mount.url,
       exposeHeadRoute: false,
       preHandler: checkStream,
-      handler: (request, reply) => serveHttp(request, reply, options),
+      handler: (request, reply) => serveHttp(request, reply, options, framer),
       ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options) } : {}),
     });
     scope.route({
@@ -89,27 +92,47 @@ function makePreHandler(options: ResolvedHttpFlvOptions) {
   };
 }
 
-function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions): void {
+function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions, framer: ChunkFramer): void {
   const key = request.flvStreamKey!;
   // The response is ours from here: headers (CORS included) go out now, tags follow as they arrive.
   // A Range header on a live URL is ignored: always 200 and the stream from now.
   reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...FLV_HEADERS });
-  res.flushHeaders();
-  const sink = new HttpFlvSink(res, options.highWaterMark);
+  const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), ...FLV_HEADERS };
+  const raw = request.raw;
+  let sink: HttpFlvSink | HttpFlvSocketSink;
+  if (raw.httpVersion === '1.1') {
+    // HTTP/1.1: straight to the socket, with chunk framing shared by all viewers (the hot path).
+    sink = new HttpFlvSocketSink(raw.socket, framer, options.highWaterMark);
+    raw.socket.write(responseHead(headers));
+  } else {
+    // HTTP/1.0 and HTTP/2: through Node's response, which frames (or doesn't) as the protocol needs.
+    reply.raw.writeHead(200, headers);
+    reply.raw.flushHeaders();
+    sink = new HttpFlvSink(reply.raw, options.highWaterMark);
+  }
   const sub = options.hub.subscribe(key, sink, { protocol: 'http-flv', remoteAddress: request.ip });
   if (sub === undefined) {
     // The stream ended between the existence check and now: an empty stream, ended at once.
-    res.end();
+    sink.end('unpublished');
     return;
   }
   sink.subscriber = sub;
   const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
   log.info({ protocol: 'http-flv', ip: request.ip }, 'viewer joined');
-  res.once('close', () => {
+  // HTTP/2 streams end with their response; HTTP/1.1 fast-path viewers with their socket.
+  (sink instanceof HttpFlvSocketSink ? raw.socket : reply.raw).once('close', () => {
     log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, reason: sink.endReason ?? 'viewer left' }, 'viewer left');
   });
+}
+
+/** Status line and headers of an endless chunked HTTP/1.1 response; the connection closes when it ends. */
+function responseHead(headers: OutgoingHttpHeaders): string {
+  let head = 'HTTP/1.1 200 OK\r\n';
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name === 'content-length' || name === 'connection' || name === 'transfer-encoding') continue;
+    for (const v of Array.isArray(value) ? value : [value]) head += `${name}: ${v}\r\n`;
+  }
+  return `${head}date: ${new Date().toUTCString()}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`;
 }
 
 function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions): void {
