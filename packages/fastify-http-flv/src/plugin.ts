@@ -10,6 +10,7 @@ import { HttpFlvSink } from './http-flv-sink.js';
 import { HttpFlvSocketSink } from './http-flv-socket-sink.js';
 import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
 import { WsFlvSink } from './ws-flv-sink.js';
+import { WsFramer } from './ws-framer.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,13 +58,14 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
     }
     const checkStream = makePreHandler(options);
     const framer = new ChunkFramer();
+    const wsFramer = new WsFramer();
     scope.route({
       method: 'GET',
       url: options.mount.url,
       exposeHeadRoute: false,
       preHandler: checkStream,
       handler: (request, reply) => serveHttp(request, reply, options, framer),
-      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options) } : {}),
+      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options, wsFramer) } : {}),
     });
     scope.route({
       method: 'HEAD',
@@ -135,13 +137,14 @@ function responseHead(headers: OutgoingHttpHeaders): string {
   return `${head}date: ${new Date().toUTCString()}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`;
 }
 
-function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions): void {
+function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions, framer: WsFramer): void {
   const key = request.flvStreamKey;
   if (key === undefined) {
     socket.close(4404, 'no such stream');
     return;
   }
-  const sink = new WsFlvSink(socket, options.highWaterMark);
+  // The upgraded TCP socket under `ws`: frames are written to it directly (see WsFlvSink).
+  const sink = new WsFlvSink(socket, request.raw.socket, framer, options.highWaterMark);
   const sub = options.hub.subscribe(key, sink, { protocol: 'ws-flv', remoteAddress: request.ip });
   if (sub === undefined) {
     socket.close(4404, 'no such stream');

@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
 import type { Subscriber, SubscriberEndReason, SubscriberSink } from '@flvcast/hub';
 import type { WebSocket } from 'ws';
+import type { WsFramer } from './ws-framer.js';
 
 /** WebSocket close codes: 1000 for a stream that ended, 1001 when the server goes away, 4xxx for the rest. */
 const CLOSE_CODES: Record<SubscriberEndReason, number> = {
@@ -10,28 +12,41 @@ const CLOSE_CODES: Record<SubscriberEndReason, number> = {
 };
 
 /**
- * A WS-FLV viewer: each batch of tags is one binary message (mpegts.js concatenates them). Backpressure is
- * the socket's buffered amount; the send callback resumes delivery once it falls below the mark.
+ * A WS-FLV viewer. Each tag is one binary message whose frame is built once and shared by all WS viewers,
+ * written straight to the upgraded socket (whole frames, so they never interleave with the frames `ws`
+ * itself sends: pongs, the close frame). Tags of one tick leave in one writev; backpressure is the
+ * socket's buffered bytes and its 'drain' resumes delivery.
  */
 export class WsFlvSink implements SubscriberSink {
   subscriber: Subscriber | undefined;
-  #onSent = (err?: Error) => {
-    if (err === undefined && this.socket.bufferedAmount < this.highWaterMark) this.subscriber?.resume();
+  #corked = false;
+  #uncork = () => {
+    this.#corked = false;
+    this.socket.uncork();
   };
 
   constructor(
-    private readonly socket: WebSocket,
+    private readonly ws: WebSocket,
+    private readonly socket: Socket,
+    private readonly framer: WsFramer,
     private readonly highWaterMark: number,
-  ) {}
+  ) {
+    socket.on('drain', () => this.subscriber?.resume());
+  }
 
   write(chunks: readonly Uint8Array[]): boolean {
-    if (this.socket.readyState !== this.socket.OPEN) return false;
-    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    this.socket.send(data, { binary: true }, this.#onSent);
-    return this.socket.bufferedAmount < this.highWaterMark;
+    const socket = this.socket;
+    if (this.ws.readyState !== this.ws.OPEN || socket.destroyed) return false;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    for (const chunk of chunks) socket.write(this.framer.frame(chunk));
+    return socket.writableLength < this.highWaterMark;
   }
 
   end(reason: SubscriberEndReason): void {
-    this.socket.close(CLOSE_CODES[reason], reason);
+    this.ws.close(CLOSE_CODES[reason], reason);
   }
 }
