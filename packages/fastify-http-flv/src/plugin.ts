@@ -5,12 +5,11 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
-import { ChunkFramer } from './chunk-framer.js';
+import { FrameCache, LAST_HTTP_CHUNK, httpChunk, wsBinaryFrame } from './frame-cache.js';
 import { HttpFlvSink } from './http-flv-sink.js';
-import { HttpFlvSocketSink } from './http-flv-socket-sink.js';
 import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
-import { WsFlvSink } from './ws-flv-sink.js';
-import { WsFramer } from './ws-framer.js';
+import { SocketSink } from './socket-sink.js';
+import { closeWs } from './ws-close.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -57,15 +56,15 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
       await scope.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
     }
     const checkStream = makePreHandler(options);
-    const framer = new ChunkFramer();
-    const wsFramer = new WsFramer();
+    const httpFrames = new FrameCache(httpChunk);
+    const wsFrames = new FrameCache(wsBinaryFrame);
     scope.route({
       method: 'GET',
       url: options.mount.url,
       exposeHeadRoute: false,
       preHandler: checkStream,
-      handler: (request, reply) => serveHttp(request, reply, options, framer),
-      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options, wsFramer) } : {}),
+      handler: (request, reply) => serveHttp(request, reply, options, httpFrames),
+      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options, wsFrames) } : {}),
     });
     scope.route({
       method: 'HEAD',
@@ -94,17 +93,18 @@ function makePreHandler(options: ResolvedHttpFlvOptions) {
   };
 }
 
-function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions, framer: ChunkFramer): void {
+function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions, frames: FrameCache): void {
   const key = request.flvStreamKey!;
   // The response is ours from here: headers (CORS included) go out now, tags follow as they arrive.
   // A Range header on a live URL is ignored: always 200 and the stream from now.
   reply.hijack();
   const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), ...FLV_HEADERS };
   const raw = request.raw;
-  let sink: HttpFlvSink | HttpFlvSocketSink;
+  let sink: HttpFlvSink | SocketSink;
   if (raw.httpVersion === '1.1') {
     // HTTP/1.1: straight to the socket, with chunk framing shared by all viewers (the hot path).
-    sink = new HttpFlvSocketSink(raw.socket, framer, options.highWaterMark);
+    const socket = raw.socket;
+    sink = new SocketSink(socket, { frames, highWaterMark: options.highWaterMark, finish: () => socket.end(LAST_HTTP_CHUNK) });
     raw.socket.write(responseHead(headers));
   } else {
     // HTTP/1.0 and HTTP/2: through Node's response, which frames (or doesn't) as the protocol needs.
@@ -122,7 +122,7 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, options: Resolv
   const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
   log.info({ protocol: 'http-flv', ip: request.ip }, 'viewer joined');
   // HTTP/2 streams end with their response; HTTP/1.1 fast-path viewers with their socket.
-  (sink instanceof HttpFlvSocketSink ? raw.socket : reply.raw).once('close', () => {
+  (sink instanceof SocketSink ? raw.socket : reply.raw).once('close', () => {
     log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, reason: sink.endReason ?? 'viewer left' }, 'viewer left');
   });
 }
@@ -137,14 +137,20 @@ function responseHead(headers: OutgoingHttpHeaders): string {
   return `${head}date: ${new Date().toUTCString()}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`;
 }
 
-function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions, framer: WsFramer): void {
+function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions, frames: FrameCache): void {
   const key = request.flvStreamKey;
   if (key === undefined) {
     socket.close(4404, 'no such stream');
     return;
   }
-  // The upgraded TCP socket under `ws`: frames are written to it directly (see WsFlvSink).
-  const sink = new WsFlvSink(socket, request.raw.socket, framer, options.highWaterMark);
+  // Whole frames go straight to the upgraded TCP socket under `ws`, so they never interleave with the
+  // frames `ws` itself sends (pongs, the close frame).
+  const sink = new SocketSink(request.raw.socket, {
+    frames,
+    highWaterMark: options.highWaterMark,
+    finish: (reason) => closeWs(socket, reason),
+    open: () => socket.readyState === socket.OPEN,
+  });
   const sub = options.hub.subscribe(key, sink, { protocol: 'ws-flv', remoteAddress: request.ip });
   if (sub === undefined) {
     socket.close(4404, 'no such stream');
