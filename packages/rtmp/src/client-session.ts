@@ -103,20 +103,8 @@ export class RtmpClientSession {
   }
 
   push(bytes: Uint8Array): RtmpClientEvent[] {
-    this.#conn.countReceived(bytes.length);
     const events: RtmpClientEvent[] = [];
-    let data = bytes;
-    if (!this.#handshake.done) {
-      const hs = this.#handshake.push(bytes);
-      for (const b of hs.output) this.#conn.sendRaw(b);
-      if (!hs.done) return events;
-      this.#afterHandshake();
-      data = hs.rest;
-    }
-    if (data.length > 0) {
-      for (const msg of this.#conn.receive(data)) this.#onMessage(msg, events);
-    }
-    this.#conn.maybeAcknowledge();
+    this.#conn.push(this.#handshake, bytes, (msg) => this.#onMessage(msg, events), () => this.#afterHandshake());
     return events;
   }
 

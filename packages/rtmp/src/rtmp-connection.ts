@@ -2,6 +2,7 @@ import { ChunkReader, type ChunkReaderOptions } from './chunk-reader.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { MessageType, UserControlEvent } from './message-type.js';
 import { encodeAcknowledgement, encodePingResponse, encodeSetChunkSize, parseProtocolControl } from './protocol-control.js';
+import type { HandshakeResult } from './handshake.js';
 import type { RtmpMessage } from './rtmp-message.js';
 
 /**
@@ -60,6 +61,30 @@ export class RtmpConnection {
       }
     }
     return messages;
+  }
+
+  /**
+   * The receive path both sessions share: counts the bytes, runs them through `handshake` until it is
+   * done (`onHandshakeDone` then), hands every following message to `onMessage`, and acknowledges once
+   * they are handled.
+   */
+  push(
+    handshake: { readonly done: boolean; push(bytes: Uint8Array): HandshakeResult },
+    bytes: Uint8Array,
+    onMessage: (msg: RtmpMessage) => void,
+    onHandshakeDone?: () => void,
+  ): void {
+    this.countReceived(bytes.length);
+    let data = bytes;
+    if (!handshake.done) {
+      const hs = handshake.push(bytes);
+      for (const b of hs.output) this.sendRaw(b);
+      if (!hs.done) return;
+      onHandshakeDone?.();
+      data = hs.rest;
+    }
+    if (data.length > 0) for (const msg of this.receive(data)) onMessage(msg);
+    this.maybeAcknowledge();
   }
 
   send(msg: RtmpMessage): void {

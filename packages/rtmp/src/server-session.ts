@@ -120,19 +120,8 @@ export class RtmpServerSession {
   }
 
   push(bytes: Uint8Array): RtmpEvent[] {
-    this.#conn.countReceived(bytes.length);
     const events: RtmpEvent[] = [];
-    let data = bytes;
-    if (!this.#handshake.done) {
-      const hs = this.#handshake.push(bytes);
-      for (const b of hs.output) this.#conn.sendRaw(b);
-      if (!hs.done) return events;
-      data = hs.rest;
-    }
-    if (data.length > 0) {
-      for (const msg of this.#conn.receive(data)) this.#onMessage(msg, events);
-    }
-    this.#conn.maybeAcknowledge();
+    this.#conn.push(this.#handshake, bytes, (msg) => this.#onMessage(msg, events));
     return events;
   }
 
