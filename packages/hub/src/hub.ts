@@ -1,4 +1,5 @@
 import { HubError, HubErrorCode } from './hub-error.js';
+import { HubEvents } from './hub-events.js';
 import { validateHubOptions, type HubOptions } from './hub-options.js';
 import { LiveStream } from './live-stream.js';
 import { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherInfo } from './publisher.js';
@@ -12,6 +13,8 @@ import { Subscriber, SubscriberEndReason, type SubscriberInfo, type SubscriberSi
  */
 export class Hub {
   readonly options: HubOptions;
+  /** Publish/play/stop, first frames, and the access denials and limit hits the plugins report. */
+  readonly events = new HubEvents();
   #streams = new Map<string, LiveStream>();
   #nextId = 0;
   #closed = false;
@@ -47,6 +50,7 @@ export class Hub {
     }
     if (stream === undefined) {
       stream = new LiveStream(key, this.options, {
+        events: this.events,
         release: (s) => {
           if (this.#streams.get(s.name) === s) this.#streams.delete(s.name);
         },

@@ -8,3 +8,4 @@ export { invalidKeyPart, isValidName, streamKeyToString, type StreamKey } from '
 export { Subscriber, SubscriberEndReason, type SubscriberInfo, type SubscriberSink } from './subscriber.js';
 export { TimestampCorrector } from './timestamp-corrector.js';
 export { GopCache } from './gop-cache.js';
+export { HubEvents, type AccessDenial, type HubEventMap, type LimitHit } from './hub-events.js';

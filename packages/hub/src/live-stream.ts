@@ -9,6 +9,7 @@ import {
   parseAvcDecoderConfig,
 } from '@flvcast/flv';
 import { GopCache } from './gop-cache.js';
+import type { HubEvents } from './hub-events.js';
 import type { HubOptions } from './hub-options.js';
 import type { MediaTag } from './media-tag.js';
 import type { Publisher} from './publisher.js';
@@ -35,6 +36,7 @@ export interface TrackState {
 interface StreamHooks {
   /** Nothing uses the stream any more: the hub forgets it. */
   release(stream: LiveStream): void;
+  readonly events: HubEvents;
 }
 
 /**
@@ -114,6 +116,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     this.publisher = publisher;
     this.publishedAt = now;
     this.#unpublishedAt = undefined;
+    this.hooks.events.emit('publish', { stream: this, publisher });
   }
 
   pushData(_publisher: Publisher, name: string, value: Amf0Value): void {
@@ -167,6 +170,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     if (this.publisher !== publisher) return;
     this.publisher = undefined;
     this.#unpublishedAt = this.options.now();
+    this.hooks.events.emit('unpublish', { stream: this, publisher });
     this.#settle(); // viewers still waiting for a layout get what is known
     if (this.subscribers.size === 0 || this.options.reconnectGraceMs === 0) {
       this.#endAll(SubscriberEndReason.unpublished);
@@ -183,6 +187,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
 
   addSubscriber(sub: Subscriber): void {
     this.subscribers.add(sub);
+    this.hooks.events.emit('play', { stream: this, subscriber: sub });
     if (this.settled) this.#start(sub);
     else this.#pending.add(sub);
   }
@@ -198,10 +203,15 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     }, this.options.mergeWriteMs);
   }
 
-  detach(sub: Subscriber): void {
+  detach(sub: Subscriber, reason: SubscriberEndReason | 'left'): void {
     this.subscribers.delete(sub);
     this.#pending.delete(sub);
+    this.hooks.events.emit('stop', { stream: this, subscriber: sub, reason });
     this.#releaseIfUnused();
+  }
+
+  firstFrame(sub: Subscriber): void {
+    this.hooks.events.emit('firstFrame', { stream: this, subscriber: sub, ms: (sub.firstFrameAt ?? sub.createdAt) - sub.createdAt });
   }
 
   /** Ends every viewer and evicts the publisher (hub shutdown, API stop). */

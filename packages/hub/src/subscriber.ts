@@ -38,7 +38,10 @@ export interface SubscriberLimits {
 
 /** Callbacks the owning stream gives a subscriber, so the subscriber needs no reference to the hub. */
 export interface SubscriberOwner {
-  detach(subscriber: Subscriber): void;
+  /** `left`: the viewer went away (its sink closed); otherwise the hub's reason for ending it. */
+  detach(subscriber: Subscriber, reason: SubscriberEndReason | 'left'): void;
+  /** The viewer just got its first decodable media frame. */
+  firstFrame(subscriber: Subscriber): void;
   /** With mergeWriteMs: this subscriber has tags waiting; call `flush()` at the end of the merge window. */
   schedule(subscriber: Subscriber): void;
 }
@@ -60,6 +63,8 @@ export class Subscriber {
 
   readonly createdAt: number;
   startedAt: number | undefined;
+  /** When the first decodable media frame went to the viewer (time to first frame = this − createdAt). */
+  firstFrameAt: number | undefined;
   bytesSent = 0;
   tagsSent = 0;
   droppedTags = 0;
@@ -108,8 +113,14 @@ export class Subscriber {
     this.startedAt = this.limits.now();
     this.#waitKeyframe = waitKeyframe && tracks.hasVideo;
     const chunks = preamble.slice();
-    for (const tag of backlog) if (this.#accepts(tag)) chunks.push(tag.bytes);
+    let media = false;
+    for (const tag of backlog) {
+      if (!this.#accepts(tag)) continue;
+      chunks.push(tag.bytes);
+      media ||= isMedia(tag);
+    }
     this.#write(chunks, chunks.length - preamble.length);
+    if (media && !this.#waitKeyframe) this.#markFirstFrame();
   }
 
   /** Hands one live tag to this viewer. */
@@ -122,6 +133,7 @@ export class Subscriber {
       }
       this.#waitKeyframe = false;
     }
+    if (this.firstFrameAt === undefined && isMedia(tag)) this.#markFirstFrame();
     if (this.#blockedSince === undefined) {
       if (this.limits.mergeWriteMs === 0) {
         this.#write([tag.bytes], 1);
@@ -152,18 +164,27 @@ export class Subscriber {
 
   /** The viewer left: detach without calling the sink. */
   close(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#queue = [];
-    this.#queuedBytes = 0;
-    this.owner.detach(this);
+    this.#detach('left');
   }
 
   /** The hub ends this viewer: detach and tell the sink why. */
   end(reason: SubscriberEndReason): void {
     if (this.#ended) return;
-    this.close();
+    this.#detach(reason);
     this.sink.end(reason);
+  }
+
+  #detach(reason: SubscriberEndReason | 'left'): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.owner.detach(this, reason);
+  }
+
+  #markFirstFrame(): void {
+    this.firstFrameAt = this.limits.now();
+    this.owner.firstFrame(this);
   }
 
   #accepts(tag: MediaTag): boolean {
@@ -209,4 +230,9 @@ export class Subscriber {
     this.#waitKeyframe = this.#hasVideo;
     this.skips++;
   }
+}
+
+/** Audio or video that a player can render (not a sequence header, not script data). */
+function isMedia(tag: MediaTag): boolean {
+  return tag.type !== 18 && !tag.config;
 }

@@ -310,3 +310,52 @@ test('mergeWriteMs: tags of one window reach each viewer in a single write, in o
   assert.equal(a.chunks.at(-1), b.chunks.at(-1), 'still shared by reference');
   hub.close();
 });
+
+test('events: publish, play, first frame (after its keyframe), stop with the reason, unpublish', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ now: clock.now, reconnectGraceMs: 0 });
+  const seen: string[] = [];
+  hub.events.on('publish', (e) => seen.push(`publish ${e.stream.name}`));
+  hub.events.on('unpublish', (e) => seen.push(`unpublish ${e.publisher.id}`));
+  hub.events.on('play', (e) => seen.push(`play ${e.subscriber.info.protocol}`));
+  hub.events.on('firstFrame', (e) => seen.push(`firstFrame ${e.ms}`));
+  const off = hub.events.on('stop', (e) => seen.push(`stop ${e.reason}`));
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.data('onMetaData', { width: 320, height: 240, videocodecid: 7, audiocodecid: 10 });
+  pub.video(0, avcSequenceHeader);
+  pub.audio(0, aacSequenceHeader);
+  pub.video(0, avcKeyframe(0));
+  pub.video(40, avcInterframe(1));
+  const early = hub.subscribe(key, new RecordingSink(), viewer)!; // gets the cached GOP: a frame at once
+  const late = hub.subscribe(key, new RecordingSink(), viewer)!;
+  clock.t += 25;
+  early.close();
+  assert.equal(late.firstFrameAt, 1000);
+  pub.end();
+  off();
+  assert.deepEqual(seen, [
+    'publish live/cam1',
+    'play test', 'firstFrame 0',
+    'play test', 'firstFrame 0',
+    'stop left',
+    `unpublish ${pub.id}`, 'stop unpublished',
+  ]);
+});
+
+test('events: a viewer that waits for a keyframe reports its first frame when the keyframe comes', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ now: clock.now, gopCache: false });
+  const ms: number[] = [];
+  hub.events.on('firstFrame', (e) => ms.push(e.ms));
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  pub.video(0, avcKeyframe(0));
+  const sub = hub.subscribe(key, new RecordingSink(), viewer)!;
+  clock.t += 30;
+  pub.video(40, avcInterframe(1));
+  assert.deepEqual(ms, []);
+  clock.t += 30;
+  pub.video(80, avcKeyframe(2));
+  assert.deepEqual(ms, [60]);
+  assert.equal(sub.firstFrameAt, 1060);
+});

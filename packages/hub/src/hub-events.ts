@@ -1,0 +1,60 @@
+import type { LiveStream } from './live-stream.js';
+import type { Publisher } from './publisher.js';
+import type { Subscriber, SubscriberEndReason } from './subscriber.js';
+
+/** A client was refused before any media byte moved (auth hook, signed URL, IP list, callback). */
+export interface AccessDenial {
+  readonly action: 'publish' | 'play';
+  readonly protocol: string;
+  readonly remoteAddress?: string;
+  /** `vhost/app/stream` as asked for, when the request got that far. */
+  readonly stream?: string;
+  readonly reason: string;
+}
+
+/** A configured limit refused or cut a client (connections, streams, viewers, sizes, timeouts). */
+export interface LimitHit {
+  /** The option's name, e.g. `maxConnectionsPerIp`. */
+  readonly limit: string;
+  readonly protocol: string;
+  readonly remoteAddress?: string;
+}
+
+/** What happens in a hub, for observers such as the metrics and API plugins. */
+export interface HubEventMap {
+  publish: { stream: LiveStream; publisher: Publisher };
+  unpublish: { stream: LiveStream; publisher: Publisher };
+  play: { stream: LiveStream; subscriber: Subscriber };
+  /** `left`: the viewer went away on its own; otherwise the hub ended it. */
+  stop: { stream: LiveStream; subscriber: Subscriber; reason: SubscriberEndReason | 'left' };
+  /** The viewer got its first decodable frame, `ms` after it subscribed. */
+  firstFrame: { stream: LiveStream; subscriber: Subscriber; ms: number };
+  deny: AccessDenial;
+  limit: LimitHit;
+}
+
+type Listener<T> = (event: T) => void;
+
+/**
+ * A small typed event channel owned by one hub. The plugins that share the hub report through it, so an
+ * observer (metrics) needs no reference to them. Listeners run synchronously and must not throw.
+ */
+export class HubEvents {
+  #listeners: { [K in keyof HubEventMap]?: Listener<HubEventMap[K]>[] } = {};
+
+  /** Adds a listener; returns the function that removes it. */
+  on<K extends keyof HubEventMap>(name: K, listener: Listener<HubEventMap[K]>): () => void {
+    const list = (this.#listeners[name] ??= []) as Listener<HubEventMap[K]>[];
+    list.push(listener);
+    return () => {
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  emit<K extends keyof HubEventMap>(name: K, event: HubEventMap[K]): void {
+    const list = this.#listeners[name] as Listener<HubEventMap[K]>[] | undefined;
+    if (list === undefined) return;
+    for (const listener of list.slice()) listener(event);
+  }
+}
