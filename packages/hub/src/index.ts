@@ -9,3 +9,5 @@ export { Subscriber, SubscriberEndReason, type SubscriberInfo, type SubscriberSi
 export { TimestampCorrector } from './timestamp-corrector.js';
 export { GopCache } from './gop-cache.js';
 export { HubEvents, type AccessDenial, type HubEventMap, type LimitHit } from './hub-events.js';
+export { IngestRate } from './ingest-rate.js';
+export { summarizeStream, type StreamSummary } from './stream-summary.js';

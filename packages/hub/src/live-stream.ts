@@ -9,6 +9,7 @@ import {
   parseAvcDecoderConfig,
 } from '@flvcast/flv';
 import { GopCache } from './gop-cache.js';
+import { IngestRate } from './ingest-rate.js';
 import type { HubEvents } from './hub-events.js';
 import type { HubOptions } from './hub-options.js';
 import type { MediaTag } from './media-tag.js';
@@ -65,6 +66,11 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
   #mergeTimer: ReturnType<typeof setTimeout> | undefined;
   tagsIn = 0;
   bytesIn = 0;
+  /** Ingest bitrate and frame rate over the last couple of seconds. */
+  readonly rate = new IngestRate();
+  /** Media time between the last two keyframes (0 until two have come). */
+  gopMs = 0;
+  #lastKeyframeTs: number | undefined;
 
   constructor(
     readonly key: StreamKey,
@@ -113,6 +119,9 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     this.video.frames = 0;
     this.#mediaSeen = false;
     this.#gop.clear();
+    this.rate.reset();
+    this.gopMs = 0;
+    this.#lastKeyframeTs = undefined;
     this.publisher = publisher;
     this.publishedAt = now;
     this.#unpublishedAt = undefined;
@@ -155,6 +164,11 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     const tag: MediaTag = { type, timestamp: ts, bytes: encodeTag(type, ts, payload), keyframe, config };
     this.tagsIn++;
     this.bytesIn += payload.byteLength;
+    this.rate.add(this.options.now(), payload.byteLength, type === 9 && !config);
+    if (keyframe) {
+      if (this.#lastKeyframeTs !== undefined && ts > this.#lastKeyframeTs) this.gopMs = ts - this.#lastKeyframeTs;
+      this.#lastKeyframeTs = ts;
+    }
     if (config) {
       (type === 9 ? this.video : this.audio).config = { payload, tag };
       describeConfig(type === 9 ? this.video : this.audio, payload);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeScriptData, inspectAudio, inspectVideo } from '@flvcast/flv';
-import { Hub, HubError } from '../src/index.js';
+import { Hub, HubError, summarizeStream } from '../src/index.js';
 import { FakeClock, RecordingSink, aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
 
 const key = { vhost: '', app: 'live', stream: 'cam1' };
@@ -358,4 +358,32 @@ test('events: a viewer that waits for a keyframe reports its first frame when th
   pub.video(80, avcKeyframe(2));
   assert.deepEqual(ms, [60]);
   assert.equal(sub.firstFrameAt, 1060);
+});
+
+test('summarizeStream: codecs, size, frame rate, bitrate, GOP length and viewers by protocol', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ now: clock.now });
+  const pub = hub.publish(key, { protocol: 'rtmp', remoteAddress: '10.0.0.7' });
+  pub.video(0, avcSequenceHeader);
+  pub.audio(0, aacSequenceHeader);
+  // 3 s of 25 fps video (1000-byte frames, keyframe every second) and no audio frames beyond the header.
+  for (let i = 0; i <= 75; i++) {
+    clock.t = 1000 + i * 40;
+    const frame = new Uint8Array(1000);
+    frame.set(i % 25 === 0 ? avcKeyframe(i) : avcInterframe(i));
+    pub.video(i * 40, frame);
+  }
+  hub.subscribe(key, new RecordingSink(), { protocol: 'http-flv' });
+  hub.subscribe(key, new RecordingSink(), { protocol: 'ws-flv' });
+  hub.subscribe(key, new RecordingSink(), { protocol: 'http-flv' });
+  const s = summarizeStream(hub.get(key)!, clock.t);
+  assert.equal(s.name, 'live/cam1');
+  assert.deepEqual(s.publisher, { id: pub.id, protocol: 'rtmp', remoteAddress: '10.0.0.7' });
+  assert.equal(s.uptimeMs, 3000);
+  assert.deepEqual(s.video, { codec: 'avc', width: 320, height: 240, fps: 25 });
+  assert.deepEqual(s.audio, { codec: 'aac', sampleRate: 44100, channels: 2 });
+  assert.equal(s.ingestKbps, 200, '1000 bytes × 25/s = 200 kbit/s');
+  assert.equal(s.gopMs, 1000);
+  assert.deepEqual(s.viewers, { total: 3, byProtocol: { 'http-flv': 2, 'ws-flv': 1 } });
+  assert.deepEqual(JSON.parse(JSON.stringify(s)), s, 'JSON-safe');
 });
