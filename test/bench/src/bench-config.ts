@@ -30,6 +30,15 @@ export interface BenchConfig {
   maxSampled: number;
   /** viewers that join mid-stream, spread over each step's measurement, for time-to-first-frame */
   lateJoiners: number;
+  /** HTTP-FLV viewers on a near-idle stream (32 kbit/s audio only), for memory per idle viewer (0: no step) */
+  idleViewers: number;
+  /** 'fanout': the ramp of steps; 'slow': normal viewers with and without slow ones beside them, for minutes */
+  scenario: 'fanout' | 'slow';
+  /** slow scenario: normal viewers, slow viewers, their read rate as a share of the stream's, minutes with them */
+  slowNormal: number;
+  slowViewers: number;
+  slowRate: number;
+  slowMinutes: number;
   quick: boolean;
 }
 
@@ -46,6 +55,12 @@ const options = {
   'sample-every': { type: 'string' },
   'max-sampled': { type: 'string' },
   'late-joiners': { type: 'string' },
+  'idle-viewers': { type: 'string' },
+  scenario: { type: 'string' },
+  'slow-normal': { type: 'string' },
+  'slow-viewers': { type: 'string' },
+  'slow-rate': { type: 'string' },
+  'slow-minutes': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -61,7 +76,14 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --ramp-per-100ms n      BENCH_RAMP_PER_100MS     connections opened per 100 ms [50]
   --sample-every n        BENCH_SAMPLE_EVERY       every n-th viewer records latency [10]
   --max-sampled n         BENCH_MAX_SAMPLED        latency-sampled viewers per step, at most [40]
-  --late-joiners n        BENCH_LATE_JOINERS       mid-stream joiners per step for time-to-first-frame [20]`;
+  --late-joiners n        BENCH_LATE_JOINERS       mid-stream joiners per step for time-to-first-frame [20]
+  --idle-viewers n        BENCH_IDLE_VIEWERS       HTTP-FLV viewers on a near-idle 32 kbit/s audio-only stream, 0 = none [2000]
+  --scenario s            BENCH_SCENARIO           fanout (the steps above) or slow (slow viewers beside normal ones) [fanout]
+  --slow-normal n         BENCH_SLOW_NORMAL        slow scenario: normal HTTP-FLV viewers [500]
+  --slow-viewers n        BENCH_SLOW_VIEWERS       slow scenario: slow viewers added beside them [50]
+  --slow-rate r           BENCH_SLOW_RATE          slow scenario: a slow viewer's read rate / the stream's bitrate [0.25]
+  --slow-minutes m        BENCH_SLOW_MINUTES       slow scenario: minutes with the slow viewers [10]
+  (the slow scenario measures flvcast only unless --servers says otherwise)`;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined || value === '') return fallback;
@@ -88,7 +110,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     return typeof v === 'string' ? v : env[envName];
   };
 
-  const serversText = pick('servers', 'BENCH_SERVERS') ?? serverNames.join(',');
+  const scenario = pick('scenario', 'BENCH_SCENARIO') ?? 'fanout';
+  if (scenario !== 'fanout' && scenario !== 'slow') throw new Error(`BENCH_SCENARIO must be fanout or slow, got "${scenario}"`);
+  const serversText = pick('servers', 'BENCH_SERVERS') ?? (scenario === 'slow' ? 'flvcast' : serverNames.join(','));
   const servers = serversText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const s of servers) {
     if (!(serverNames as readonly string[]).includes(s)) throw new Error(`unknown server "${s}" (known: ${serverNames.join(', ')})`);
@@ -108,12 +132,20 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     sampleEvery: int('BENCH_SAMPLE_EVERY', pick('sample-every', 'BENCH_SAMPLE_EVERY'), 10, 1),
     maxSampled: int('BENCH_MAX_SAMPLED', pick('max-sampled', 'BENCH_MAX_SAMPLED'), 40, 0),
     lateJoiners: int('BENCH_LATE_JOINERS', pick('late-joiners', 'BENCH_LATE_JOINERS'), 20, 0),
+    idleViewers: int('BENCH_IDLE_VIEWERS', pick('idle-viewers', 'BENCH_IDLE_VIEWERS'), quick ? 0 : 2000),
+    scenario,
+    slowNormal: int('BENCH_SLOW_NORMAL', pick('slow-normal', 'BENCH_SLOW_NORMAL'), quick ? 100 : 500, 1),
+    slowViewers: int('BENCH_SLOW_VIEWERS', pick('slow-viewers', 'BENCH_SLOW_VIEWERS'), quick ? 10 : 50, 1),
+    slowRate: num('BENCH_SLOW_RATE', pick('slow-rate', 'BENCH_SLOW_RATE'), 0.25, 0.01),
+    slowMinutes: num('BENCH_SLOW_MINUTES', pick('slow-minutes', 'BENCH_SLOW_MINUTES'), quick ? 1 : 10, 0.1),
     quick,
   };
   // Hard bounds: this is a 2-core machine and every step must end by itself.
-  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers);
+  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers);
   if (maxViewers > 5000) throw new Error(`at most 5000 viewers per step (asked for ${maxViewers})`);
   if (config.stepSeconds > 300) throw new Error('BENCH_STEP_SECONDS is capped at 300');
+  if (config.slowMinutes > 60) throw new Error('BENCH_SLOW_MINUTES is capped at 60');
+  if (config.slowRate >= 1) throw new Error('BENCH_SLOW_RATE must be below 1 (a share of the stream rate)');
   if (config.workers > 8) throw new Error('BENCH_WORKERS is capped at 8 (2-core machine)');
   if (config.servers.length === 0) throw new Error('no server to measure');
   return config;

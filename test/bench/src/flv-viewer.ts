@@ -15,7 +15,14 @@ export interface ViewerSink {
   recording: boolean;
   /** [type, timestamp, size, arrivalWallMs] × n */
   samples: number[];
+  /** video jumps forward by more than GAP_MS: the server dropped media for this viewer */
+  gaps: number;
+  /** …of which did not resume on a keyframe (an undecodable stream until the next one) */
+  offKeyframeResumes: number;
 }
+
+/** A forward jump in video time larger than this is a gap (frames are 33 ms apart in the inputs). */
+const GAP_MS = 500;
 
 export class FlvViewer {
   readonly #demuxer = new FlvDemuxer();
@@ -28,6 +35,7 @@ export class FlvViewer {
   /** a framing error stopped this viewer's parsing */
   broken = false;
   #mismatches = 0;
+  #lastVideoTs: number | undefined;
   /** set for a late joiner: called once, with the arrival time of the first video keyframe */
   onKeyframe: ((at: number) => void) | undefined;
 
@@ -53,6 +61,14 @@ export class FlvViewer {
     if (mismatches !== this.#mismatches) {
       this.#sink.tagSizeMismatches += mismatches - this.#mismatches;
       this.#mismatches = mismatches;
+    }
+    for (const tag of tags) {
+      if (tag.type !== 9) continue;
+      const last = this.#lastVideoTs;
+      this.#lastVideoTs = tag.timestamp;
+      if (last === undefined || tag.timestamp - last <= GAP_MS) continue;
+      this.#sink.gaps++;
+      if (!isKeyframeOrConfig(tag.payload)) this.#sink.offKeyframeResumes++;
     }
     if (this.sampled && this.#sink.recording) {
       const samples = this.#sink.samples;
@@ -85,5 +101,14 @@ export class FlvViewer {
     if (this.broken) return;
     this.broken = true;
     this.#sink.framingErrors++;
+  }
+}
+
+function isKeyframeOrConfig(payload: Uint8Array): boolean {
+  try {
+    const info = inspectVideo(payload);
+    return info.isKeyframe || info.isSequenceHeader;
+  } catch {
+    return false;
   }
 }

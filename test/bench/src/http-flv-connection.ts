@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { ChunkedDecoder } from './chunked-decoder.js';
+import { ReadThrottle } from './read-throttle.js';
 import type { FlvViewer } from './flv-viewer.js';
 import { wallNow } from './ingest-log.js';
 import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
@@ -23,13 +24,18 @@ export class HttpFlvConnection implements ViewerConnection {
   #closed = false;
   #error: string | undefined;
 
-  constructor(url: URL, viewer: FlvViewer, events: ViewerEvents) {
+  /** `readBytesPerSecond` > 0 makes this a slow viewer that reads no faster than that. */
+  constructor(url: URL, viewer: FlvViewer, events: ViewerEvents, readBytesPerSecond = 0) {
     this.viewer = viewer;
     this.#events = events;
     this.requestAt = wallNow();
     const socket = net.connect(Number(url.port || 80), url.hostname);
     this.#socket = socket;
     socket.setNoDelay(true);
+    if (readBytesPerSecond > 0) {
+      const throttle = new ReadThrottle(socket, readBytesPerSecond);
+      socket.on('data', (chunk: Buffer) => throttle.consumed(chunk.length));
+    }
     socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: */*\r\nUser-Agent: flvcast-bench\r\n\r\n`);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) => (this.#error ??= err.code ?? err.message));

@@ -20,6 +20,8 @@ export interface InputSpec {
 }
 
 export const highInput: InputSpec = { name: 'input-720p30-2500k-bf0-aac128k-20s.flv', width: 1280, height: 720, videoKbps: 2500, audioKbps: 128, seconds: 20 };
+/** Near-idle: 32 kbit/s of audio and no video, so per-viewer memory is the connection's own cost. */
+export const idleInput: InputSpec = { name: 'input-audio-aac32k-20s.flv', width: 0, height: 0, videoKbps: 0, audioKbps: 32, seconds: 20 };
 export const lowInput: InputSpec = { name: 'input-360p30-500k-bf0-aac64k-20s.flv', width: 640, height: 360, videoKbps: 500, audioKbps: 64, seconds: 20 };
 
 /** Nominal bitrate of the published stream (video + audio), in bit/s. */
@@ -34,17 +36,12 @@ export async function ensureInput(spec: InputSpec): Promise<string> {
   if (existsSync(file) && statSync(file).size > 0) return file;
   const partial = `${file}.partial.flv`;
   const { width, height, seconds } = spec;
+  const video = spec.videoKbps > 0;
   const args = [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30:duration=${seconds},noise=alls=12:allf=t`,
+    ...(video ? ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30:duration=${seconds},noise=alls=12:allf=t`] : []),
     '-f', 'lavfi', '-i', `anoisesrc=color=pink:amplitude=0.2:sample_rate=48000:duration=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-b:v', `${spec.videoKbps}k`, '-maxrate', `${spec.videoKbps}k`, '-bufsize', `${spec.videoKbps * 2}k`,
-    // a keyframe every 2 s exactly: GOP 60 at 30 fps, no scene-cut keyframes
-    '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
-    // no B-frames, as live low-latency encodes do; it also matters for the loop: with B-frames, ffmpeg's
-    // `-stream_loop -1 -c copy` offsets each new loop ~2 s too far, a 2 s publishing hole every 20 s
-    '-bf', '0',
+    ...(video ? videoArgs(spec) : []),
     '-c:a', 'aac', '-b:a', `${spec.audioKbps}k`, '-ac', '2',
     '-f', 'flv', partial,
   ];
@@ -68,4 +65,16 @@ export async function ensureInput(spec: InputSpec): Promise<string> {
   renameSync(partial, file);
   console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return file;
+}
+
+function videoArgs(spec: InputSpec): string[] {
+  return [
+    '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
+    '-b:v', `${spec.videoKbps}k`, '-maxrate', `${spec.videoKbps}k`, '-bufsize', `${spec.videoKbps * 2}k`,
+    // a keyframe every 2 s exactly: GOP 60 at 30 fps, no scene-cut keyframes
+    '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+    // no B-frames, as live low-latency encodes do; it also matters for the loop: with B-frames, ffmpeg's
+    // `-stream_loop -1 -c copy` offsets each new loop ~2 s too far, a 2 s publishing hole every 20 s
+    '-bf', '0',
+  ];
 }

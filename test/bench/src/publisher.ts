@@ -16,7 +16,7 @@ export interface Publisher {
   stop(): Promise<void>;
 }
 
-export async function startPublisher(input: string, rtmpPort: number, stream: string, logName: string): Promise<Publisher> {
+export async function startPublisher(input: string, rtmpPort: number, stream: string, logName: string, audioOnly = false): Promise<Publisher> {
   const proxy = await RtmpIngestProxy.start(rtmpPort);
   const logFile = join(cacheDir, 'logs', `${logName}.log`);
   const fd = openSync(logFile, 'w');
@@ -28,9 +28,9 @@ export async function startPublisher(input: string, rtmpPort: number, stream: st
   closeSync(fd);
   let exited = false;
   ffmpeg.once('exit', () => (exited = true));
-  // Live once two keyframe intervals (2 s GOP) of video went through.
+  // Live once two keyframe intervals (2 s GOP) of video went through (or 2 s of audio, without video).
   const deadline = performance.now() + 20_000;
-  while (proxy.log.video < 130) {
+  while (proxy.log.video < 130 && proxy.log.audio < (audioOnly ? 95 : Infinity)) {
     if (exited) {
       await proxy.close();
       throw new Error(`ffmpeg stopped publishing (exit code ${ffmpeg.exitCode}); see ${logFile}`);

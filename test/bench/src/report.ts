@@ -12,6 +12,8 @@ export interface ServerResults {
   /** RSS delta per viewer at the biggest 2.5 Mbit/s HTTP-FLV step, bytes (see memoryPerViewerNote) */
   memoryPerViewer: number | undefined;
   memoryPerViewerStep: string | undefined;
+  /** RSS delta per viewer at the near-idle step (32 kbit/s audio only), bytes */
+  memoryPerIdleViewer: number | undefined;
   /** server log file, for whoever wants to look */
   logFile: string;
 }
@@ -117,6 +119,7 @@ export function formatSideBySide(servers: ServerResults[]): string {
     ['RSS, publisher only (baseline) MB', (s) => s.baselineRss / 1048576, 0],
     ['RSS after all viewers left MB', (s) => s.finalRss / 1048576, 0],
     ['memory per viewer KB', (s) => (s.memoryPerViewer === undefined ? undefined : s.memoryPerViewer / 1024), 1],
+    ['memory per near-idle viewer KB', (s) => (s.memoryPerIdleViewer === undefined ? undefined : s.memoryPerIdleViewer / 1024), 1],
   ];
   const rows = [header];
   for (const [name, get, digits] of memRows) {

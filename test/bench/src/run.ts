@@ -10,24 +10,26 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig, usage, type BenchConfig, type ServerName } from './bench-config.js';
 import { installExitHandlers, killAll } from './children.js';
-import { ensureInput, highInput, lowInput, nominalBitrate, type InputSpec } from './input.js';
+import { ensureInput, highInput, idleInput, lowInput, nominalBitrate, type InputSpec } from './input.js';
 import { cacheDir } from './paths.js';
 import { rssBytes } from './proc-stats.js';
 import { startPublisher, type Publisher } from './publisher.js';
 import { formatSideBySide, formatStep, memoryPerViewerNote, type ServerResults } from './report.js';
 import { startServer, type ServerUnderTest } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
+import { formatSlowScenario, runSlowScenario, type SlowScenarioResult } from './slow-scenario.js';
 import { runStep, type StepSpec } from './step-runner.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** e.g. "2.5 Mbit/s 720p" (the video bitrate; audio comes on top) */
 function inputLabel(spec: InputSpec): string {
+  if (spec.videoKbps === 0) return `${spec.audioKbps} kbit/s audio only`;
   const rate = spec.videoKbps >= 1000 ? `${spec.videoKbps / 1000} Mbit/s` : `${spec.videoKbps} kbit/s`;
   return `${rate} ${spec.height}p`;
 }
 
-async function measureServer(config: BenchConfig, name: ServerName, inputs: { high: string; low: string | undefined }): Promise<ServerResults> {
+async function measureServer(config: BenchConfig, name: ServerName, inputs: { high: string; low: string | undefined; idle: string | undefined }): Promise<ServerResults> {
   const server: ServerUnderTest = await startServer(name);
   console.log(`\n=== ${server.label} (pid ${server.pid}, HTTP 127.0.0.1:${server.httpPort}, RTMP 127.0.0.1:${server.rtmpPort}, log ${server.logFile})`);
   const steps: StepResult[] = [];
@@ -61,6 +63,19 @@ async function measureServer(config: BenchConfig, name: ServerName, inputs: { hi
       publisher = undefined;
     }
 
+    let idle: StepResult | undefined;
+    if (inputs.idle !== undefined && config.idleViewers > 0) {
+      publisher = await startPublisher(inputs.idle, server.rtmpPort, 'benchidle', `ffmpeg-${name}-idle`, true);
+      await sleep(2000);
+      const spec: StepSpec = { label: `HTTP-FLV × ${config.idleViewers} @ ${inputLabel(idleInput)}`, protocol: 'http', viewers: config.idleViewers, nominalBitrate: nominalBitrate(idleInput) };
+      // late joiners wait for a video keyframe: there is none on this stream
+      idle = await runStep({ ...config, lateJoiners: 0 }, server, publisher, spec);
+      steps.push(idle);
+      console.log(`\n${formatStep(server.label, idle, workersUsed(spec.viewers))}`);
+      await publisher.stop();
+      publisher = undefined;
+    }
+
     await sleep(1000);
     const finalRss = rssBytes(server.pid) ?? 0;
     const biggest = steps
@@ -74,6 +89,7 @@ async function measureServer(config: BenchConfig, name: ServerName, inputs: { hi
       steps,
       memoryPerViewer: biggest ? (biggest.rssEnd - biggest.rssBefore) / biggest.viewers : undefined,
       memoryPerViewerStep: biggest?.label,
+      memoryPerIdleViewer: idle ? (idle.rssEnd - idle.rssBefore) / idle.viewers : undefined,
       logFile: server.logFile,
     };
   } finally {
@@ -101,37 +117,50 @@ async function main(): Promise<void> {
       ` · ${config.stepSeconds} s measured per step · servers: ${config.servers.join(', ')} · up to ${config.workers} viewer processes`,
   );
   const high = await ensureInput(highInput);
+  if (config.scenario === 'slow') return runSlow(config, high, started);
   const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
+  const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
   const results: ServerResults[] = [];
-  for (const name of config.servers) results.push(await measureServer(config, name, { high, low }));
+  for (const name of config.servers) results.push(await measureServer(config, name, { high, low, idle }));
 
   console.log(`\n=== side by side${results.length === 2 ? ` (ratio = ${results[0]!.label} / ${results[1]!.label})` : ''}\n`);
   console.log(formatSideBySide(results));
 
+  writeResults({
+    config,
+    notes: {
+      cpu: '% of one core, from /proc/<pid>/stat utime+stime over the measured window',
+      harness: 'this process (incl. the RTMP ingest proxy), the viewer workers and ffmpeg: it shares the cores with the server',
+      latency: 'ms from the arrival of a message at the RTMP socket (ingest proxy) to the arrival of the same tag at a sampled viewer',
+      memoryPerViewer: memoryPerViewerNote,
+    },
+    servers: results,
+  });
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function runSlow(config: BenchConfig, input: string, started: number): Promise<void> {
+  console.log(
+    `slow-viewer scenario: ${config.slowNormal} normal HTTP-FLV viewers alone for ${config.stepSeconds} s, then beside ${config.slowViewers} ` +
+      `slow ones (${(config.slowRate * 100).toFixed(0)} % of the stream rate) for ${config.slowMinutes} min · servers: ${config.servers.join(', ')}`,
+  );
+  const results: SlowScenarioResult[] = [];
+  for (const name of config.servers) {
+    const r = await runSlowScenario(config, name, input);
+    results.push(r);
+    console.log(`\n${formatSlowScenario(r, config)}`);
+  }
+  writeResults({ scenario: 'slow', config, servers: results });
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function writeResults(body: object): void {
   mkdirSync(cacheDir, { recursive: true });
   const date = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
   const file = join(cacheDir, `results-${date}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-        config,
-        notes: {
-          cpu: '% of one core, from /proc/<pid>/stat utime+stime over the measured window',
-          harness: 'this process (incl. the RTMP ingest proxy), the viewer workers and ffmpeg: it shares the cores with the server',
-          latency: 'ms from the arrival of a message at the RTMP socket (ingest proxy) to the arrival of the same tag at a sampled viewer',
-          memoryPerViewer: memoryPerViewerNote,
-        },
-        servers: results,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`\nresults: ${file} · total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version }, ...body }, null, 2)}\n`);
+  console.log(`\nresults: ${file}`);
 }
 
 main().then(

@@ -49,7 +49,8 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startServer(name: ServerName): Promise<ServerUnderTest> {
+/** `logLevel` (flvcast): `info` logs each viewer's departure with its dropped-tag count. */
+export async function startServer(name: ServerName, logLevel = 'warn'): Promise<ServerUnderTest> {
   const httpPort = await freePort();
   let rtmpPort = await freePort();
   while (rtmpPort === httpPort) rtmpPort = await freePort();
@@ -59,7 +60,7 @@ export async function startServer(name: ServerName): Promise<ServerUnderTest> {
   const fd = openSync(logFile, 'w');
   const args =
     name === 'flvcast'
-      ? [flvcastCli, '--http-listen', `127.0.0.1:${httpPort}`, '--rtmp-listen', `127.0.0.1:${rtmpPort}`, '--log-level', 'warn']
+      ? [flvcastCli, '--http-listen', `127.0.0.1:${httpPort}`, '--rtmp-listen', `127.0.0.1:${rtmpPort}`, '--log-level', logLevel]
       : [nmsLauncher, String(rtmpPort), String(httpPort), join(cacheDir, 'nms-data')];
   const child = spawnTracked(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', fd, fd] });
   closeSync(fd);

@@ -58,4 +58,30 @@ export interface StepResult {
   /** viewers whose stream failed to parse (chunked coding, FLV, WS text frame); PreviousTagSize mismatches */
   framingErrors: number;
   tagSizeMismatches: number;
+  /** media gaps seen by the (normal) viewers — video time jumping > 0.5 s — and those not resuming on a keyframe */
+  gaps: number;
+  offKeyframeResumes: number;
+  /** server RSS over the window, when the step asked for it */
+  rssTimeline?: { atSeconds: number; rss: number }[];
+  /** the slow viewers of a step that had some (not counted in the figures above) */
+  slow?: SlowViewersResult;
+}
+
+export interface SlowViewersResult {
+  viewers: number;
+  /** what each slow viewer reads at most, bit/s */
+  readBitrate: number;
+  connected: number;
+  failed: number;
+  /** cut by the server before the end (e.g. the stall timeout) */
+  closedEarly: number;
+  /** share of the stream's bytes each slow viewer received over the window: lowest, median, highest */
+  shareMin: number;
+  shareP50: number | undefined;
+  shareMax: number;
+  framingErrors: number;
+  tagSizeMismatches: number;
+  /** media gaps (the server skipped ahead) and gaps that did not resume on a keyframe */
+  gaps: number;
+  offKeyframeResumes: number;
 }

@@ -21,6 +21,12 @@ export interface StepSpec {
   protocol: ViewerProtocol;
   viewers: number;
   nominalBitrate: number;
+  /** slow viewers beside the normal ones, in a worker of their own; the step's figures are the normal viewers' */
+  slow?: { viewers: number; readBytesPerSecond: number };
+  /** measured window, s (default: the config's stepSeconds) */
+  windowSeconds?: number;
+  /** sample the server's RSS this often over the window, s (memory over time) */
+  rssEverySeconds?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,6 +34,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 interface Worker {
   child: ChildProcess;
   count: number;
+  slow: boolean;
   last: ProgressMessage | undefined;
   result: ResultMessage | undefined;
 }
@@ -39,8 +46,9 @@ function mergeReasons(reports: (ProgressMessage | undefined)[]): Record<string, 
 }
 
 export async function runStep(config: BenchConfig, server: ServerUnderTest, publisher: Publisher, spec: StepSpec): Promise<StepResult> {
-  const windowMs = config.stepSeconds * 1000;
-  const workerCount = Math.min(config.workers, spec.viewers);
+  const windowMs = (spec.windowSeconds ?? config.stepSeconds) * 1000;
+  const slowViewers = spec.slow?.viewers ?? 0;
+  const workerCount = Math.min(config.workers - (slowViewers > 0 ? 1 : 0), spec.viewers);
   const rssBefore = rssBytes(server.pid) ?? 0;
 
   let t0 = 0;
@@ -50,21 +58,36 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   let lateFailed = 0;
   let framingErrors = 0;
   let tagSizeMismatches = 0;
+  let gaps = 0;
+  let offKeyframeResumes = 0;
+  const slowStats = { framingErrors: 0, tagSizeMismatches: 0, gaps: 0, offKeyframeResumes: 0 };
   let windowClosed = false;
+  const rssTimeline: { atSeconds: number; rss: number }[] = [];
 
   const workers: Worker[] = [];
-  for (let w = 0; w < workerCount; w++) {
-    const count = Math.floor(spec.viewers / workerCount) + (w < spec.viewers % workerCount ? 1 : 0);
+  const slowWorker = slowViewers > 0 ? 1 : 0;
+  for (let w = 0; w < workerCount + slowWorker; w++) {
+    const slow = w === workerCount;
+    const count = slow ? slowViewers : Math.floor(spec.viewers / workerCount) + (w < spec.viewers % workerCount ? 1 : 0);
     const child = track(fork(viewerWorker, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-    const worker: Worker = { child, count, last: undefined, result: undefined };
+    const worker: Worker = { child, count, slow, last: undefined, result: undefined };
     child.on('message', (m: FromWorker) => {
       if (m.kind === 'result') {
         worker.result = m;
         return;
       }
       worker.last = m;
+      if (slow) {
+        slowStats.framingErrors += m.framingErrors;
+        slowStats.tagSizeMismatches += m.tagSizeMismatches;
+        slowStats.gaps += m.gaps;
+        slowStats.offKeyframeResumes += m.offKeyframeResumes;
+        return;
+      }
       framingErrors += m.framingErrors;
       tagSizeMismatches += m.tagSizeMismatches;
+      gaps += m.gaps;
+      offKeyframeResumes += m.offKeyframeResumes;
       if (!windowClosed) {
         // samples are recorded by the workers only between mark and end
         for (let i = 0; i < m.samples.length; i++) samples.push(m.samples[i]!);
@@ -72,17 +95,18 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
         lateFailed += m.lateFailed;
       }
     });
-    const lateJoiners = Math.floor(config.lateJoiners / workerCount) + (w < config.lateJoiners % workerCount ? 1 : 0);
+    const lateJoiners = slow ? 0 : Math.floor(config.lateJoiners / workerCount) + (w < config.lateJoiners % workerCount ? 1 : 0);
     const start: StartMessage = {
       kind: 'start',
       url: server.playUrl(publisher.stream, spec.protocol === 'ws'),
-      protocol: spec.protocol,
+      protocol: slow ? 'http' : spec.protocol,
       count,
       rampPer100ms: Math.max(1, Math.round(config.rampPer100ms / workerCount)),
       sampleEvery: config.sampleEvery,
-      maxSampled: Math.ceil(config.maxSampled / workerCount),
+      maxSampled: slow ? 0 : Math.ceil(config.maxSampled / workerCount),
       lateJoiners,
       windowMs,
+      readBytesPerSecond: slow ? spec.slow!.readBytesPerSecond : 0,
     };
     child.send(start);
     workers.push(worker);
@@ -108,10 +132,17 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     t0 = wallNow();
     send({ kind: 'mark' });
     rssPeak = Math.max(rssPeak, rssBytes(server.pid) ?? 0);
-    const windowEnd = performance.now() + windowMs;
+    const windowStart = performance.now();
+    const windowEnd = windowStart + windowMs;
+    let nextRssSample = windowStart;
     while (performance.now() < windowEnd) {
       await sleep(Math.min(500, Math.max(0, windowEnd - performance.now())));
-      rssPeak = Math.max(rssPeak, rssBytes(server.pid) ?? 0);
+      const rss = rssBytes(server.pid) ?? 0;
+      rssPeak = Math.max(rssPeak, rss);
+      if (spec.rssEverySeconds !== undefined && performance.now() >= nextRssSample) {
+        rssTimeline.push({ atSeconds: (performance.now() - windowStart) / 1000, rss });
+        nextRssSample += spec.rssEverySeconds * 1000;
+      }
     }
     const serverCpu1 = cpuMs(server.pid) ?? serverCpu0;
     const harnessCpu1 = harnessCpuMs(workerPids());
@@ -151,7 +182,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     // viewer should have received over the window
     const shift = latencyP50 ?? 0;
     const expectedBytesPerViewer = publisher.proxy.log.bytesBetween(t0 - shift, t1 - shift);
-    const windowBytes = workers.flatMap((w) => w.result?.windowBytes ?? []);
+    const normal = workers.filter((w) => !w.slow);
+    const windowBytes = normal.flatMap((w) => w.result?.windowBytes ?? []);
     const delivered = windowBytes.reduce((a, b) => a + b, 0);
     let at95 = 0;
     let minShare = spec.viewers > 0 ? Infinity : 0;
@@ -163,7 +195,9 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     if (windowBytes.length < spec.viewers) minShare = 0; // a worker did not answer: its viewers count as starved
     const ingestBitrate = (expectedBytesPerViewer * 8) / seconds;
 
-    const lasts = workers.map((w) => w.last);
+    const lasts = normal.map((w) => w.last);
+    const slowOne = workers.find((w) => w.slow);
+    const slowShares = (slowOne?.result?.windowBytes ?? []).map((b) => (expectedBytesPerViewer > 0 ? b / expectedBytesPerViewer : 0));
     const sum = (f: (m: ProgressMessage) => number): number => lasts.reduce((a, m) => a + (m ? f(m) : 0), 0);
     const fromRequest = firstFrames.map((f) => f.fromRequest);
     const fromHeaders = firstFrames.map((f) => f.fromHeaders);
@@ -213,6 +247,23 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       lateJoinersFailed: Math.max(lateFailed, config.lateJoiners - firstFrames.length),
       framingErrors,
       tagSizeMismatches,
+      gaps,
+      offKeyframeResumes,
+      rssTimeline: spec.rssEverySeconds === undefined ? undefined : rssTimeline,
+      slow:
+        slowOne === undefined
+          ? undefined
+          : {
+              viewers: slowViewers,
+              readBitrate: spec.slow!.readBytesPerSecond * 8,
+              connected: slowOne.last?.connected ?? 0,
+              failed: slowOne.last?.failed ?? 0,
+              closedEarly: slowOne.last?.closed ?? 0,
+              shareMin: slowShares.length === slowViewers ? Math.min(...slowShares) : 0,
+              shareP50: percentile(slowShares, 50),
+              shareMax: slowShares.length > 0 ? Math.max(...slowShares) : 0,
+              ...slowStats,
+            },
     };
   } finally {
     send({ kind: 'stop' });

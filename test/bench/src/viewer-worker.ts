@@ -12,7 +12,7 @@ import { WsFlvConnection } from './ws-flv-connection.js';
 
 const LATE_JOINER_TIMEOUT_MS = 10_000;
 
-const sink: ViewerSink = { bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, recording: false, samples: [] };
+const sink: ViewerSink = { bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, recording: false, samples: [], gaps: 0, offKeyframeResumes: 0 };
 const viewers: ViewerConnection[] = [];
 const lateConnections = new Set<ViewerConnection>();
 const timers: NodeJS.Timeout[] = [];
@@ -30,7 +30,7 @@ function send(message: FromWorker): void {
 }
 
 function open(url: URL, viewer: FlvViewer, events: ViewerEvents): ViewerConnection {
-  return start!.protocol === 'ws' ? new WsFlvConnection(url, viewer, events) : new HttpFlvConnection(url, viewer, events);
+  return start!.protocol === 'ws' ? new WsFlvConnection(url, viewer, events) : new HttpFlvConnection(url, viewer, events, start!.readBytesPerSecond);
 }
 
 function openViewer(url: URL, index: number, sampledSoFar: number): boolean {
@@ -57,7 +57,7 @@ function openViewer(url: URL, index: number, sampledSoFar: number): boolean {
 
 /** A viewer joining mid-stream: time to its first keyframe, then it leaves. */
 function openLateJoiner(url: URL): void {
-  const viewer = new FlvViewer({ bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, recording: false, samples: [] }, false);
+  const viewer = new FlvViewer({ bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, recording: false, samples: [], gaps: 0, offKeyframeResumes: 0 }, false);
   let headersAt: number | undefined;
   let done = false;
   const finish = (timing: FirstFrameTiming | undefined): void => {
@@ -106,6 +106,8 @@ function begin(message: StartMessage): void {
       tags: sink.tags,
       framingErrors: sink.framingErrors,
       tagSizeMismatches: sink.tagSizeMismatches,
+      gaps: sink.gaps,
+      offKeyframeResumes: sink.offKeyframeResumes,
       samples: sink.samples,
       firstFrames,
       lateFailed,
@@ -116,6 +118,8 @@ function begin(message: StartMessage): void {
     sink.tags = 0;
     sink.framingErrors = 0;
     sink.tagSizeMismatches = 0;
+    sink.gaps = 0;
+    sink.offKeyframeResumes = 0;
     sink.samples = [];
     firstFrames = [];
     lateFailed = 0;

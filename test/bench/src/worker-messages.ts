@@ -19,6 +19,8 @@ export interface StartMessage {
   lateJoiners: number;
   /** the measurement window length, over which the late joiners are spread */
   windowMs: number;
+  /** > 0: slow viewers, each reading no faster than this (HTTP-FLV only) */
+  readBytesPerSecond: number;
 }
 
 /** Parent → worker: start or end of the measurement window; stop closes everything and exits. */
@@ -54,6 +56,9 @@ export interface ProgressMessage {
   framingErrors: number;
   /** PreviousTagSize mismatches since the previous report (the demuxer counts them, non fatal) */
   tagSizeMismatches: number;
+  /** media gaps (video time jumping > 0.5 s) since the previous report, and those not resuming on a keyframe */
+  gaps: number;
+  offKeyframeResumes: number;
   /** latency samples of sampled viewers, flattened: [type, timestamp, size, arrivalWallMs] × n */
   samples: number[];
   firstFrames: FirstFrameTiming[];
