@@ -145,11 +145,11 @@ export class Subscriber {
     this.#enqueue(tag);
   }
 
-  /** The sink drained: flush the backlog. */
+  /** The sink drained: hand over the backlog. */
   resume(): void {
     if (this.#ended || this.#blockedSince === undefined) return;
     this.#blockedSince = undefined;
-    this.flush();
+    this.#catchUp();
   }
 
   /** Writes what is queued, unless the sink is still behind. */
@@ -185,6 +185,22 @@ export class Subscriber {
   #markFirstFrame(): void {
     this.firstFrameAt = this.limits.now();
     this.owner.firstFrame(this);
+  }
+
+  /**
+   * After a stall the backlog goes out only as fast as the sink takes it (a tag at a time until it is full
+   * again), not in one write: a slow reader given 10 s of media at once would need longer than
+   * stallTimeoutMs to drain it, and would be cut while reading steadily. Each drain is progress.
+   */
+  #catchUp(): void {
+    const queue = this.#queue;
+    let i = 0;
+    while (i < queue.length && this.#blockedSince === undefined && !this.#ended) {
+      const tag = queue[i++]!;
+      this.#queuedBytes -= tag.bytes.byteLength;
+      this.#write([tag.bytes], 1);
+    }
+    if (!this.#ended) this.#queue = i === queue.length ? [] : queue.slice(i);
   }
 
   #accepts(tag: MediaTag): boolean {

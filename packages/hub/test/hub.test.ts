@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeScriptData, inspectAudio, inspectVideo } from '@flvcast/flv';
 import { Hub, HubError, summarizeStream } from '../src/index.js';
+import type { Subscriber, SubscriberEndReason, SubscriberSink } from '../src/index.js';
 import { FakeClock, RecordingSink, aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
 
 const key = { vhost: '', app: 'live', stream: 'cam1' };
@@ -386,4 +387,46 @@ test('summarizeStream: codecs, size, frame rate, bitrate, GOP length and viewers
   assert.equal(s.gopMs, 1000);
   assert.deepEqual(s.viewers, { total: 3, byProtocol: { 'http-flv': 2, 'ws-flv': 1 } });
   assert.deepEqual(JSON.parse(JSON.stringify(s)), s, 'JSON-safe');
+});
+
+/** A peer on a thin link: bytes written wait until it reads them; a full drain resumes the viewer, as a socket's 'drain' does. */
+class SlowLinkSink implements SubscriberSink {
+  pending = 0;
+  ended: SubscriberEndReason | undefined;
+  subscriber: Subscriber | undefined;
+  constructor(private readonly highWaterMark: number) {}
+  write(chunks: readonly Uint8Array[]): boolean {
+    for (const c of chunks) this.pending += c.byteLength;
+    return this.pending < this.highWaterMark;
+  }
+  end(reason: SubscriberEndReason): void {
+    this.ended = reason;
+  }
+  read(bytes: number): void {
+    if (this.pending === 0) return;
+    this.pending = Math.max(0, this.pending - bytes);
+    if (this.pending === 0) this.subscriber?.resume();
+  }
+}
+
+test('a viewer reading steadily below the stream rate is never cut as stalled: it skips ahead instead', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ stallTimeoutMs: 3000, maxQueueMs: 5000, now: clock.now });
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  const sink = new SlowLinkSink(4000);
+  const sub = hub.subscribe(key, sink, viewer)!;
+  sink.subscriber = sub;
+  // 25 kB/s of video (1000-byte frames every 40 ms, a keyframe each second) to a peer reading 10 kB/s, for 30 s.
+  for (let i = 0; i < 750; i++) {
+    clock.t += 40;
+    const frame = new Uint8Array(1000);
+    frame.set(i % 25 === 0 ? avcKeyframe(i) : avcInterframe(i));
+    pub.video(i * 40, frame);
+    sink.read(400);
+  }
+  assert.equal(sink.ended, undefined, 'still watching');
+  assert.ok(sub.skips > 0 && sub.droppedTags > 0, 'it fell behind and was skipped ahead');
+  assert.ok(sub.queuedBytes <= 5000 / 40 * 1015 + 1015, `backlog bounded by maxQueueMs (${sub.queuedBytes})`);
+  assert.ok(sub.bytesSent > 250_000, `it got about what it could read (${sub.bytesSent})`);
 });

@@ -17,9 +17,9 @@ export function wallNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
-const KEEP_MS = 120_000;
-
 export class IngestLog {
+  /** How long arrivals are kept; a step longer than this raises it (latency is matched after its window). */
+  keepMs = 120_000;
   readonly #arrival = new Map<string, number>();
   /** arrival time and cumulative FLV bytes after each media/script message (same index) */
   #times: number[] = [];
@@ -73,9 +73,9 @@ export class IngestLog {
     return this.bytesUntil(to) - this.bytesUntil(from);
   }
 
-  /** Forgets what is older than two minutes (the log stays small however long the run). */
+  /** Forgets what is older than `keepMs` (the log stays small however long the run). */
   prune(now: number): void {
-    const limit = now - KEEP_MS;
+    const limit = now - this.keepMs;
     for (const [key, at] of this.#arrival) {
       if (at >= limit) break; // insertion order is arrival order
       this.#arrival.delete(key);

@@ -47,6 +47,8 @@ function mergeReasons(reports: (ProgressMessage | undefined)[]): Record<string, 
 
 export async function runStep(config: BenchConfig, server: ServerUnderTest, publisher: Publisher, spec: StepSpec): Promise<StepResult> {
   const windowMs = (spec.windowSeconds ?? config.stepSeconds) * 1000;
+  // every sample of the window is matched after it ends: the ingest log must still hold the window's start
+  publisher.proxy.log.keepMs = Math.max(publisher.proxy.log.keepMs, windowMs + 60_000);
   const slowViewers = spec.slow?.viewers ?? 0;
   const workerCount = Math.min(config.workers - (slowViewers > 0 ? 1 : 0), spec.viewers);
   const rssBefore = rssBytes(server.pid) ?? 0;
