@@ -31,7 +31,7 @@ export const streamSummarySchema = {
       properties: { id: { type: 'string' }, protocol: { type: 'string' }, remoteAddress: { type: ['string', 'null'] } },
       required: ['id', 'protocol', 'remoteAddress'],
     }),
-    uptimeMs: { type: 'number', description: 'since the current publisher began' },
+    uptimeMs: { type: 'integer', description: 'since the current publisher began' },
     video: nullable({
       type: 'object',
       properties: { codec: { type: 'string' }, width: { type: ['integer', 'null'] }, height: { type: ['integer', 'null'] }, fps: { type: 'number' } },
@@ -43,7 +43,7 @@ export const streamSummarySchema = {
       required: ['codec', 'sampleRate', 'channels'],
     }),
     ingestKbps: { type: 'number', description: 'ingest bitrate over the last couple of seconds' },
-    gopMs: { type: 'number', description: 'media time between the last two keyframes' },
+    gopMs: { type: 'integer', description: 'media time between the last two keyframes' },
     bytesIn: { type: 'integer' },
     viewers: {
       type: 'object',
@@ -67,14 +67,14 @@ export const clientSummarySchema = {
     lag: {
       type: 'object',
       description: 'what the server holds back for a viewer that is behind',
-      properties: { bytes: { type: 'integer' }, ms: { type: 'number' } },
+      properties: { bytes: { type: 'integer' }, ms: { type: 'integer' } },
       required: ['bytes', 'ms'],
     },
     droppedTags: { type: 'integer' },
     skips: { type: 'integer', description: 'times the backlog was cut back to a keyframe' },
     since: { type: 'string', format: 'date-time' },
-    connectedMs: { type: 'number' },
-    firstFrameMs: { type: ['number', 'null'] },
+    connectedMs: { type: 'integer' },
+    firstFrameMs: { type: ['integer', 'null'] },
   },
   required: ['id', 'role', 'protocol', 'ip', 'stream', 'bytes', 'lag', 'droppedTags', 'skips', 'since', 'connectedMs', 'firstFrameMs'],
 } as const;

@@ -29,7 +29,7 @@ export interface ClientSummary {
  * the hub's timestamps into dates.
  */
 export function summarizeViewer(stream: LiveStream, sub: Subscriber, now: number, wallNow: number): ClientSummary {
-  const connectedMs = Math.max(0, now - sub.createdAt);
+  const connectedMs = Math.max(0, Math.round(now - sub.createdAt));
   return {
     id: sub.id,
     role: 'viewer',
@@ -42,12 +42,12 @@ export function summarizeViewer(stream: LiveStream, sub: Subscriber, now: number
     skips: sub.skips,
     since: new Date(wallNow - connectedMs).toISOString(),
     connectedMs,
-    firstFrameMs: sub.firstFrameAt === undefined ? null : sub.firstFrameAt - sub.createdAt,
+    firstFrameMs: sub.firstFrameAt === undefined ? null : Math.round(sub.firstFrameAt - sub.createdAt),
   };
 }
 
 export function summarizePublisher(stream: LiveStream, pub: Publisher, now: number, wallNow: number): ClientSummary {
-  const connectedMs = Math.max(0, now - pub.createdAt);
+  const connectedMs = Math.max(0, Math.round(now - pub.createdAt));
   return {
     id: pub.id,
     role: 'publisher',
