@@ -1,4 +1,4 @@
-export { fastifyOpsApi, fastifyOpsApi as default } from './api-plugin.js';
+export { fastifyOpsApi } from './api-plugin.js';
 export { fastifyOpsMetrics } from './metrics-plugin.js';
 export { FlvcastMetrics, type FlvcastMetricsOptions } from './flvcast-metrics.js';
 export {
