@@ -23,21 +23,21 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
 export function accessGuard(access: ResolvedAccess) {
   // Digests have one length, so the comparison takes the same time whatever the candidate's length.
   const expected = access.token === undefined ? undefined : digest(access.token);
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // Returning the reply after sending tells Fastify the request is answered (an async hook's early response).
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const header = request.headers.authorization;
     if (expected !== undefined && header !== undefined) {
       const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-      if (match !== null && timingSafeEqual(digest(match[1]!), expected)) return;
-      await deny(reply, 401, 'invalid bearer token');
-      return;
+      if (match !== null && timingSafeEqual(digest(match[1]!), expected)) return undefined;
+      return deny(reply, 401, 'invalid bearer token');
     }
-    if (access.allowWithoutToken(request.ip)) return;
-    if (expected !== undefined) await deny(reply, 401, 'a bearer token is required');
-    else await deny(reply, 403, `not allowed from ${request.ip} (configure a token to allow remote clients)`);
+    if (access.allowWithoutToken(request.ip)) return undefined;
+    if (expected !== undefined) return deny(reply, 401, 'a bearer token is required');
+    return deny(reply, 403, `not allowed from ${request.ip} (configure a token to allow remote clients)`);
   };
 }
 
-async function deny(reply: FastifyReply, code: 401 | 403, message: string): Promise<void> {
+function deny(reply: FastifyReply, code: 401 | 403, message: string): FastifyReply {
   if (code === 401) reply.header('www-authenticate', 'Bearer realm="flvcast"');
-  await reply.code(code).send({ statusCode: code, error: code === 401 ? 'Unauthorized' : 'Forbidden', message });
+  return reply.code(code).send({ statusCode: code, error: code === 401 ? 'Unauthorized' : 'Forbidden', message });
 }
