@@ -101,10 +101,13 @@ test('values follow the hub: streams, viewers by protocol, bytes in/out, per-str
   assert.equal(v.get('flvcast_received_bytes_total'), inBefore);
   assert.equal([...v.keys()].filter((k) => k.includes('stream="live/cam1"')).length, 0, 'no series left for an ended stream');
 
-  // A new publisher adds to the totals.
+  // A new publisher and a new viewer add to the totals.
   const again = publishAv(hub, clock, cam1, 1).pub;
+  const next = hub.subscribe(cam1, new RecordingSink(), { protocol: 'ws-flv' })!;
+  feed(again, clock, 1, 1);
   v = (await scrape()).values;
   assert.equal(v.get('flvcast_received_bytes_total'), inBefore + again.bytesIn);
+  assert.equal(v.get('flvcast_sent_bytes_total'), sentBefore + next.bytesSent);
   assert.equal(v.get('flvcast_publish_sessions_total'), 2);
 });
 
