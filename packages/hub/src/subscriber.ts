@@ -102,6 +102,12 @@ export class Subscriber {
     return this.#queuedBytes;
   }
 
+  /** Media time that backlog spans: how far behind live the viewer is, as far as the hub can tell. */
+  get queuedMs(): number {
+    const q = this.#queue;
+    return q.length < 2 ? 0 : Math.max(0, q[q.length - 1]!.timestamp - q[0]!.timestamp);
+  }
+
   /**
    * Begins delivery: `preamble` (FLV header, metadata, sequence headers) then `backlog` (cached GOP).
    * With `waitKeyframe`, inter-frames are skipped until the next keyframe.

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
+import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
 import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FlvcastConfig } from './config.js';
@@ -49,6 +50,9 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     chunkSize: config.chunkSize,
     maxMessageSize: config.maxMessageSize,
   });
+  // Operators' endpoints: open to loopback, to other addresses only with the token ('' = no token).
+  if (config.api) await app.register(fastifyOpsApi, { token: config.apiToken || undefined });
+  if (config.metrics) await app.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined });
 
   const specs = [...config.source];
   if (config.demo) specs.push(`live/demo=${demoClipPath}`);

@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   const lines = [`flvcast ${pkg.version} ready`, `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`];
   lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
   if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv`);
+  if (config.api) lines.push(`  api:      ${http[0]}/api/v1/streams`);
+  if (config.metrics) lines.push(`  metrics:  ${http[0]}/metrics`);
   for (const spec of [...config.source.map((s) => s.split('=')[0]!), ...(config.demo ? ['live/demo'] : [])]) {
     lines.push(`  live now: ${http[0]}/${spec}.flv`);
   }

@@ -34,6 +34,10 @@ export const configSchema = {
     maxMessageSize: { type: 'integer', minimum: 1024, maximum: 16777215, default: 8388608, description: 'largest RTMP message accepted' },
     source: { type: 'array', items: { type: 'string', pattern: '^[^=]+/[^=]+=.+$' }, default: [], description: 'app/stream=file.flv: publish a file as a live stream, looping' },
     demo: { type: 'boolean', default: false, description: 'publish the bundled demo clip as live/demo' },
+    api: { type: 'boolean', default: true, description: 'HTTP API on /api/v1 (loopback without a token, elsewhere with apiToken)' },
+    apiToken: { type: 'string', default: '', description: 'bearer token for the API (and /metrics unless metricsToken is set); prefer the environment to a flag' },
+    metrics: { type: 'boolean', default: true, description: 'Prometheus metrics on /metrics (loopback without a token)' },
+    metricsToken: { type: 'string', default: '', description: 'bearer token for /metrics (default: apiToken)' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
   },
 } as const;
@@ -63,6 +67,12 @@ export interface FlvcastConfig {
   maxMessageSize: number;
   source: string[];
   demo: boolean;
+  api: boolean;
+  /** '' = none. */
+  apiToken: string;
+  metrics: boolean;
+  /** '' = apiToken. */
+  metricsToken: string;
   logLevel: string;
 }
 

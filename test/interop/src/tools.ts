@@ -77,6 +77,8 @@ export interface StartAppOptions {
   rtmp?: Omit<RtmpPluginOptions, 'listen'>;
   /** Capture the app's log lines (pino JSON) into `logs`. Default false: logger off. */
   captureLogs?: boolean;
+  /** Registers more plugins (after both flvcast plugins, before listening). */
+  plugins?: (app: FastifyInstance) => Promise<void>;
 }
 
 export interface StartedApp {
@@ -110,6 +112,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<StartedApp> 
   const app = Fastify({ logger: opts.captureLogs ? { level: 'debug', stream } : false });
   await app.register(httpFlv, opts.httpFlv ?? {});
   await app.register(rtmp, { ...(opts.rtmp ?? {}), listen: { host: '127.0.0.1', port: 0 } });
+  await opts.plugins?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address !== 'object') throw new Error('the HTTP server has no address');

@@ -1,0 +1,136 @@
+// The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
+import type {} from '@flvcast/fastify-http-flv';
+import { PublisherEndReason, SubscriberEndReason, summarizeStream, type Hub, type LiveStream, type Publisher, type Subscriber } from '@flvcast/hub';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { accessGuard } from './access-guard.js';
+import { apiRouteSchemas as schemas } from './api-schemas.js';
+import { summarizePublisher, summarizeViewer, type ClientSummary } from './client-summary.js';
+import { validateApiOptions, type OpsApiOptions } from './options.js';
+import { ProcessUsage } from './process-usage.js';
+import { TrafficTotals } from './traffic-totals.js';
+
+interface StreamParams {
+  vhost?: string;
+  app: string;
+  stream: string;
+}
+
+type Client = { stream: LiveStream; publisher: Publisher; subscriber?: undefined } | { stream: LiveStream; subscriber: Subscriber; publisher?: undefined };
+
+async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<void> {
+  const options = validateApiOptions(opts);
+  const hub = fastify.streams;
+  const totals = new TrafficTotals(hub);
+  const usage = new ProcessUsage();
+  fastify.addHook('onClose', (_instance, done) => {
+    totals.close();
+    done();
+  });
+
+  // Own context: the access guard applies to these routes only, not to the app around them.
+  await fastify.register(
+    async (scope) => {
+      scope.addHook('onRequest', accessGuard(options.access));
+
+      scope.get('/streams', { schema: schemas.listStreams }, async () => {
+        const now = hub.options.now();
+        return { streams: [...hub.streams()].map((s) => summarizeStream(s, now)) };
+      });
+
+      // A stream's path under /streams/ is its name: app/stream, or vhost/app/stream.
+      for (const url of ['/streams/:app/:stream', '/streams/:vhost/:app/:stream']) {
+        scope.get<{ Params: StreamParams }>(url, { schema: schemas.getStream }, async (request, reply) => {
+          const stream = findStream(hub, request.params);
+          if (stream === undefined) return notFound(reply, `no stream ${nameOf(request.params)}`);
+          return summarizeStream(stream, hub.options.now());
+        });
+        scope.delete<{ Params: StreamParams }>(url, { schema: schemas.stopStream }, async (request, reply) => {
+          const stream = findStream(hub, request.params);
+          if (stream === undefined) return notFound(reply, `no stream ${nameOf(request.params)}`);
+          const stopped = { name: stream.name, publisher: stream.publisher?.id ?? null, viewers: stream.subscribers.size };
+          // Viewers end now rather than wait out the reconnect grace: the stop is meant.
+          stream.close(SubscriberEndReason.kicked);
+          request.log.info({ stream: stopped.name, publisher: stopped.publisher, viewers: stopped.viewers }, 'ops: stream stopped');
+          return stopped;
+        });
+      }
+
+      scope.get<{ Querystring: { stream?: string } }>('/clients', { schema: schemas.listClients }, async (request) => {
+        const now = hub.options.now();
+        const wallNow = Date.now();
+        const clients: ClientSummary[] = [];
+        for (const stream of hub.streams()) {
+          if (request.query.stream !== undefined && stream.name !== request.query.stream) continue;
+          if (stream.publisher !== undefined) clients.push(summarizePublisher(stream, stream.publisher, now, wallNow));
+          for (const sub of stream.subscribers) clients.push(summarizeViewer(stream, sub, now, wallNow));
+        }
+        return { clients };
+      });
+
+      scope.get<{ Params: { id: string } }>('/clients/:id', { schema: schemas.getClient }, async (request, reply) => {
+        const client = findClient(hub, request.params.id);
+        if (client === undefined) return notFound(reply, `no client ${request.params.id}`);
+        const now = hub.options.now();
+        return client.publisher !== undefined
+          ? summarizePublisher(client.stream, client.publisher, now, Date.now())
+          : summarizeViewer(client.stream, client.subscriber, now, Date.now());
+      });
+
+      scope.delete<{ Params: { id: string } }>('/clients/:id', { schema: schemas.kickClient }, async (request, reply) => {
+        const client = findClient(hub, request.params.id);
+        if (client === undefined) return notFound(reply, `no client ${request.params.id}`);
+        // The owner of the connection (RTMP ingest, HTTP/WS sink) closes it when the hub ends its client.
+        if (client.publisher !== undefined) client.publisher.evict(PublisherEndReason.kicked);
+        else client.subscriber.end(SubscriberEndReason.kicked);
+        const kicked = { id: request.params.id, role: client.publisher !== undefined ? 'publisher' : 'viewer', stream: client.stream.name } as const;
+        request.log.info({ stream: kicked.stream, client: kicked.id, role: kicked.role }, 'ops: client kicked');
+        return kicked;
+      });
+
+      scope.get('/summary', { schema: schemas.summary }, async () => {
+        let streams = 0;
+        let publishers = 0;
+        let viewers = 0;
+        const viewersByProtocol: Record<string, number> = {};
+        for (const stream of hub.streams()) {
+          streams++;
+          if (stream.publisher !== undefined) publishers++;
+          for (const sub of stream.subscribers) {
+            viewers++;
+            viewersByProtocol[sub.info.protocol] = (viewersByProtocol[sub.info.protocol] ?? 0) + 1;
+          }
+        }
+        return { process: usage.sample(), totals: { streams, publishers, viewers, viewersByProtocol, ...totals.snapshot() } };
+      });
+    },
+    { prefix: options.prefix },
+  );
+}
+
+function findStream(hub: Hub, params: StreamParams): LiveStream | undefined {
+  return hub.get({ vhost: params.vhost ?? '', app: params.app, stream: params.stream });
+}
+
+const nameOf = (params: StreamParams): string => [params.vhost, params.app, params.stream].filter((p) => p !== undefined).join('/');
+
+/** Publishers and viewers share the hub's id space, so one id names one connection. */
+function findClient(hub: Hub, id: string): Client | undefined {
+  for (const stream of hub.streams()) {
+    if (stream.publisher?.id === id) return { stream, publisher: stream.publisher };
+    for (const subscriber of stream.subscribers) if (subscriber.id === id) return { stream, subscriber };
+  }
+  return undefined;
+}
+
+async function notFound(reply: FastifyReply, message: string): Promise<FastifyReply> {
+  return reply.code(404).send({ statusCode: 404, error: 'Not Found', message });
+}
+
+/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary) over the hub of @flvcast/fastify-http-flv. */
+export const fastifyOpsApi = fp(opsApi, {
+  fastify: '5.x',
+  name: '@flvcast/fastify-ops-api',
+  // Checked at boot: the API reads the hub that plugin decorates.
+  dependencies: ['@flvcast/fastify-http-flv'],
+});

@@ -1,0 +1,191 @@
+/**
+ * JSON schemas of the API: Fastify validates params with them and serializes responses through them (so a
+ * field missing here never reaches a client), and they document the API for tools that read route schemas.
+ */
+
+const NAME_PATTERN = '^[A-Za-z0-9_.-]{1,128}$';
+const name = { type: 'string', pattern: NAME_PATTERN } as const;
+const counts = { type: 'object', additionalProperties: { type: 'integer' } } as const;
+const nullable = <T extends object>(schema: T) => ({ anyOf: [schema, { type: 'null' }] }) as const;
+
+export const errorSchema = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+  },
+  required: ['statusCode', 'error', 'message'],
+} as const;
+
+export const streamSummarySchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', description: 'app/stream, or vhost/app/stream; also its path under /streams/' },
+    vhost: { type: 'string' },
+    app: { type: 'string' },
+    stream: { type: 'string' },
+    publishing: { type: 'boolean', description: 'false while viewers wait for a dropped publisher' },
+    publisher: nullable({
+      type: 'object',
+      properties: { id: { type: 'string' }, protocol: { type: 'string' }, remoteAddress: { type: ['string', 'null'] } },
+      required: ['id', 'protocol', 'remoteAddress'],
+    }),
+    uptimeMs: { type: 'integer', description: 'since the current publisher began' },
+    video: nullable({
+      type: 'object',
+      properties: { codec: { type: 'string' }, width: { type: ['integer', 'null'] }, height: { type: ['integer', 'null'] }, fps: { type: 'number' } },
+      required: ['codec', 'width', 'height', 'fps'],
+    }),
+    audio: nullable({
+      type: 'object',
+      properties: { codec: { type: 'string' }, sampleRate: { type: ['integer', 'null'] }, channels: { type: ['integer', 'null'] } },
+      required: ['codec', 'sampleRate', 'channels'],
+    }),
+    ingestKbps: { type: 'number', description: 'ingest bitrate over the last couple of seconds' },
+    gopMs: { type: 'integer', description: 'media time between the last two keyframes' },
+    bytesIn: { type: 'integer' },
+    viewers: {
+      type: 'object',
+      properties: { total: { type: 'integer' }, byProtocol: counts },
+      required: ['total', 'byProtocol'],
+    },
+    droppedTags: { type: 'integer', description: 'tags dropped for slow viewers (current viewers)' },
+  },
+  required: ['name', 'vhost', 'app', 'stream', 'publishing', 'publisher', 'uptimeMs', 'video', 'audio', 'ingestKbps', 'gopMs', 'bytesIn', 'viewers', 'droppedTags'],
+} as const;
+
+export const clientSummarySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    role: { type: 'string', enum: ['publisher', 'viewer'] },
+    protocol: { type: 'string' },
+    ip: { type: ['string', 'null'] },
+    stream: { type: 'string' },
+    bytes: { type: 'integer', description: 'received (publisher) or sent (viewer)' },
+    lag: {
+      type: 'object',
+      description: 'what the server holds back for a viewer that is behind',
+      properties: { bytes: { type: 'integer' }, ms: { type: 'integer' } },
+      required: ['bytes', 'ms'],
+    },
+    droppedTags: { type: 'integer' },
+    skips: { type: 'integer', description: 'times the backlog was cut back to a keyframe' },
+    since: { type: 'string', format: 'date-time' },
+    connectedMs: { type: 'integer' },
+    firstFrameMs: { type: ['integer', 'null'] },
+  },
+  required: ['id', 'role', 'protocol', 'ip', 'stream', 'bytes', 'lag', 'droppedTags', 'skips', 'since', 'connectedMs', 'firstFrameMs'],
+} as const;
+
+export const summarySchema = {
+  type: 'object',
+  properties: {
+    process: {
+      type: 'object',
+      properties: {
+        pid: { type: 'integer' },
+        uptimeSeconds: { type: 'number' },
+        cpu: {
+          type: 'object',
+          properties: {
+            percent: { type: 'number', description: 'since the previous summary request (100 = one core)' },
+            userSeconds: { type: 'number' },
+            systemSeconds: { type: 'number' },
+          },
+          required: ['percent', 'userSeconds', 'systemSeconds'],
+        },
+        memory: {
+          type: 'object',
+          properties: { rss: { type: 'integer' }, heapUsed: { type: 'integer' }, heapTotal: { type: 'integer' }, external: { type: 'integer' } },
+          required: ['rss', 'heapUsed', 'heapTotal', 'external'],
+        },
+      },
+      required: ['pid', 'uptimeSeconds', 'cpu', 'memory'],
+    },
+    totals: {
+      type: 'object',
+      properties: {
+        streams: { type: 'integer' },
+        publishers: { type: 'integer' },
+        viewers: { type: 'integer' },
+        viewersByProtocol: counts,
+        bytesIn: { type: 'integer', description: 'media bytes received since start' },
+        bytesOut: { type: 'integer', description: 'bytes sent to viewers since start' },
+        droppedTags: { type: 'integer', description: 'tags dropped for slow viewers since start' },
+      },
+      required: ['streams', 'publishers', 'viewers', 'viewersByProtocol', 'bytesIn', 'bytesOut', 'droppedTags'],
+    },
+  },
+  required: ['process', 'totals'],
+} as const;
+
+export const streamParamsSchema = {
+  type: 'object',
+  properties: { vhost: name, app: name, stream: name },
+  required: ['app', 'stream'],
+} as const;
+
+export const clientParamsSchema = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: '^[a-z0-9]{1,16}$' } },
+  required: ['id'],
+} as const;
+
+export const clientsQuerySchema = {
+  type: 'object',
+  properties: { stream: { type: 'string', description: 'only the clients of this stream (its name)' } },
+  additionalProperties: false,
+} as const;
+
+export const streamStoppedSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    publisher: { type: ['string', 'null'], description: 'id of the publisher that was stopped' },
+    viewers: { type: 'integer', description: 'viewers that were ended with it' },
+  },
+  required: ['name', 'publisher', 'viewers'],
+} as const;
+
+export const clientKickedSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, role: { type: 'string', enum: ['publisher', 'viewer'] }, stream: { type: 'string' } },
+  required: ['id', 'role', 'stream'],
+} as const;
+
+const denied = { 401: errorSchema, 403: errorSchema } as const;
+const notFound = { 400: errorSchema, 404: errorSchema } as const;
+
+/** Route schemas, by route: what each takes and answers. */
+export const apiRouteSchemas = {
+  listStreams: {
+    summary: 'Live streams',
+    response: { 200: { type: 'object', properties: { streams: { type: 'array', items: streamSummarySchema } }, required: ['streams'] }, ...denied },
+  },
+  getStream: { summary: 'One stream, by its name as path', params: streamParamsSchema, response: { 200: streamSummarySchema, ...denied, ...notFound } },
+  stopStream: {
+    summary: 'Stop a stream: evict its publisher (its connection closes) and end its viewers',
+    params: streamParamsSchema,
+    response: { 200: streamStoppedSchema, ...denied, ...notFound },
+  },
+  listClients: {
+    summary: 'Connections: publishers and viewers',
+    querystring: clientsQuerySchema,
+    response: { 200: { type: 'object', properties: { clients: { type: 'array', items: clientSummarySchema } }, required: ['clients'] }, ...denied, 400: errorSchema },
+  },
+  getClient: { summary: 'One connection', params: clientParamsSchema, response: { 200: clientSummarySchema, ...denied, ...notFound } },
+  kickClient: {
+    summary: 'Disconnect a viewer or a publisher',
+    params: clientParamsSchema,
+    response: { 200: clientKickedSchema, ...denied, ...notFound },
+  },
+  summary: { summary: 'Process CPU and memory, totals since start', response: { 200: summarySchema, ...denied } },
+} as const;
+
+/** The metrics route: text exposition format on 200 (not JSON, so no response schema for it). */
+export const metricsRouteSchema = {
+  summary: 'Prometheus metrics (text exposition format)',
+  response: denied,
+} as const;

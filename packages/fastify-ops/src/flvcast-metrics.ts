@@ -1,0 +1,140 @@
+import type { Hub, LiveStream } from '@flvcast/hub';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundedLabel } from './bounded-label.js';
+import { TrafficTotals, type TrafficSnapshot } from './traffic-totals.js';
+
+/** Protocols always exported (at 0 when idle), so their series exist before the first viewer. */
+const VIEWER_PROTOCOLS = ['http-flv', 'ws-flv'];
+
+export interface FlvcastMetricsOptions {
+  /** prom-client's default process and Node.js metrics. */
+  processMetrics: boolean;
+}
+
+/**
+ * The metrics of one hub in their own prom-client Registry (never the global one: two apps in one process
+ * must not clash). Gauges are read from the hub at scrape time; counters are fed by its events, and byte
+ * totals add departed clients to live ones so they never go down. Per-stream series exist only for the
+ * streams that are live at scrape time.
+ */
+export class FlvcastMetrics {
+  readonly registry = new Registry();
+  #totals: TrafficTotals;
+  #off: (() => void)[];
+
+  constructor(hub: Hub, options: FlvcastMetricsOptions) {
+    const registers = [this.registry];
+    const totals = (this.#totals = new TrafficTotals(hub));
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+
+    new Gauge({
+      name: 'flvcast_streams',
+      help: 'Streams in the hub (published, or viewers waiting for their publisher to return)',
+      registers,
+      collect() {
+        this.set(hub.size);
+      },
+    });
+    new Gauge({
+      name: 'flvcast_publishers',
+      help: 'Streams with a publisher attached',
+      registers,
+      collect() {
+        let n = 0;
+        for (const s of hub.streams()) if (s.publisher !== undefined) n++;
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'flvcast_viewers',
+      help: 'Connected viewers by protocol',
+      labelNames: ['protocol'],
+      registers,
+      collect() {
+        const by = new Map(VIEWER_PROTOCOLS.map((p) => [p, 0]));
+        for (const s of hub.streams()) for (const sub of s.subscribers) by.set(sub.info.protocol, (by.get(sub.info.protocol) ?? 0) + 1);
+        this.reset();
+        for (const [protocol, n] of by) this.set({ protocol }, n);
+      },
+    });
+
+    const totalCounter = (name: string, help: string, field: keyof TrafficSnapshot): void => {
+      let reported = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const value = totals.snapshot()[field];
+          if (value > reported) this.inc(value - reported);
+          reported = Math.max(reported, value);
+        },
+      });
+    };
+    totalCounter('flvcast_received_bytes_total', 'Media bytes received from publishers', 'bytesIn');
+    totalCounter('flvcast_sent_bytes_total', 'Bytes sent to viewers', 'bytesOut');
+    totalCounter('flvcast_dropped_tags_total', 'Tags dropped because a viewer fell behind', 'droppedTags');
+
+    // Per live stream; reset first so streams that ended leave no series behind.
+    const perStream = (name: string, help: string, value: (s: LiveStream) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['stream'],
+        registers,
+        collect() {
+          this.reset();
+          for (const s of hub.streams()) this.set({ stream: s.name }, value(s));
+        },
+      });
+    };
+    perStream('flvcast_stream_ingest_bits_per_second', 'Ingest bitrate over the last couple of seconds', (s) => s.rate.kbps * 1000);
+    perStream('flvcast_stream_frames_per_second', 'Ingest video frame rate', (s) => s.rate.fps);
+    perStream('flvcast_stream_viewers', 'Viewers of the stream', (s) => s.subscribers.size);
+    perStream('flvcast_viewer_queued_bytes', "Bytes held back for the stream's viewers that are behind", (s) => {
+      let n = 0;
+      for (const sub of s.subscribers) n += sub.queuedBytes;
+      return n;
+    });
+    perStream('flvcast_viewer_lag_seconds', 'Media time the furthest-behind viewer of the stream lags', (s) => {
+      let ms = 0;
+      for (const sub of s.subscribers) ms = Math.max(ms, sub.queuedMs);
+      return ms / 1000;
+    });
+
+    const ttff = new Histogram({
+      name: 'flvcast_time_to_first_frame_seconds',
+      help: 'Time from a viewer subscribing to its first decodable frame',
+      labelNames: ['protocol'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers,
+    });
+    const publishes = new Counter({ name: 'flvcast_publish_sessions_total', help: 'Publishers that started', registers });
+    const plays = new Counter({ name: 'flvcast_viewer_sessions_total', help: 'Viewers that subscribed, by protocol', labelNames: ['protocol'], registers });
+    const denials = new Counter({
+      name: 'flvcast_access_denied_total',
+      help: 'Clients refused by access control',
+      labelNames: ['action', 'protocol', 'reason'],
+      registers,
+    });
+    const limits = new Counter({ name: 'flvcast_limit_hits_total', help: 'Clients refused or cut by a configured limit', labelNames: ['limit', 'protocol'], registers });
+
+    const protocol = new BoundedLabel();
+    const reason = new BoundedLabel();
+    const limit = new BoundedLabel();
+    this.#off = [
+      hub.events.on('firstFrame', (e) => ttff.observe({ protocol: protocol.value(e.subscriber.info.protocol) }, e.ms / 1000)),
+      hub.events.on('publish', () => publishes.inc()),
+      hub.events.on('play', (e) => plays.inc({ protocol: protocol.value(e.subscriber.info.protocol) })),
+      hub.events.on('deny', (e) => denials.inc({ action: e.action, protocol: protocol.value(e.protocol), reason: reason.value(e.reason) })),
+      hub.events.on('limit', (e) => limits.inc({ limit: limit.value(e.limit), protocol: protocol.value(e.protocol) })),
+    ];
+  }
+
+  /** Stops listening to the hub. */
+  close(): void {
+    for (const off of this.#off) off();
+    this.#off = [];
+    this.#totals.close();
+  }
+}

@@ -1,0 +1,19 @@
+export { fastifyOpsApi } from './api-plugin.js';
+export { fastifyOpsMetrics } from './metrics-plugin.js';
+export { FlvcastMetrics, type FlvcastMetricsOptions } from './flvcast-metrics.js';
+export {
+  validateApiOptions,
+  validateMetricsOptions,
+  type AllowWithoutToken,
+  type OpsAccessOptions,
+  type OpsApiOptions,
+  type OpsMetricsOptions,
+  type ResolvedApiOptions,
+  type ResolvedMetricsOptions,
+} from './options.js';
+export { accessGuard, isLoopback, type ResolvedAccess } from './access-guard.js';
+export * from './api-schemas.js';
+export { summarizePublisher, summarizeViewer, type ClientSummary } from './client-summary.js';
+export { ProcessUsage, type ProcessSample } from './process-usage.js';
+export { TrafficTotals, type TrafficSnapshot } from './traffic-totals.js';
+export { FST_FLVCAST_OPS_INVALID_OPTION } from './errors.js';

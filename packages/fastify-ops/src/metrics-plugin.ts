@@ -1,0 +1,43 @@
+// The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
+import type {} from '@flvcast/fastify-http-flv';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Registry } from 'prom-client';
+import { accessGuard } from './access-guard.js';
+import { metricsRouteSchema } from './api-schemas.js';
+import { FlvcastMetrics } from './flvcast-metrics.js';
+import { validateMetricsOptions, type OpsMetricsOptions } from './options.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's Prometheus registry: add your own metrics to it and they are exposed with flvcast's. */
+    flvcastMetrics: Registry;
+  }
+}
+
+async function opsMetrics(fastify: FastifyInstance, opts: OpsMetricsOptions): Promise<void> {
+  const options = validateMetricsOptions(opts);
+  const metrics = new FlvcastMetrics(fastify.streams, { processMetrics: options.processMetrics });
+  fastify.decorate('flvcastMetrics', metrics.registry);
+  fastify.addHook('onClose', (_instance, done) => {
+    metrics.close();
+    done();
+  });
+
+  // Own context: the access guard applies to this route only.
+  await fastify.register(async (scope) => {
+    scope.addHook('onRequest', accessGuard(options.access));
+    scope.get(options.path, { schema: metricsRouteSchema }, async (_request, reply) => {
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    });
+  });
+}
+
+/** Prometheus metrics on `/metrics` for the hub of @flvcast/fastify-http-flv, through prom-client. */
+export const fastifyOpsMetrics = fp(opsMetrics, {
+  fastify: '5.x',
+  name: '@flvcast/fastify-ops-metrics',
+  // Checked at boot: the metrics read the hub that plugin decorates.
+  dependencies: ['@flvcast/fastify-http-flv'],
+});
