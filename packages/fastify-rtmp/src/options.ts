@@ -23,6 +23,11 @@ export interface RtmpPluginOptions {
   maxMessageSize?: number;
   /** Window Acknowledgement Size asked of peers. Default 2 500 000. */
   windowAckSize?: number;
+  /**
+   * At close, an encoder that supports Enhanced RTMP reconnect is sent ReconnectRequest and may keep its
+   * connection this long to reach a keyframe and leave by itself. Default 2 s; 0 closes at once.
+   */
+  shutdownWaitMs?: number;
 }
 
 export interface ResolvedRtmpOptions {
@@ -34,6 +39,7 @@ export interface ResolvedRtmpOptions {
   maxChunkSize: number;
   maxMessageSize: number;
   windowAckSize: number;
+  shutdownWaitMs: number;
 }
 
 const LIMITS = {
@@ -44,6 +50,7 @@ const LIMITS = {
   maxChunkSize: [128, 0x7fffffff, 65536],
   maxMessageSize: [1024, 0xffffff, 8 * 1024 * 1024],
   windowAckSize: [1024, 0x7fffffff, 2_500_000],
+  shutdownWaitMs: [0, 600_000, 2_000],
 } as const;
 
 /** Pure: checks the options and applies defaults. Throws FST_FLVCAST_RTMP_INVALID_OPTION. */

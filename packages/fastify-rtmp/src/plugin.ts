@@ -56,11 +56,10 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
       log.info(`RTMP ingest listening on rtmp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
     }
   });
-  // … stops accepting and drops encoders before close() waits on anything …
-  fastify.addHook('preClose', (done) => {
+  // … stops accepting and ends encoders gracefully (ReconnectRequest where supported, bounded) …
+  fastify.addHook('preClose', async () => {
     for (const server of servers) server.close();
-    for (const conn of connections) conn.destroy();
-    done();
+    await Promise.all([...connections].map((conn) => conn.shutdown()));
   });
   // … and is fully closed when the app is.
   fastify.addHook('onClose', async () => {

@@ -24,6 +24,11 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     connectionTimeout: 0,
     forceCloseConnections: true,
   });
+  // Shutdown stops accepting first: later preClose hooks may take a moment (encoders asked to reconnect).
+  app.addHook('preClose', (done) => {
+    if (app.server.listening) app.server.close();
+    done();
+  });
   await app.register(fastifyHttpFlv, {
     mount: config.mount,
     crossdomain: config.crossdomain,
@@ -48,6 +53,8 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     idleTimeoutMs: config.idleTimeoutMs,
     chunkSize: config.chunkSize,
     maxMessageSize: config.maxMessageSize,
+    // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
+    shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
   });
 
   const specs = [...config.source];

@@ -74,21 +74,32 @@ async function main(): Promise<void> {
 
   let closing = false;
   const shutdown = (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      // A second signal (Ctrl-C twice): the operator doesn't want to wait.
+      app.log.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    const started = performance.now();
+    app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
     // Never hang on shutdown: a hard limit behind the graceful close.
-    setTimeout(() => process.exit(1), 5000).unref();
+    setTimeout(() => {
+      app.log.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace expired, forcing exit');
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        app.log.info({ ms: Math.round(performance.now() - started) }, 'shut down cleanly');
+        process.exit(0);
+      },
       (err: unknown) => {
         app.log.error({ err }, 'error while closing');
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

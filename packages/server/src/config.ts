@@ -34,6 +34,7 @@ export const configSchema = {
     maxMessageSize: { type: 'integer', minimum: 1024, maximum: 16777215, default: 8388608, description: 'largest RTMP message accepted' },
     source: { type: 'array', items: { type: 'string', pattern: '^[^=]+/[^=]+=.+$' }, default: [], description: 'app/stream=file.flv: publish a file as a live stream, looping' },
     demo: { type: 'boolean', default: false, description: 'publish the bundled demo clip as live/demo' },
+    shutdownGraceMs: { type: 'integer', minimum: 100, maximum: 600000, default: 5000, description: 'on SIGTERM/SIGINT, connections get this long to end cleanly before the exit is forced' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
   },
 } as const;
@@ -63,6 +64,7 @@ export interface FlvcastConfig {
   maxMessageSize: number;
   source: string[];
   demo: boolean;
+  shutdownGraceMs: number;
   logLevel: string;
 }
 
