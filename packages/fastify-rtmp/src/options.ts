@@ -1,9 +1,18 @@
+import type { TlsOptions } from 'node:tls';
 import { FST_FLVCAST_RTMP_INVALID_OPTION } from './errors.js';
 
 export interface RtmpListen {
   host?: string;
   /** 0 picks a free port (tests); read it back from `fastify.rtmp.addresses()`. */
   port?: number;
+  /** Serve RTMPS (RTMP over TLS) here: Node's TLS server options, at least `cert` and `key` (PEM). */
+  tls?: TlsOptions;
+}
+
+export interface ResolvedRtmpListen {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
 }
 
 export interface RtmpPluginOptions {
@@ -31,7 +40,7 @@ export interface RtmpPluginOptions {
 }
 
 export interface ResolvedRtmpOptions {
-  listen: Required<RtmpListen>[];
+  listen: ResolvedRtmpListen[];
   handshakeTimeoutMs: number;
   firstPacketTimeoutMs: number;
   idleTimeoutMs: number;
@@ -71,12 +80,16 @@ export function validateOptions(opts: RtmpPluginOptions = {}): ResolvedRtmpOptio
   if (listens.length === 0) throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen', 'expected at least one address');
   out.listen = listens.map((l) => {
     if (l === null || typeof l !== 'object') throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen', 'expected { host, port }');
-    const { host = '0.0.0.0', port = 1935 } = l;
+    const { host = '0.0.0.0', port = 1935, tls } = l;
     if (typeof host !== 'string' || host === '') throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen.host', `expected a host name or address, got ${JSON.stringify(host)}`);
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
       throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen.port', `expected a port from 0 to 65535, got ${JSON.stringify(port)}`);
     }
-    return { host, port };
+    if (tls === undefined) return { host, port };
+    if (tls === null || typeof tls !== 'object' || tls.cert === undefined || tls.key === undefined) {
+      throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen.tls', 'expected TLS options with cert and key');
+    }
+    return { host, port, tls };
   });
   return out as unknown as ResolvedRtmpOptions;
 }

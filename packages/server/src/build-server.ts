@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { FlvcastConfig } from './config.js';
 import { FileSource } from './file-source.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
+import { readPemPair, transportOptions } from './transport-options.js';
 
 /** The demo clip shipped with the package (8 s, 640x360 H.264 + AAC, made by ffmpeg's test sources). */
 export const demoClipPath = fileURLToPath(new URL('../../assets/demo.flv', import.meta.url));
@@ -16,7 +17,10 @@ export interface BuiltServer {
 
 /** Builds the Fastify app from a validated config: both plugins on one hub, plus the file sources. */
 export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
+  const tls = config.httpsCert === '' ? undefined : readPemPair(config, 'httpsCert', 'httpsKey');
+  const rtmpsTls = config.rtmpsListen.length === 0 ? undefined : config.rtmpsCert === '' ? tls : readPemPair(config, 'rtmpsCert', 'rtmpsKey');
   const app = Fastify({
+    ...transportOptions(config, tls),
     logger: { level: config.logLevel },
     // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
     requestTimeout: 30_000,
@@ -47,7 +51,10 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     stallTimeoutMs: config.stallTimeoutMs,
   });
   await app.register(fastifyRtmp, {
-    listen: config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
+    listen: [
+      ...config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
+      ...config.rtmpsListen.map((text) => ({ ...(parseListenAddress(text) as ListenAddress), tls: rtmpsTls })),
+    ],
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     firstPacketTimeoutMs: config.firstPacketTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
@@ -77,3 +84,4 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
 
   return { app, httpListen: config.httpListen.map((text) => parseListenAddress(text) as ListenAddress) };
 }
+

@@ -62,9 +62,12 @@ async function main(): Promise<void> {
 
   for (const { host, port } of httpListen) await app.listen({ host, port });
 
-  const http = app.addresses().filter((a): a is AddressInfo => typeof a === 'object').map((a) => `http://${urlHost(a.address)}:${a.port}`);
-  const rtmp = app.rtmp.addresses().map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
+  const scheme = config.httpsCert === '' ? 'http' : 'https';
+  const http = app.addresses().filter((a): a is AddressInfo => typeof a === 'object').map((a) => `${scheme}://${urlHost(a.address)}:${a.port}`);
+  const rtmp = app.rtmp.addresses().filter((a) => !a.tls).map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
+  const rtmps = app.rtmp.addresses().filter((a) => a.tls).map((a) => `rtmps://${urlHost(a.address)}:${a.port}`);
   const lines = [`flvcast ${pkg.version} ready`, `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`];
+  if (rtmps.length > 0) lines.push(`  RTMPS:    ${rtmps[0]}/live (OBS server URL; same stream keys)`);
   lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
   if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv`);
   for (const spec of [...config.source.map((s) => s.split('=')[0]!), ...(config.demo ? ['live/demo'] : [])]) {
