@@ -1,9 +1,11 @@
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
 import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FlvcastConfig } from './config.js';
 import { FileSource } from './file-source.js';
+import { HttpListeners } from './http-listeners.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { readPemPair, transportOptions } from './transport-options.js';
 
@@ -13,6 +15,8 @@ export const demoClipPath = fileURLToPath(new URL('../../assets/demo.flv', impor
 export interface BuiltServer {
   app: FastifyInstance;
   httpListen: ListenAddress[];
+  /** Listens on every httpListen address (Fastify itself listens on one); resolves with the bound ones. */
+  listen(): Promise<AddressInfo[]>;
 }
 
 /** Builds the Fastify app from a validated config: both plugins on one hub, plus the file sources. */
@@ -28,9 +32,10 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     connectionTimeout: 0,
     forceCloseConnections: true,
   });
+  const listeners = new HttpListeners(app, config.httpListen.map((text) => parseListenAddress(text) as ListenAddress));
   // Shutdown stops accepting first: later preClose hooks may take a moment (encoders asked to reconnect).
   app.addHook('preClose', (done) => {
-    if (app.server.listening) app.server.close();
+    listeners.close();
     done();
   });
   await app.register(fastifyHttpFlv, {
@@ -82,6 +87,6 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     done();
   });
 
-  return { app, httpListen: config.httpListen.map((text) => parseListenAddress(text) as ListenAddress) };
+  return { app, httpListen: [...listeners.addresses], listen: () => listeners.listen() };
 }
 

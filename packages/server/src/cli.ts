@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import { buildServer } from './build-server.js';
 import { ConfigError, configFromEnv, configFromFile, configKeys, configSchema, envName, flagName, resolveConfig } from './config.js';
 import { urlHost } from './listen-address.js';
@@ -58,17 +57,17 @@ async function main(): Promise<void> {
   if (args.version) return void console.log(pkg.version);
   const file = args.file ?? process.env.FLVCAST_CONFIG;
   const config = resolveConfig(file === undefined ? {} : configFromFile(file), configFromEnv(process.env), args.config);
-  const { app, httpListen } = await buildServer(config);
-
-  for (const { host, port } of httpListen) await app.listen({ host, port });
+  const { app, listen } = await buildServer(config);
+  const bound = await listen();
 
   const scheme = config.httpsCert === '' ? 'http' : 'https';
-  const http = app.addresses().filter((a): a is AddressInfo => typeof a === 'object').map((a) => `${scheme}://${urlHost(a.address)}:${a.port}`);
+  const http = bound.map((a) => `${scheme}://${urlHost(a.address)}:${a.port}`);
   const rtmp = app.rtmp.addresses().filter((a) => !a.tls).map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
   const rtmps = app.rtmp.addresses().filter((a) => a.tls).map((a) => `rtmps://${urlHost(a.address)}:${a.port}`);
   const lines = [`flvcast ${pkg.version} ready`, `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`];
   if (rtmps.length > 0) lines.push(`  RTMPS:    ${rtmps[0]}/live (OBS server URL; same stream keys)`);
   lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
+  if (http.length > 1) lines.push(`            (HTTP also on ${http.slice(1).join(', ')})`);
   if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv`);
   for (const spec of [...config.source.map((s) => s.split('=')[0]!), ...(config.demo ? ['live/demo'] : [])]) {
     lines.push(`  live now: ${http[0]}/${spec}.flv`);
