@@ -1,10 +1,14 @@
 /**
- * Graceful shutdown of the real `flvcast` CLI: with a real ffmpeg publisher, an HTTP-FLV viewer and a
- * WS-FLV viewer attached, SIGTERM must end every one of them cleanly and exit 0 within the grace.
+ * Graceful shutdown of the real `flvcast` CLI: with a real ffmpeg publisher, an Enhanced RTMP publisher,
+ * an HTTP-FLV viewer and a WS-FLV viewer attached, SIGTERM must end every one of them cleanly and exit 0
+ * within the grace. (ffmpeg 4.1 predates Enhanced RTMP, so the reconnect-capable encoder is our own
+ * client session over a real socket.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
 import WebSocket from 'ws';
 import { FlvCollector, HttpFlvViewer, publish, sleep, spawnTool, waitUntil, withTimeout } from '../src/tools.js';
 
@@ -47,6 +51,30 @@ test('SIGTERM with a live publisher and HTTP/WS viewers: clean ends for all, exi
   ws.on('error', () => {});
   t.after(() => ws.terminate());
 
+  // An Enhanced RTMP encoder (our own client session announcing capsEx Reconnect) that does what the spec
+  // asks on ReconnectRequest: it leaves (a real one would reconnect; this server is going away).
+  const tcUrl = `rtmp://127.0.0.1:${rtmpPort}/live`;
+  const ertmp = new RtmpClientSession({ app: 'live', tcUrl, connectProperties: { capsEx: 1 } });
+  const ertmpSocket = connect({ host: '127.0.0.1', port: Number(rtmpPort) });
+  t.after(() => ertmpSocket.destroy());
+  ertmpSocket.on('error', () => {});
+  let reconnectRequest: Extract<RtmpClientEvent, { type: 'status' }> | undefined;
+  let ertmpPublished = false;
+  ertmpSocket.on('data', (d: Buffer) => {
+    for (const e of ertmp.push(new Uint8Array(d))) {
+      if (e.type === 'published') ertmpPublished = true;
+      if (e.type === 'status' && e.code === 'NetConnection.Connect.ReconnectRequest') {
+        reconnectRequest = e;
+        ertmpSocket.end();
+      }
+    }
+    if (ertmpSocket.writable) for (const b of ertmp.takeOutput()) ertmpSocket.write(b);
+  });
+  ertmp.start();
+  ertmp.publish('cam2');
+  for (const b of ertmp.takeOutput()) ertmpSocket.write(b);
+  await waitUntil(() => ertmpPublished, 5000, 'the E-RTMP encoder to publish');
+
   await viewer.waitFor((v) => v.tags.length > 10, 10_000, 'HTTP-FLV media');
   await waitUntil(() => wsFlv.tags.length > 10, 10_000, 'WS-FLV media');
 
@@ -68,6 +96,8 @@ test('SIGTERM with a live publisher and HTTP/WS viewers: clean ends for all, exi
 
   const closed = await withTimeout(wsClosed, 2000, 'the WS close');
   assert.equal(closed.code, 1001, `WS close code (reason ${closed.reason})`);
+
+  assert.equal(reconnectRequest?.info['tcUrl'], tcUrl, 'the E-RTMP encoder was asked to reconnect to the same server');
 
   const ff = await withTimeout(pub.done, 5000, 'ffmpeg to end');
   assert.equal(ff.timedOut, false);
