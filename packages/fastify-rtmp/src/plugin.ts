@@ -27,6 +27,8 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   const servers: Server[] = [];
   const secure = new WeakSet<Server>();
   const connections = new Set<IngestConnection>();
+  /** RTMPS peers' TCP sockets: those still in the TLS handshake have no IngestConnection yet. */
+  const tlsSockets = new Set<Socket>();
   let nextId = 0;
 
   const onConnection = (socket: Socket): void => {
@@ -57,6 +59,10 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
       if (tls !== undefined) {
         secure.add(server);
         server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'rtmps: TLS handshake failed'));
+        server.on('connection', (socket: Socket) => {
+          tlsSockets.add(socket);
+          socket.once('close', () => tlsSockets.delete(socket));
+        });
       }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -74,6 +80,8 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   fastify.addHook('preClose', async () => {
     for (const server of servers) server.close();
     await Promise.all([...connections].map((conn) => conn.shutdown()));
+    // Whoever is still in the TLS handshake would otherwise hold its socket until the handshake timeout.
+    for (const socket of tlsSockets) socket.destroy();
   });
   // … and is fully closed when the app is.
   fastify.addHook('onClose', async () => {

@@ -9,6 +9,7 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import https from 'node:https';
+import { connect } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { buildServer, resolveConfig } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
@@ -196,5 +197,20 @@ describe('RTMPS', () => {
     assert.equal(video?.codec_name, 'h264');
     assert.equal(video?.width, 320);
     assert.ok(probed.streams.some((s) => s.codec_name === 'aac'));
+  });
+
+  test('close() does not wait on a peer stuck in the TLS handshake', async (t) => {
+    const cert = await testCert();
+    const { app } = await startServer(t, { rtmpsListen: ['127.0.0.1:0'], rtmpsCert: cert.certPath, rtmpsKey: cert.keyPath, handshakeTimeoutMs: 20_000 });
+    const rtmps = app.rtmp.addresses().find((a) => a.tls)!;
+    const silent = connect({ host: '127.0.0.1', port: rtmps.port });
+    t.after(() => silent.destroy());
+    silent.on('error', () => {});
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const closed = new Promise<number>((resolve) => silent.once('close', () => resolve(performance.now())));
+    const started = performance.now();
+    await withTimeout(app.close(), 5000, 'app.close()');
+    const at = await withTimeout(closed, 2000, 'the silent socket to be closed');
+    assert.ok(at - started < 2000, `closed after ${(at - started).toFixed(0)} ms (handshake timeout 20 s)`);
   });
 });
