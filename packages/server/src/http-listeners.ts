@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ListenAddress } from './listen-address.js';
 
@@ -9,6 +9,8 @@ import type { ListenAddress } from './listen-address.js';
  */
 export class HttpListeners {
   readonly #extra: Server[] = [];
+  /** Every TCP connection, TLS or not, including those Fastify can't see yet (still in the TLS handshake). */
+  readonly #sockets = new Set<Socket>();
 
   constructor(
     private readonly app: FastifyInstance,
@@ -19,6 +21,11 @@ export class HttpListeners {
   async listen(): Promise<AddressInfo[]> {
     const [first, ...rest] = this.addresses;
     if (first === undefined) return [];
+    // Extra listeners emit 'connection' on Fastify's server too, so this sees them all.
+    this.app.server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
     await this.app.listen({ host: first.host, port: first.port });
     for (const { host, port } of rest) {
       const server = createServer((socket) => this.app.server.emit('connection', socket));
@@ -38,9 +45,17 @@ export class HttpListeners {
     return [this.app.server, ...this.#extra].map((s) => s.address()).filter((a): a is AddressInfo => a !== null && typeof a === 'object');
   }
 
-  /** Stops accepting on every address (open connections are Fastify's to end). */
-  close(): void {
+  /**
+   * Stops accepting on every address. Open connections are Fastify's to end, but it only knows HTTP
+   * connections: one stuck in the TLS handshake would hold close() for the server's handshake timeout
+   * (2 min), so whatever is left after `lingerMs` is dropped.
+   */
+  close(lingerMs = 1000): void {
     if (this.app.server.listening) this.app.server.close();
     for (const server of this.#extra) if (server.listening) server.close();
+    if (this.#sockets.size === 0) return;
+    setTimeout(() => {
+      for (const socket of this.#sockets) socket.destroy();
+    }, lingerMs).unref();
   }
 }

@@ -25,12 +25,10 @@ interface Server {
 
 async function startServer(t: TestContext, overrides: Record<string, unknown>): Promise<Server> {
   const config = resolveConfig({ httpListen: ['127.0.0.1:0'], rtmpListen: ['127.0.0.1:0'], logLevel: 'silent', ...overrides });
-  const { app, httpListen } = await buildServer(config);
+  const { app, listen } = await buildServer(config);
   t.after(() => app.close());
-  await app.listen(httpListen[0]!);
-  const address = app.server.address();
-  assert.ok(address !== null && typeof address === 'object');
-  return { app, httpPort: address.port, rtmpPort: app.rtmp.addresses().find((a) => !a.tls)!.port };
+  const [address] = await listen();
+  return { app, httpPort: address!.port, rtmpPort: app.rtmp.addresses().find((a) => !a.tls)!.port };
 }
 
 interface TlsViewer {
@@ -95,6 +93,18 @@ describe('HTTPS', () => {
     await waitUntil(() => wsFlv.tags.length >= 20, 10_000, 'WSS-FLV media');
     assert.equal(wsFlv.error, undefined);
     assert.equal(wsFlv.header?.hasVideo, true);
+  });
+
+  test('close() does not wait on a client stuck in the TLS handshake', async (t) => {
+    const cert = await testCert();
+    const { app, httpPort } = await startServer(t, { httpsCert: cert.certPath, httpsKey: cert.keyPath });
+    const silent = connect({ host: '127.0.0.1', port: httpPort });
+    t.after(() => silent.destroy());
+    silent.on('error', () => {});
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const started = performance.now();
+    await withTimeout(app.close(), 5000, 'app.close() (the HTTPS handshake timeout is 2 minutes)');
+    assert.ok(performance.now() - started < 3000);
   });
 
   test('a missing certificate file is a config error naming the option', async () => {
