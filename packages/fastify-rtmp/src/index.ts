@@ -1,3 +1,3 @@
 export { fastifyRtmp, fastifyRtmp as default, type RtmpIngest } from './plugin.js';
-export { validateOptions, type RtmpListen, type RtmpPluginOptions, type ResolvedRtmpOptions } from './options.js';
+export { validateOptions, type RtmpListen, type RtmpPluginOptions, type ResolvedRtmpListen, type ResolvedRtmpOptions } from './options.js';
 export { FST_FLVCAST_RTMP_INVALID_OPTION } from './errors.js';

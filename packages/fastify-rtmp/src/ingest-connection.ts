@@ -10,6 +10,9 @@ const hmacSha256 = (key: Uint8Array, data: Uint8Array): Uint8Array => createHmac
 /** Where the connection is, for the timeout that applies. */
 type Phase = 'handshake' | 'waiting' | 'active';
 
+/** After our side ended, how long a peer that never closes its side keeps the socket. */
+const LINGER_MS = 500;
+
 /**
  * One RTMP TCP connection: feeds socket bytes to the pure session, writes its output back, and turns
  * publish events into hub publishers. Protocol errors close this connection only, with one log line.
@@ -20,6 +23,10 @@ export class IngestConnection {
   #phase: Phase = 'handshake';
   #closed = false;
   #log: FastifyBaseLogger;
+  /** The URL the client connected with: where a ReconnectRequest sends it back to. */
+  #tcUrl: string | undefined;
+  #shutdown: Promise<void> | undefined;
+  readonly #whenClosed: Promise<void>;
 
   constructor(
     readonly id: string,
@@ -42,14 +49,49 @@ export class IngestConnection {
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('error', (err) => this.#log.debug({ err: err.message }, 'rtmp socket error'));
     socket.on('close', () => this.#onClose());
+    this.#whenClosed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
   get remoteAddress(): string {
     return this.socket.remoteAddress ?? '';
   }
 
-  /** Ends the connection (server shutdown): publishers end, viewers keep their grace window. */
+  /** Ends the connection at once: publishers end, viewers keep their grace window. */
   destroy(): void {
+    this.socket.destroy();
+  }
+
+  /**
+   * Graceful end (server shutdown). An encoder that announced Enhanced RTMP reconnect support gets
+   * NetConnection.Connect.ReconnectRequest pointing back at the URL it used and `shutdownWaitMs` to reach
+   * a media boundary and leave on its own (E-RTMP v2 asks the old server to keep serving it until then);
+   * any other client's streams get NetStream.Unpublish.Success and the connection ends now. Resolves once
+   * the socket is closed; a peer that never closes its side is dropped after a short linger.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#shutDown();
+    return this.#shutdown;
+  }
+
+  async #shutDown(): Promise<void> {
+    if (this.#closed) return;
+    const reconnect = this.#session.connected && this.#session.supportsReconnect;
+    if (reconnect) {
+      this.#session.sendReconnectRequest(this.#tcUrl, 'flvcast is shutting down; reconnect to resume publishing');
+      this.#log.info({ tcUrl: this.#tcUrl }, 'rtmp: shutdown, asked the encoder to reconnect');
+    }
+    for (const [streamId, publisher] of this.#publishers) {
+      if (!reconnect) this.#session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', 'stopped: server shutting down');
+      publisher.end();
+    }
+    this.#publishers.clear();
+    this.#flush();
+    if (reconnect && this.options.shutdownWaitMs > 0) {
+      await Promise.race([this.#whenClosed, delay(this.options.shutdownWaitMs)]);
+    }
+    // end() lets the statuses out before the FIN; destroy() is for peers that never close their side.
+    this.socket.end();
+    await Promise.race([this.#whenClosed, delay(LINGER_MS)]);
     this.socket.destroy();
   }
 
@@ -75,7 +117,7 @@ export class IngestConnection {
 
   #flush(): void {
     const out = this.#session.takeOutput();
-    if (out.length === 0 || this.socket.destroyed) return;
+    if (out.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     this.socket.cork();
     for (const chunk of out) this.socket.write(chunk);
     this.socket.uncork();
@@ -85,6 +127,7 @@ export class IngestConnection {
     switch (event.type) {
       case 'connect':
         this.#log.info({ app: event.app, tcUrl: event.tcUrl, ip: this.remoteAddress }, 'rtmp: connect');
+        this.#tcUrl = event.tcUrl;
         return;
       case 'publish':
         return this.#publish(event.streamId, event.name, event.query);
@@ -130,6 +173,8 @@ export class IngestConnection {
         { protocol: 'rtmp', remoteAddress: this.remoteAddress, query },
         {
           onEvict: (reason) => {
+            // The hub closes with the server: the encoder may be asked to reconnect rather than just cut off.
+            if (this.hub.closed) return void this.shutdown();
             this.#log.info({ reason }, 'rtmp: publisher evicted');
             this.#publishers.delete(streamId);
             this.#session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', `stopped: ${reason}`);
@@ -173,3 +218,5 @@ export class IngestConnection {
     this.#publishers.clear();
   }
 }
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -1,9 +1,18 @@
+import type { TlsOptions } from 'node:tls';
 import { FST_FLVCAST_RTMP_INVALID_OPTION } from './errors.js';
 
 export interface RtmpListen {
   host?: string;
   /** 0 picks a free port (tests); read it back from `fastify.rtmp.addresses()`. */
   port?: number;
+  /** Serve RTMPS (RTMP over TLS) here: Node's TLS server options, at least `cert` and `key` (PEM). */
+  tls?: TlsOptions;
+}
+
+export interface ResolvedRtmpListen {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
 }
 
 export interface RtmpPluginOptions {
@@ -23,10 +32,15 @@ export interface RtmpPluginOptions {
   maxMessageSize?: number;
   /** Window Acknowledgement Size asked of peers. Default 2 500 000. */
   windowAckSize?: number;
+  /**
+   * At close, an encoder that supports Enhanced RTMP reconnect is sent ReconnectRequest and may keep its
+   * connection this long to reach a keyframe and leave by itself. Default 2 s; 0 closes at once.
+   */
+  shutdownWaitMs?: number;
 }
 
 export interface ResolvedRtmpOptions {
-  listen: Required<RtmpListen>[];
+  listen: ResolvedRtmpListen[];
   handshakeTimeoutMs: number;
   firstPacketTimeoutMs: number;
   idleTimeoutMs: number;
@@ -34,6 +48,7 @@ export interface ResolvedRtmpOptions {
   maxChunkSize: number;
   maxMessageSize: number;
   windowAckSize: number;
+  shutdownWaitMs: number;
 }
 
 const LIMITS = {
@@ -44,6 +59,7 @@ const LIMITS = {
   maxChunkSize: [128, 0x7fffffff, 65536],
   maxMessageSize: [1024, 0xffffff, 8 * 1024 * 1024],
   windowAckSize: [1024, 0x7fffffff, 2_500_000],
+  shutdownWaitMs: [0, 600_000, 2_000],
 } as const;
 
 /** Pure: checks the options and applies defaults. Throws FST_FLVCAST_RTMP_INVALID_OPTION. */
@@ -64,12 +80,16 @@ export function validateOptions(opts: RtmpPluginOptions = {}): ResolvedRtmpOptio
   if (listens.length === 0) throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen', 'expected at least one address');
   out.listen = listens.map((l) => {
     if (l === null || typeof l !== 'object') throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen', 'expected { host, port }');
-    const { host = '0.0.0.0', port = 1935 } = l;
+    const { host = '0.0.0.0', port = 1935, tls } = l;
     if (typeof host !== 'string' || host === '') throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen.host', `expected a host name or address, got ${JSON.stringify(host)}`);
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
       throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen.port', `expected a port from 0 to 65535, got ${JSON.stringify(port)}`);
     }
-    return { host, port };
+    if (tls === undefined) return { host, port };
+    if (tls === null || typeof tls !== 'object' || tls.cert === undefined || tls.key === undefined) {
+      throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen.tls', 'expected TLS options with cert and key');
+    }
+    return { host, port, tls };
   });
   return out as unknown as ResolvedRtmpOptions;
 }

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 // The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
 import type {} from '@flvcast/fastify-http-flv';
 import type { FastifyInstance } from 'fastify';
@@ -7,8 +8,8 @@ import { IngestConnection } from './ingest-connection.js';
 import { validateOptions, type RtmpPluginOptions } from './options.js';
 
 export interface RtmpIngest {
-  /** Addresses the RTMP server listens on (after `ready()`); useful with port 0. */
-  addresses(): AddressInfo[];
+  /** Addresses the RTMP server listens on (after `ready()`); useful with port 0. `tls` marks RTMPS. */
+  addresses(): (AddressInfo & { tls: boolean })[];
   /** Open RTMP connections. */
   readonly connections: number;
 }
@@ -24,7 +25,10 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   const hub = fastify.streams;
   const log = fastify.log.child({ plugin: 'rtmp' });
   const servers: Server[] = [];
+  const secure = new WeakSet<Server>();
   const connections = new Set<IngestConnection>();
+  /** RTMPS peers' TCP sockets: those still in the TLS handshake have no IngestConnection yet. */
+  const tlsSockets = new Set<Socket>();
   let nextId = 0;
 
   const onConnection = (socket: Socket): void => {
@@ -34,7 +38,11 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   };
 
   fastify.decorate('rtmp', {
-    addresses: () => servers.map((s) => s.address()).filter((a): a is AddressInfo => a !== null && typeof a === 'object'),
+    addresses: () =>
+      servers.flatMap((s) => {
+        const a = s.address();
+        return a !== null && typeof a === 'object' ? [{ ...a, tls: secure.has(s) }] : [];
+      }),
     get connections() {
       return connections.size;
     },
@@ -42,8 +50,20 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
 
   // Listening starts with the app (so inject()/ready() tests and listen() both work) …
   fastify.addHook('onReady', async () => {
-    for (const { host, port } of options.listen) {
-      const server = createServer({ noDelay: true }, onConnection);
+    for (const { host, port, tls } of options.listen) {
+      // RTMPS: the session starts once TLS is up; a peer stuck in the TLS handshake gets the RTMP handshake's timeout.
+      const server =
+        tls === undefined
+          ? createServer({ noDelay: true }, onConnection)
+          : createTlsServer({ handshakeTimeout: options.handshakeTimeoutMs, ...tls }, onConnection);
+      if (tls !== undefined) {
+        secure.add(server);
+        server.on('tlsClientError', (err) => log.debug({ err: err.message }, 'rtmps: TLS handshake failed'));
+        server.on('connection', (socket: Socket) => {
+          tlsSockets.add(socket);
+          socket.once('close', () => tlsSockets.delete(socket));
+        });
+      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host, port }, () => {
@@ -53,14 +73,15 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
       });
       servers.push(server);
       const a = server.address() as AddressInfo;
-      log.info(`RTMP ingest listening on rtmp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+      log.info(`RTMP ingest listening on ${tls === undefined ? 'rtmp' : 'rtmps'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
     }
   });
-  // … stops accepting and drops encoders before close() waits on anything …
-  fastify.addHook('preClose', (done) => {
+  // … stops accepting and ends encoders gracefully (ReconnectRequest where supported, bounded) …
+  fastify.addHook('preClose', async () => {
     for (const server of servers) server.close();
-    for (const conn of connections) conn.destroy();
-    done();
+    await Promise.all([...connections].map((conn) => conn.shutdown()));
+    // Whoever is still in the TLS handshake would otherwise hold its socket until the handshake timeout.
+    for (const socket of tlsSockets) socket.destroy();
   });
   // … and is fully closed when the app is.
   fastify.addHook('onClose', async () => {

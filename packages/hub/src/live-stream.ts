@@ -230,8 +230,9 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
 
   /** Ends every viewer and evicts the publisher (hub shutdown, API stop). */
   close(reason: SubscriberEndReason): void {
-    this.publisher?.evict(reason === SubscriberEndReason.kicked ? 'kicked' : 'closed');
+    // Viewers first: evicting the publisher first would end them as 'unpublished' when there is no grace.
     this.#endAll(reason);
+    this.publisher?.evict(reason === SubscriberEndReason.kicked ? 'kicked' : 'closed');
   }
 
   #endAll(reason: SubscriberEndReason): void {

@@ -287,6 +287,20 @@ test('hub.close ends viewers and evicts publishers', () => {
   assert.equal(hub.size, 0);
 });
 
+test('hub.close ends viewers as closed (not unpublished) also without a reconnect grace', () => {
+  const hub = new Hub({ reconnectGraceMs: 0 });
+  let evicted = '';
+  const pub = hub.publish(key, { protocol: 'test' }, { onEvict: (r) => (evicted = r) });
+  pub.video(0, avcSequenceHeader);
+  pub.video(0, avcKeyframe());
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  hub.close();
+  assert.equal(sink.ended, 'closed', 'a server going away, not a stream that ended');
+  assert.equal(evicted, 'closed');
+  assert.equal(hub.size, 0);
+});
+
 test('option validation names the option and what it expected', () => {
   assert.throws(() => new Hub({ gopCache: 'yes' as unknown as boolean }), /option "gopCache" must be a boolean/);
   assert.throws(() => new Hub({ maxQueueBytes: -1 }), /option "maxQueueBytes" must be a positive integer/);

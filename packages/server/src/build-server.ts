@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
 import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
@@ -5,7 +6,9 @@ import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FlvcastConfig } from './config.js';
 import { FileSource } from './file-source.js';
+import { HttpListeners } from './http-listeners.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
+import { readPemPair, transportOptions } from './transport-options.js';
 
 /** The demo clip shipped with the package (8 s, 640x360 H.264 + AAC, made by ffmpeg's test sources). */
 export const demoClipPath = fileURLToPath(new URL('../../assets/demo.flv', import.meta.url));
@@ -13,17 +16,28 @@ export const demoClipPath = fileURLToPath(new URL('../../assets/demo.flv', impor
 export interface BuiltServer {
   app: FastifyInstance;
   httpListen: ListenAddress[];
+  /** Listens on every httpListen address (Fastify itself listens on one); resolves with the bound ones. */
+  listen(): Promise<AddressInfo[]>;
 }
 
 /** Builds the Fastify app from a validated config: both plugins on one hub, plus the file sources. */
 export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
+  const tls = config.httpsCert === '' ? undefined : readPemPair(config, 'httpsCert', 'httpsKey');
+  const rtmpsTls = config.rtmpsListen.length === 0 ? undefined : config.rtmpsCert === '' ? tls : readPemPair(config, 'rtmpsCert', 'rtmpsKey');
   const app = Fastify({
+    ...transportOptions(config, tls),
     logger: { level: config.logLevel },
     // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
     requestTimeout: 30_000,
     // Viewers hold responses open for hours: no idle-socket timeout; close() ends them all.
     connectionTimeout: 0,
     forceCloseConnections: true,
+  });
+  const listeners = new HttpListeners(app, config.httpListen.map((text) => parseListenAddress(text) as ListenAddress));
+  // Shutdown stops accepting first: later preClose hooks may take a moment (encoders asked to reconnect).
+  app.addHook('preClose', (done) => {
+    listeners.close();
+    done();
   });
   await app.register(fastifyHttpFlv, {
     mount: config.mount,
@@ -43,12 +57,17 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     stallTimeoutMs: config.stallTimeoutMs,
   });
   await app.register(fastifyRtmp, {
-    listen: config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
+    listen: [
+      ...config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
+      ...config.rtmpsListen.map((text) => ({ ...(parseListenAddress(text) as ListenAddress), tls: rtmpsTls })),
+    ],
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     firstPacketTimeoutMs: config.firstPacketTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     chunkSize: config.chunkSize,
     maxMessageSize: config.maxMessageSize,
+    // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
+    shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
   });
   // Operators' endpoints: open to loopback, to other addresses only with the token ('' = no token).
   if (config.api) await app.register(fastifyOpsApi, { token: config.apiToken || undefined });
@@ -72,5 +91,6 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     done();
   });
 
-  return { app, httpListen: config.httpListen.map((text) => parseListenAddress(text) as ListenAddress) };
+  return { app, httpListen: [...listeners.addresses], listen: () => listeners.listen() };
 }
+

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import { buildServer } from './build-server.js';
 import { ConfigError, configFromEnv, configFromFile, configKeys, configSchema, envName, flagName, resolveConfig } from './config.js';
 import { urlHost } from './listen-address.js';
@@ -58,14 +57,17 @@ async function main(): Promise<void> {
   if (args.version) return void console.log(pkg.version);
   const file = args.file ?? process.env.FLVCAST_CONFIG;
   const config = resolveConfig(file === undefined ? {} : configFromFile(file), configFromEnv(process.env), args.config);
-  const { app, httpListen } = await buildServer(config);
+  const { app, listen } = await buildServer(config);
+  const bound = await listen();
 
-  for (const { host, port } of httpListen) await app.listen({ host, port });
-
-  const http = app.addresses().filter((a): a is AddressInfo => typeof a === 'object').map((a) => `http://${urlHost(a.address)}:${a.port}`);
-  const rtmp = app.rtmp.addresses().map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
+  const scheme = config.httpsCert === '' ? 'http' : 'https';
+  const http = bound.map((a) => `${scheme}://${urlHost(a.address)}:${a.port}`);
+  const rtmp = app.rtmp.addresses().filter((a) => !a.tls).map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
+  const rtmps = app.rtmp.addresses().filter((a) => a.tls).map((a) => `rtmps://${urlHost(a.address)}:${a.port}`);
   const lines = [`flvcast ${pkg.version} ready`, `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`];
+  if (rtmps.length > 0) lines.push(`  RTMPS:    ${rtmps[0]}/live (OBS server URL; same stream keys)`);
   lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
+  if (http.length > 1) lines.push(`            (HTTP also on ${http.slice(1).join(', ')})`);
   if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv`);
   if (config.api) lines.push(`  api:      ${http[0]}/api/v1/streams`);
   if (config.metrics) lines.push(`  metrics:  ${http[0]}/metrics`);
@@ -76,21 +78,32 @@ async function main(): Promise<void> {
 
   let closing = false;
   const shutdown = (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      // A second signal (Ctrl-C twice): the operator doesn't want to wait.
+      app.log.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
     closing = true;
-    app.log.info({ signal }, 'shutting down');
+    const started = performance.now();
+    app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
     // Never hang on shutdown: a hard limit behind the graceful close.
-    setTimeout(() => process.exit(1), 5000).unref();
+    setTimeout(() => {
+      app.log.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace expired, forcing exit');
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        app.log.info({ ms: Math.round(performance.now() - started) }, 'shut down cleanly');
+        process.exit(0);
+      },
       (err: unknown) => {
         app.log.error({ err }, 'error while closing');
         process.exit(1);
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

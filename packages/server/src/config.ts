@@ -38,6 +38,13 @@ export const configSchema = {
     apiToken: { type: 'string', default: '', description: 'bearer token for the API (and /metrics unless metricsToken is set); prefer the environment to a flag' },
     metrics: { type: 'boolean', default: true, description: 'Prometheus metrics on /metrics (loopback without a token)' },
     metricsToken: { type: 'string', default: '', description: 'bearer token for /metrics (default: apiToken)' },
+    httpsCert: { type: 'string', default: '', description: 'PEM certificate (chain) file: the HTTP listeners serve HTTPS/WSS' },
+    httpsKey: { type: 'string', default: '', description: 'PEM private key file for httpsCert' },
+    http2: { type: 'boolean', default: false, description: 'HTTP/2 over TLS (needs httpsCert/httpsKey); HTTP/1.1 clients still work' },
+    rtmpsListen: { type: 'array', items: { type: 'string' }, default: [], description: 'RTMPS (RTMP over TLS) listen addresses, e.g. 0.0.0.0:1936' },
+    rtmpsCert: { type: 'string', default: '', description: 'PEM certificate file for RTMPS (default: httpsCert)' },
+    rtmpsKey: { type: 'string', default: '', description: 'PEM private key file for RTMPS (default: httpsKey)' },
+    shutdownGraceMs: { type: 'integer', minimum: 100, maximum: 600000, default: 5000, description: 'on SIGTERM/SIGINT, connections get this long to end cleanly before the exit is forced' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
   },
 } as const;
@@ -73,6 +80,13 @@ export interface FlvcastConfig {
   metrics: boolean;
   /** '' = apiToken. */
   metricsToken: string;
+  httpsCert: string;
+  httpsKey: string;
+  http2: boolean;
+  rtmpsListen: string[];
+  rtmpsCert: string;
+  rtmpsKey: string;
+  shutdownGraceMs: number;
   logLevel: string;
 }
 
@@ -126,17 +140,26 @@ export function resolveConfig(...layers: Record<string, unknown>[]): FlvcastConf
   if (!validate(merged)) throw new ConfigError(`invalid configuration:\n${(validate.errors ?? []).map(describe).join('\n')}`);
   const config = merged as unknown as FlvcastConfig;
   const problems: string[] = [];
-  for (const key of ['httpListen', 'rtmpListen'] as const) {
+  for (const key of ['httpListen', 'rtmpListen', 'rtmpsListen'] as const) {
     for (const text of config[key]) {
       const parsed = parseListenAddress(text);
       if (typeof parsed === 'string') problems.push(`  ${where(key)}: ${parsed}`);
     }
   }
+  // TLS settings come in pairs, and HTTP/2 means TLS: browsers never speak cleartext HTTP/2.
+  for (const [a, b] of [['httpsCert', 'httpsKey'], ['rtmpsCert', 'rtmpsKey']] as const) {
+    if ((config[a] === '') !== (config[b] === '')) problems.push(`  ${where(config[a] === '' ? a : b)}: needed with ${config[a] === '' ? b : a}`);
+  }
+  if (config.http2 && config.httpsCert === '') problems.push(`  ${where('http2')}: needs httpsCert and httpsKey (HTTP/2 is served over TLS)`);
+  if (config.rtmpsListen.length > 0 && config.rtmpsCert === '' && config.httpsCert === '') {
+    problems.push(`  ${where('rtmpsListen')}: needs rtmpsCert/rtmpsKey (or httpsCert/httpsKey)`);
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return config;
 }
 
-function where(key: string): string {
+/** How an option is named to the operator: key, flag and environment variable. */
+export function where(key: string): string {
   return `${key} (--${flagName(key)}, ${envName(key)})`;
 }
 
