@@ -3,6 +3,7 @@ import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
 import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FlvcastConfig } from './config.js';
+import { dashboard } from './dashboard.js';
 import { FileSource } from './file-source.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
@@ -49,6 +50,9 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     chunkSize: config.chunkSize,
     maxMessageSize: config.maxMessageSize,
   });
+
+  // The web player and stream list at / (its own public feed: the admin API is not for browsers).
+  if (config.dashboard) await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain });
 
   const specs = [...config.source];
   if (config.demo) specs.push(`live/demo=${demoClipPath}`);

@@ -64,7 +64,9 @@ async function main(): Promise<void> {
 
   const http = app.addresses().filter((a): a is AddressInfo => typeof a === 'object').map((a) => `http://${urlHost(a.address)}:${a.port}`);
   const rtmp = app.rtmp.addresses().map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
-  const lines = [`flvcast ${pkg.version} ready`, `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`];
+  const lines = [`flvcast ${pkg.version} ready`];
+  if (config.dashboard) lines.push(`  open:     ${http[0]}/  (web player and live stream list)`);
+  lines.push(`  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`);
   lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
   if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv`);
   for (const spec of [...config.source.map((s) => s.split('=')[0]!), ...(config.demo ? ['live/demo'] : [])]) {

@@ -34,6 +34,7 @@ export const configSchema = {
     maxMessageSize: { type: 'integer', minimum: 1024, maximum: 16777215, default: 8388608, description: 'largest RTMP message accepted' },
     source: { type: 'array', items: { type: 'string', pattern: '^[^=]+/[^=]+=.+$' }, default: [], description: 'app/stream=file.flv: publish a file as a live stream, looping' },
     demo: { type: 'boolean', default: false, description: 'publish the bundled demo clip as live/demo' },
+    dashboard: { type: 'boolean', default: true, description: 'web player and stream list at / (public: lists stream names)' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
   },
 } as const;
@@ -63,6 +64,7 @@ export interface FlvcastConfig {
   maxMessageSize: number;
   source: string[];
   demo: boolean;
+  dashboard: boolean;
   logLevel: string;
 }
 
