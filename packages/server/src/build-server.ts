@@ -5,6 +5,7 @@ import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
 import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FlvcastConfig } from './config.js';
+import { dashboard } from './dashboard.js';
 import { FileSource } from './file-source.js';
 import { HttpListeners } from './http-listeners.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
@@ -72,6 +73,9 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
   // Operators' endpoints: open to loopback, to other addresses only with the token ('' = no token).
   if (config.api) await app.register(fastifyOpsApi, { token: config.apiToken || undefined });
   if (config.metrics) await app.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined });
+
+  // The web player and stream list at / (its own public feed: the admin API is not for browsers).
+  if (config.dashboard) await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain });
 
   const specs = [...config.source];
   if (config.demo) specs.push(`live/demo=${demoClipPath}`);

@@ -64,7 +64,9 @@ async function main(): Promise<void> {
   const http = bound.map((a) => `${scheme}://${urlHost(a.address)}:${a.port}`);
   const rtmp = app.rtmp.addresses().filter((a) => !a.tls).map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
   const rtmps = app.rtmp.addresses().filter((a) => a.tls).map((a) => `rtmps://${urlHost(a.address)}:${a.port}`);
-  const lines = [`flvcast ${pkg.version} ready`, `  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`];
+  const lines = [`flvcast ${pkg.version} ready`];
+  if (config.dashboard) lines.push(`  open:     ${http[0]}/  (web player and live stream list)`);
+  lines.push(`  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`);
   if (rtmps.length > 0) lines.push(`  RTMPS:    ${rtmps[0]}/live (OBS server URL; same stream keys)`);
   lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
   if (http.length > 1) lines.push(`            (HTTP also on ${http.slice(1).join(', ')})`);

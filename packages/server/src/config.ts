@@ -45,6 +45,7 @@ export const configSchema = {
     rtmpsCert: { type: 'string', default: '', description: 'PEM certificate file for RTMPS (default: httpsCert)' },
     rtmpsKey: { type: 'string', default: '', description: 'PEM private key file for RTMPS (default: httpsKey)' },
     shutdownGraceMs: { type: 'integer', minimum: 100, maximum: 600000, default: 5000, description: 'on SIGTERM/SIGINT, connections get this long to end cleanly before the exit is forced' },
+    dashboard: { type: 'boolean', default: true, description: 'web player and stream list at / (public: lists stream names)' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
   },
 } as const;
@@ -87,6 +88,7 @@ export interface FlvcastConfig {
   rtmpsCert: string;
   rtmpsKey: string;
   shutdownGraceMs: number;
+  dashboard: boolean;
   logLevel: string;
 }
 

@@ -20,6 +20,17 @@ test('flvcast --demo honours FLVCAST_HTTP_LISTEN/FLVCAST_RTMP_LISTEN, serves the
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.match(out, /publish: +ffmpeg .* rtmp:\/\/127\.0\.0\.1:\d+\/live\/cam1/);
+  const dashboard = /open: +(http:\/\/127\.0\.0\.1:\d+\/) /.exec(out);
+  assert.ok(dashboard, `the ready lines name the dashboard URL: ${out}`);
+  const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    get(dashboard[1]!, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+  assert.equal(page.status, 200);
+  assert.match(page.body, /<title>flvcast<\/title>/);
   const url = /live now: (http:\/\/[^\s"\\]+)/.exec(out)![1]!;
   const body = await new Promise<Buffer>((resolve, reject) => {
     get(url, (res) => {
