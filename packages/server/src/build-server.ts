@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
 import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { accessOptions } from './access-options.js';
 import type { FlvcastConfig } from './config.js';
 import { FileSource } from './file-source.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
@@ -24,6 +25,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     connectionTimeout: 0,
     forceCloseConnections: true,
   });
+  const access = accessOptions(config, app.log);
   await app.register(fastifyHttpFlv, {
     mount: config.mount,
     crossdomain: config.crossdomain,
@@ -40,6 +42,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     maxQueueBytes: config.maxQueueBytes,
     maxQueueMs: config.maxQueueMs,
     stallTimeoutMs: config.stallTimeoutMs,
+    ...access.play,
   });
   await app.register(fastifyRtmp, {
     listen: config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
@@ -48,6 +51,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     idleTimeoutMs: config.idleTimeoutMs,
     chunkSize: config.chunkSize,
     maxMessageSize: config.maxMessageSize,
+    ...access.publish,
   });
 
   const specs = [...config.source];
