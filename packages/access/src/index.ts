@@ -17,3 +17,4 @@ export { httpCallbackHook, httpCallbackNotifier, type CallbackLogger, type HttpC
 export { invalidIpRule, ipBlockList, ipInList, ipRulesHook, type IpRules } from './ip-rules.js';
 export { MIN_SECRET_LENGTH, SIGNED_URL_PARAMS, signStream, verifySignedStream, type SignStreamOptions, type SignedUrlCheck, type VerifyStreamOptions } from './signed-url.js';
 export { resolveSignedUrls, type ResolvedSignedUrls, type SignedUrlsOptions } from './signed-urls-options.js';
+export { redactToken } from './redact-token.js';

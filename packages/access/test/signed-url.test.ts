@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveSignedUrls, signStream, verifySignedStream, type VerifyStreamOptions } from '../src/index.js';
+import { redactToken, resolveSignedUrls, signStream, verifySignedStream, type VerifyStreamOptions } from '../src/index.js';
 
 const secret = 'a-test-secret-of-32-characters!!';
 const now = 1_800_000_000;
@@ -56,4 +56,10 @@ test('the signedUrls option needs a secret of at least 16 characters', () => {
   assert.deepEqual(resolveSignedUrls({ secret, kickOnExpiry: false }), { secret, kickOnExpiry: false });
   assert.match(String(resolveSignedUrls({ secret: 'short' })), /at least 16/);
   assert.match(String(resolveSignedUrls({ secret, kickOnExpiry: 'yes' })), /kickOnExpiry/);
+});
+
+test('redactToken keeps a logged URL useful but drops the credential', () => {
+  assert.equal(redactToken('/live/cam1.flv?expires=1&token=abc-_x&ip=1.2.3.4'), '/live/cam1.flv?expires=1&token=[redacted]&ip=1.2.3.4');
+  assert.equal(redactToken('rtmp://h/live?token=abc'), 'rtmp://h/live?token=[redacted]');
+  assert.equal(redactToken('/live/cam1.flv?mytoken=abc'), '/live/cam1.flv?mytoken=abc');
 });

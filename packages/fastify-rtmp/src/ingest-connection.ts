@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { normalizeIp, scheduleExpiry, type AccessContext } from '@flvcast/access';
+import { normalizeIp, redactToken, scheduleExpiry, type AccessContext } from '@flvcast/access';
 import { HubError, invalidKeyPart, streamKeyToString, type Hub, type Publisher, type StreamKey } from '@flvcast/hub';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
@@ -97,7 +97,7 @@ export class IngestConnection {
   #onEvent(event: RtmpEvent): void {
     switch (event.type) {
       case 'connect':
-        this.#log.info({ app: event.app, tcUrl: event.tcUrl, ip: this.remoteAddress }, 'rtmp: connect');
+        this.#log.info({ app: event.app, tcUrl: event.tcUrl === undefined ? undefined : redactToken(event.tcUrl), ip: this.remoteAddress }, 'rtmp: connect');
         this.#tcUrl = event.tcUrl;
         return;
       case 'publish':

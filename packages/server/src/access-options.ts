@@ -1,7 +1,7 @@
-import { composeAccessHooks, httpCallbackHook, httpCallbackNotifier, ipRulesHook, type HttpCallbackOptions } from '@flvcast/access';
+import { composeAccessHooks, httpCallbackHook, httpCallbackNotifier, ipRulesHook, redactToken, type HttpCallbackOptions } from '@flvcast/access';
 import type { HttpFlvPluginOptions } from '@flvcast/fastify-http-flv';
 import type { RtmpPluginOptions } from '@flvcast/fastify-rtmp';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FlvcastConfig } from './config.js';
 
 type PlayAccess = Pick<HttpFlvPluginOptions, 'onPlay' | 'onStop' | 'signedUrls' | 'wsAllowedOrigins' | 'accessTimeoutMs'>;
@@ -37,5 +37,17 @@ export function accessOptions(config: FlvcastConfig, log: FastifyBaseLogger): { 
       signedUrls: signed('publish'),
       accessTimeoutMs: hookTimeout(config.onPublishUrl),
     },
+  };
+}
+
+/** Fastify's own request serializer, with the URL's signed-URL token cut out. */
+export function redactedRequest(req: FastifyRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: redactToken(req.url),
+    version: req.headers['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
   };
 }

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
 import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { accessOptions } from './access-options.js';
+import { accessOptions, redactedRequest } from './access-options.js';
 import type { FlvcastConfig } from './config.js';
 import { FileSource } from './file-source.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
@@ -18,7 +18,8 @@ export interface BuiltServer {
 /** Builds the Fastify app from a validated config: both plugins on one hub, plus the file sources. */
 export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    // Request lines are logged without signed-URL tokens (credentials until they expire).
+    logger: { level: config.logLevel, serializers: { req: redactedRequest } },
     // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
     requestTimeout: 30_000,
     // Viewers hold responses open for hours: no idle-socket timeout; close() ends them all.
