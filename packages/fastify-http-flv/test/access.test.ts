@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
+import { ipRulesHook, type AccessContext } from '@flvcast/access';
 import httpFlv, { type HttpFlvPluginOptions } from '../src/index.js';
 
 const avcSeq = Uint8Array.from([0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0xc0, 0x1e, 1, 0, 4, 0x68, 0xcb, 0x83, 0xcb]);
@@ -33,6 +34,26 @@ test('a viewer that leaves while onPlay runs is never subscribed (no leaked view
   await new Promise((r) => setTimeout(r, 50));
   const stream = app.streams.get({ vhost: '', app: 'live', stream: 'cam1' })!;
   assert.equal(stream.subscribers.size, 0);
+});
+
+test('on a dual-stack listener an IPv4 client is seen as IPv4 (not ::ffff:) by hooks and IP rules', async (t) => {
+  const app = Fastify();
+  t.after(() => app.close());
+  const seen: AccessContext[] = [];
+  const deny = ipRulesHook({ deny: ['127.0.0.1'] })!;
+  await app.register(httpFlv, { onPlay: (ctx) => (seen.push(ctx), deny(ctx)) });
+  await app.listen({ host: '::', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const status = await new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/live/cam1.flv', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+  assert.equal(status, 403);
+  assert.equal(seen[0]!.ip, '127.0.0.1');
 });
 
 test('HEAD is checked too: it would tell a refused client whether the stream exists', async (t) => {
