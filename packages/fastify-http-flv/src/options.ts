@@ -1,3 +1,4 @@
+import { resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls, type SignedUrlsOptions } from '@flvcast/access';
 import { Hub, HubError, validateHubOptions, type HubOptions } from '@flvcast/hub';
 import { FST_FLVCAST_INVALID_OPTION } from './errors.js';
 import { parseMount, type Mount } from './mount.js';
@@ -13,6 +14,19 @@ export interface HttpFlvPluginOptions extends Partial<Omit<HubOptions, 'now'>> {
   highWaterMark?: number;
   /** Use this hub instead of creating one (the hub options above are then ignored). */
   hub?: Hub;
+  /**
+   * Decides whether a viewer (HTTP-FLV or WS-FLV) may watch, before any FLV byte is sent. Refusals get
+   * HTTP 401/403, or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses.
+   */
+  onPlay?: AccessHook;
+  /** Told when an admitted viewer leaves (bytes sent, reason); errors are logged, never fatal. */
+  onStop?: AccessEndHook;
+  /** Require HMAC-signed URLs (`?expires=&token=`, see @flvcast/access `signStream`) to play. */
+  signedUrls?: SignedUrlsOptions;
+  /** Browser origins allowed to open WS-FLV (cross-site WebSocket hijacking); requests without Origin pass. Default: any. */
+  wsAllowedOrigins?: string[];
+  /** Longest an `onPlay` hook may take. Default 5000 ms. */
+  accessTimeoutMs?: number;
 }
 
 export interface ResolvedHttpFlvOptions {
@@ -21,9 +35,15 @@ export interface ResolvedHttpFlvOptions {
   websocket: boolean;
   highWaterMark: number;
   hub: Hub;
+  onPlay: AccessHook | undefined;
+  onStop: AccessEndHook | undefined;
+  signedUrls: ResolvedSignedUrls | undefined;
+  /** Lower-cased origins; undefined = any. */
+  wsAllowedOrigins: ReadonlySet<string> | undefined;
+  accessTimeoutMs: number;
 }
 
-const OWN = new Set(['mount', 'crossdomain', 'websocket', 'highWaterMark', 'hub']);
+const OWN = new Set(['mount', 'crossdomain', 'websocket', 'highWaterMark', 'hub', 'onPlay', 'onStop', 'signedUrls', 'wsAllowedOrigins', 'accessTimeoutMs']);
 
 /** Pure: checks the options, applies defaults, builds the hub. Throws FST_FLVCAST_INVALID_OPTION. */
 export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFlvOptions {
@@ -39,6 +59,7 @@ export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFl
     throw new FST_FLVCAST_INVALID_OPTION('highWaterMark', 'expected an integer >= 1024 (bytes)');
   }
   if (hub !== undefined && !(hub instanceof Hub)) throw new FST_FLVCAST_INVALID_OPTION('hub', 'expected a Hub from @flvcast/hub');
+  const access = validateAccessOptions(opts);
   const hubOptions = Object.fromEntries(Object.entries(opts).filter(([k]) => !OWN.has(k) && !['prefix', 'logLevel', 'logSerializers'].includes(k)));
   if ('now' in hubOptions) throw new FST_FLVCAST_INVALID_OPTION('now', 'unknown option');
   let resolvedHub = hub;
@@ -50,5 +71,26 @@ export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFl
       throw err;
     }
   }
-  return { mount: parsed, crossdomain, websocket, highWaterMark, hub: resolvedHub };
+  return { mount: parsed, crossdomain, websocket, highWaterMark, hub: resolvedHub, ...access };
+}
+
+function validateAccessOptions(opts: HttpFlvPluginOptions): Pick<ResolvedHttpFlvOptions, 'onPlay' | 'onStop' | 'signedUrls' | 'wsAllowedOrigins' | 'accessTimeoutMs'> {
+  const { onPlay, onStop, wsAllowedOrigins, accessTimeoutMs = 5000 } = opts;
+  if (onPlay !== undefined && typeof onPlay !== 'function') throw new FST_FLVCAST_INVALID_OPTION('onPlay', 'expected a function');
+  if (onStop !== undefined && typeof onStop !== 'function') throw new FST_FLVCAST_INVALID_OPTION('onStop', 'expected a function');
+  const signedUrls = resolveSignedUrls(opts.signedUrls);
+  if (typeof signedUrls === 'string') throw new FST_FLVCAST_INVALID_OPTION('signedUrls', signedUrls);
+  if (wsAllowedOrigins !== undefined && (!Array.isArray(wsAllowedOrigins) || !wsAllowedOrigins.every((o) => typeof o === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o)))) {
+    throw new FST_FLVCAST_INVALID_OPTION('wsAllowedOrigins', 'expected origins such as "https://example.com" (scheme://host[:port], no path)');
+  }
+  if (typeof accessTimeoutMs !== 'number' || !Number.isInteger(accessTimeoutMs) || accessTimeoutMs < 1 || accessTimeoutMs > 600_000) {
+    throw new FST_FLVCAST_INVALID_OPTION('accessTimeoutMs', 'expected an integer from 1 to 600000 (ms)');
+  }
+  return {
+    onPlay,
+    onStop,
+    signedUrls,
+    wsAllowedOrigins: wsAllowedOrigins === undefined || wsAllowedOrigins.length === 0 ? undefined : new Set(wsAllowedOrigins.map((o) => o.toLowerCase())),
+    accessTimeoutMs,
+  };
 }

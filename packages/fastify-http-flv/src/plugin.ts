@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import { FrameCache, LAST_HTTP_CHUNK, httpChunk, wsBinaryFrame } from './frame-cache.js';
 import { HttpFlvSink } from './http-flv-sink.js';
 import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
+import { checkPlay, followViewer, type PlayGrant } from './play-access.js';
 import { SocketSink } from './socket-sink.js';
 import { closeWs } from './ws-close.js';
 
@@ -19,6 +20,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the FLV routes' preHandler once the stream is known to exist. */
     flvStreamKey?: StreamKey;
+    /** Set by the preHandler when access control let this viewer in. */
+    flvGrant?: PlayGrant;
+    /** Set by the preHandler on a refused WS upgrade: the socket is opened only to be closed with 4401/4403. */
+    flvDenial?: { status: 401 | 403; reason: string };
   }
 }
 
@@ -34,6 +39,8 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   const hub = options.hub;
   fastify.decorate('streams', hub);
   fastify.decorateRequest('flvStreamKey', undefined);
+  fastify.decorateRequest('flvGrant', undefined);
+  fastify.decorateRequest('flvDenial', undefined);
 
   // Long-lived viewers would keep close() waiting: end them before the server stops accepting.
   fastify.addHook('preClose', (done) => {
@@ -75,8 +82,12 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   });
 }
 
-/** 400 for a bad name, 404 at once for a stream nobody publishes: never hang on a stream that doesn't exist. */
+/**
+ * 400 for a bad name, then access control (before any FLV byte, and before revealing whether the stream
+ * exists), then 404 at once for a stream nobody publishes: never hang on a stream that doesn't exist.
+ */
 function makePreHandler(options: ResolvedHttpFlvOptions) {
+  const guarded = options.onPlay !== undefined || options.signedUrls !== undefined || options.wsAllowedOrigins !== undefined || options.onStop !== undefined;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const key = options.mount.key(request.params as Record<string, string>);
     const bad = invalidKeyPart(key);
@@ -84,6 +95,25 @@ function makePreHandler(options: ResolvedHttpFlvOptions) {
       request.log.info({ [bad]: key[bad] }, `flv: refused invalid ${bad} name`);
       await reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `invalid ${bad} name: use letters, digits, _ - . (no "..")` });
       return;
+    }
+    if (guarded) {
+      const decision = await checkPlay(request, key, options);
+      if (clientGone(request)) {
+        // It left while the hook ran: nothing to answer, nothing to serve.
+        reply.hijack();
+        return;
+      }
+      if (!decision.allowed) {
+        if (request.ws && decision.handshake !== true) {
+          // Browsers can't read an upgrade's HTTP status; a close code they can (4401/4403).
+          request.flvDenial = { status: decision.status, reason: decision.reason };
+          return;
+        }
+        const error = decision.status === 401 ? 'Unauthorized' : 'Forbidden';
+        await reply.code(decision.status).send({ statusCode: decision.status, error, message: decision.reason });
+        return;
+      }
+      request.flvGrant = decision.grant;
     }
     if (options.hub.get(key) === undefined) {
       await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
@@ -121,10 +151,30 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, options: Resolv
   sink.subscriber = sub;
   const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
   log.info({ protocol: 'http-flv', ip: request.ip }, 'viewer joined');
+  let expired = false;
+  const gone = request.flvGrant === undefined ? undefined : followViewer(request.flvGrant, sub, options, log, () => {
+    expired = true;
+    sub.end('kicked');
+  });
   // HTTP/2 streams end with their response; HTTP/1.1 fast-path viewers with their socket.
   (sink instanceof SocketSink ? raw.socket : reply.raw).once('close', () => {
-    log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, reason: sink.endReason ?? 'viewer left' }, 'viewer left');
+    const reason = expired ? 'token-expired' : (sink.endReason ?? 'viewer left');
+    log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, reason }, 'viewer left');
+    gone?.(expired ? 'token-expired' : (sink.endReason ?? 'left'));
   });
+}
+
+/** A WebSocket close reason holds at most 123 bytes. */
+function closeReason(text: string): string {
+  let r = text;
+  while (Buffer.byteLength(r) > 123) r = r.slice(0, -1);
+  return r;
+}
+
+/** The client disconnected (HTTP/1 socket, or HTTP/2 stream). */
+function clientGone(request: FastifyRequest): boolean {
+  const raw = request.raw as FastifyRequest['raw'] & { stream?: { destroyed: boolean } };
+  return raw.stream !== undefined ? raw.stream.destroyed : raw.socket.destroyed;
 }
 
 /** Status line and headers of an endless chunked HTTP/1.1 response; the connection closes when it ends. */
@@ -138,6 +188,10 @@ function responseHead(headers: OutgoingHttpHeaders): string {
 }
 
 function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions, frames: FrameCache): void {
+  if (request.flvDenial !== undefined) {
+    socket.close(4000 + request.flvDenial.status, closeReason(request.flvDenial.reason));
+    return;
+  }
   const key = request.flvStreamKey;
   if (key === undefined) {
     socket.close(4404, 'no such stream');
@@ -145,10 +199,11 @@ function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHt
   }
   // Whole frames go straight to the upgraded TCP socket under `ws`, so they never interleave with the
   // frames `ws` itself sends (pongs, the close frame).
+  let expired = false;
   const sink = new SocketSink(request.raw.socket, {
     frames,
     highWaterMark: options.highWaterMark,
-    finish: (reason) => closeWs(socket, reason),
+    finish: (reason) => (expired ? socket.close(4401, 'token expired') : closeWs(socket, reason)),
     open: () => socket.readyState === socket.OPEN,
   });
   const sub = options.hub.subscribe(key, sink, { protocol: 'ws-flv', remoteAddress: request.ip });
@@ -159,10 +214,15 @@ function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHt
   sink.subscriber = sub;
   const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
   log.info({ protocol: 'ws-flv', ip: request.ip }, 'viewer joined');
+  const gone = request.flvGrant === undefined ? undefined : followViewer(request.flvGrant, sub, options, log, () => {
+    expired = true;
+    sub.end('kicked');
+  });
   // Viewers only read; anything they send is ignored (mpegts.js sends nothing).
   socket.on('close', (code) => {
     sub.close();
     log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, code }, 'viewer left');
+    gone?.(expired ? 'token-expired' : (sink.endReason ?? 'left'));
   });
 }
 

@@ -1,9 +1,11 @@
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { HubError, streamKeyToString, type Hub, type Publisher, type StreamKey } from '@flvcast/hub';
+import { normalizeIp, redactToken, scheduleExpiry, type AccessContext } from '@flvcast/access';
+import { HubError, invalidKeyPart, streamKeyToString, type Hub, type Publisher, type StreamKey } from '@flvcast/hub';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedRtmpOptions } from './options.js';
+import { REFUSAL_STATUS, checkPublish, tcUrlQuery } from './publish-access.js';
 
 const hmacSha256 = (key: Uint8Array, data: Uint8Array): Uint8Array => createHmac('sha256', key).update(data).digest();
 
@@ -12,6 +14,12 @@ type Phase = 'handshake' | 'waiting' | 'active';
 
 /** After our side ended, how long a peer that never closes its side keeps the socket. */
 const LINGER_MS = 500;
+/** What a publish was admitted with: for the expiry kick and the onUnpublish notification. */
+interface PublishGrant {
+  readonly ctx: AccessContext;
+  cancelExpiry: (() => void) | undefined;
+  expired: boolean;
+}
 
 /**
  * One RTMP TCP connection: feeds socket bytes to the pure session, writes its output back, and turns
@@ -20,6 +28,9 @@ const LINGER_MS = 500;
 export class IngestConnection {
   readonly #session: RtmpServerSession;
   readonly #publishers = new Map<number, Publisher>();
+  readonly #grants = new Map<number, PublishGrant>();
+  /** Publishes waiting on access checks; the session drops their media meanwhile (nothing buffers). */
+  readonly #pending = new Set<number>();
   #phase: Phase = 'handshake';
   #closed = false;
   #log: FastifyBaseLogger;
@@ -78,7 +89,7 @@ export class IngestConnection {
     const reconnect = this.#session.connected && this.#session.supportsReconnect;
     if (reconnect) {
       this.#session.sendReconnectRequest(this.#tcUrl, 'flvcast is shutting down; reconnect to resume publishing');
-      this.#log.info({ tcUrl: this.#tcUrl }, 'rtmp: shutdown, asked the encoder to reconnect');
+      this.#log.info({ tcUrl: this.#tcUrl === undefined ? undefined : redactToken(this.#tcUrl) }, 'rtmp: shutdown, asked the encoder to reconnect');
     }
     for (const [streamId, publisher] of this.#publishers) {
       if (!reconnect) this.#session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', 'stopped: server shutting down');
@@ -126,11 +137,11 @@ export class IngestConnection {
   #onEvent(event: RtmpEvent): void {
     switch (event.type) {
       case 'connect':
-        this.#log.info({ app: event.app, tcUrl: event.tcUrl, ip: this.remoteAddress }, 'rtmp: connect');
+        this.#log.info({ app: event.app, tcUrl: event.tcUrl === undefined ? undefined : redactToken(event.tcUrl), ip: this.remoteAddress }, 'rtmp: connect');
         this.#tcUrl = event.tcUrl;
         return;
       case 'publish':
-        return this.#publish(event.streamId, event.name, event.query);
+        return this.#requestPublish(event.streamId, event.name, event.query);
       case 'metadata':
         this.#publishers.get(event.streamId)?.data(event.name, event.data);
         return;
@@ -147,11 +158,13 @@ export class IngestConnection {
         return;
       }
       case 'unpublish': {
+        this.#pending.delete(event.streamId);
         const publisher = this.#publishers.get(event.streamId);
         this.#publishers.delete(event.streamId);
         if (publisher !== undefined) {
           publisher.end();
           this.#log.info({ reason: event.reason }, 'rtmp: unpublished');
+          this.#release(event.streamId, publisher, 'unpublished');
         }
         return;
       }
@@ -164,8 +177,47 @@ export class IngestConnection {
     }
   }
 
-  #publish(streamId: number, name: string, query: Record<string, string>): void {
+  /**
+   * A publish command: checked (signed URL, onPublish hook) before it is answered. Until then the encoder
+   * has no Publish.Start, so it sends no media; whatever it sends anyway is dropped by the session.
+   */
+  #requestPublish(streamId: number, name: string, query: Record<string, string>): void {
     const key: StreamKey = { vhost: query.vhost ?? '', app: this.#session.app, stream: name };
+    const ctx: AccessContext = {
+      action: 'publish',
+      protocol: 'rtmp',
+      clientId: this.id,
+      ip: normalizeIp(this.remoteAddress),
+      ...key,
+      query: { ...tcUrlQuery(this.#tcUrl), ...query },
+      ...(this.#tcUrl === undefined ? {} : { tcUrl: this.#tcUrl }),
+    };
+    const guarded = this.options.signedUrls !== undefined || this.options.onPublish !== undefined;
+    // A bad name is refused as it always was (BadName); the hooks only see names that could be published.
+    if (!guarded || invalidKeyPart(key) !== undefined) return this.#publish(streamId, key, ctx, undefined);
+    this.#pending.add(streamId);
+    const stream = streamKeyToString(key);
+    void checkPublish(ctx, stream, this.options).then((decision) => {
+      // The encoder left, or unpublished, while we were asking.
+      if (this.#closed || !this.#pending.delete(streamId)) return;
+      if (decision.allowed) return this.#publish(streamId, key, ctx, decision.expiresAtMs);
+      this.hub.events.emit('deny', { action: 'publish', protocol: 'rtmp', remoteAddress: this.remoteAddress, stream, reason: decision.reason });
+      const fields = { stream, ip: this.remoteAddress, status: decision.status, reason: decision.reason };
+      if (decision.error === undefined) this.#log.info(fields, 'rtmp: publish refused');
+      else this.#log.warn({ ...fields, err: decision.error }, 'rtmp: publish refused: access check failed');
+      this.#session.rejectPublish(streamId, REFUSAL_STATUS[decision.status], `publish refused: ${decision.reason}`);
+      this.#flush();
+      // The status goes out first; the encoder aborts on it and we close our side.
+      this.socket.end();
+    }).catch((err: unknown) => {
+      // Outside the data handler's try: an unexpected error here closes this connection, not the process.
+      this.#log.error({ err }, 'rtmp: publish failed');
+      this.socket.destroy();
+    });
+  }
+
+  #publish(streamId: number, key: StreamKey, ctx: AccessContext, expiresAtMs: number | undefined): void {
+    const query = ctx.query;
     let publisher: Publisher;
     try {
       publisher = this.hub.publish(
@@ -175,11 +227,14 @@ export class IngestConnection {
           onEvict: (reason) => {
             // The hub closes with the server: the encoder may be asked to reconnect rather than just cut off.
             if (this.hub.closed) return void this.shutdown();
-            this.#log.info({ reason }, 'rtmp: publisher evicted');
+            const expired = this.#grants.get(streamId)?.expired === true;
+            this.#log.info({ reason: expired ? 'token-expired' : reason }, 'rtmp: publisher evicted');
             this.#publishers.delete(streamId);
-            this.#session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', `stopped: ${reason}`);
+            if (expired) this.#session.sendStatus(streamId, 'error', REFUSAL_STATUS[401], 'stopped: token expired');
+            else this.#session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', `stopped: ${reason}`);
             this.#flush();
             this.socket.end();
+            this.#release(streamId, publisher, expired ? 'token-expired' : reason);
           },
         },
       );
@@ -197,7 +252,31 @@ export class IngestConnection {
     this.#publishers.set(streamId, publisher);
     this.#log = this.#log.child({ stream: streamKeyToString(key) });
     this.#session.acceptPublish(streamId);
+    this.#flush();
     this.#log.info({ ip: this.remoteAddress }, 'rtmp: publishing');
+    const grant: PublishGrant = { ctx, cancelExpiry: undefined, expired: false };
+    this.#grants.set(streamId, grant);
+    if (expiresAtMs !== undefined) {
+      grant.cancelExpiry = scheduleExpiry(expiresAtMs, () => {
+        grant.expired = true;
+        this.#log.info({ reason: 'token-expired' }, 'rtmp: signed URL expired, disconnecting publisher');
+        publisher.evict('kicked');
+      });
+    }
+  }
+
+  /** A publisher ended: stop its expiry timer and tell onUnpublish (a notification: failures are only logged). */
+  #release(streamId: number, publisher: Publisher, reason: string): void {
+    const grant = this.#grants.get(streamId);
+    if (grant === undefined) return;
+    this.#grants.delete(streamId);
+    grant.cancelExpiry?.();
+    const onUnpublish = this.options.onUnpublish;
+    if (onUnpublish === undefined) return;
+    const log = this.#log;
+    Promise.resolve()
+      .then(() => onUnpublish({ ...grant.ctx, bytes: publisher.bytesIn, reason }))
+      .catch((err: unknown) => log.warn({ err }, 'rtmp: onUnpublish hook failed'));
   }
 
   #onTimeout(): void {
@@ -213,7 +292,11 @@ export class IngestConnection {
   #onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const publisher of this.#publishers.values()) publisher.end();
+    this.#pending.clear();
+    for (const [streamId, publisher] of this.#publishers) {
+      publisher.end();
+      this.#release(streamId, publisher, 'disconnected');
+    }
     if (this.#publishers.size > 0) this.#log.info('rtmp: publisher disconnected');
     this.#publishers.clear();
   }

@@ -1,4 +1,5 @@
 import type { TlsOptions } from 'node:tls';
+import { resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls, type SignedUrlsOptions } from '@flvcast/access';
 import { FST_FLVCAST_RTMP_INVALID_OPTION } from './errors.js';
 
 export interface RtmpListen {
@@ -37,6 +38,19 @@ export interface RtmpPluginOptions {
    * connection this long to reach a keyframe and leave by itself. Default 2 s; 0 closes at once.
    */
   shutdownWaitMs?: number;
+  /**
+   * Decides whether a publish may start; the encoder gets no Publish.Start (and its media is dropped)
+   * until it resolves. Refusals get an error onStatus (NetStream.Publish.Unauthorized for 401,
+   * NetStream.Publish.Forbidden for 403) and the connection closes; a hook that throws or outlives
+   * `accessTimeoutMs` refuses.
+   */
+  onPublish?: AccessHook;
+  /** Told when a publisher stops (bytes received, reason); errors are logged, never fatal. */
+  onUnpublish?: AccessEndHook;
+  /** Require HMAC-signed publish names (`cam1?expires=&token=`, see @flvcast/access `signStream`). */
+  signedUrls?: SignedUrlsOptions;
+  /** Longest an `onPublish` hook may take. Default 5000 ms. */
+  accessTimeoutMs?: number;
 }
 
 export interface ResolvedRtmpOptions {
@@ -49,6 +63,10 @@ export interface ResolvedRtmpOptions {
   maxMessageSize: number;
   windowAckSize: number;
   shutdownWaitMs: number;
+  onPublish: AccessHook | undefined;
+  onUnpublish: AccessEndHook | undefined;
+  signedUrls: ResolvedSignedUrls | undefined;
+  accessTimeoutMs: number;
 }
 
 const LIMITS = {
@@ -60,11 +78,12 @@ const LIMITS = {
   maxMessageSize: [1024, 0xffffff, 8 * 1024 * 1024],
   windowAckSize: [1024, 0x7fffffff, 2_500_000],
   shutdownWaitMs: [0, 600_000, 2_000],
+  accessTimeoutMs: [1, 600_000, 5_000],
 } as const;
 
 /** Pure: checks the options and applies defaults. Throws FST_FLVCAST_RTMP_INVALID_OPTION. */
 export function validateOptions(opts: RtmpPluginOptions = {}): ResolvedRtmpOptions {
-  const known = new Set([...Object.keys(LIMITS), 'listen', 'prefix', 'logLevel', 'logSerializers']);
+  const known = new Set([...Object.keys(LIMITS), 'listen', 'onPublish', 'onUnpublish', 'signedUrls', 'prefix', 'logLevel', 'logSerializers']);
   for (const name of Object.keys(opts)) {
     if (!known.has(name)) throw new FST_FLVCAST_RTMP_INVALID_OPTION(name, 'unknown option');
   }
@@ -91,5 +110,12 @@ export function validateOptions(opts: RtmpPluginOptions = {}): ResolvedRtmpOptio
     }
     return { host, port, tls };
   });
+  for (const name of ['onPublish', 'onUnpublish'] as const) {
+    if (opts[name] !== undefined && typeof opts[name] !== 'function') throw new FST_FLVCAST_RTMP_INVALID_OPTION(name, 'expected a function');
+    out[name] = opts[name];
+  }
+  const signedUrls = resolveSignedUrls(opts.signedUrls);
+  if (typeof signedUrls === 'string') throw new FST_FLVCAST_RTMP_INVALID_OPTION('signedUrls', signedUrls);
+  out.signedUrls = signedUrls;
   return out as unknown as ResolvedRtmpOptions;
 }

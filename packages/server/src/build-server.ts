@@ -4,6 +4,7 @@ import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
 import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
 import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { accessOptions, redactedRequest } from './access-options.js';
 import type { FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
 import { FileSource } from './file-source.js';
@@ -27,7 +28,8 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
   const rtmpsTls = config.rtmpsListen.length === 0 ? undefined : config.rtmpsCert === '' ? tls : readPemPair(config, 'rtmpsCert', 'rtmpsKey');
   const app = Fastify({
     ...transportOptions(config, tls),
-    logger: { level: config.logLevel },
+    // Request lines are logged without signed-URL tokens (credentials until they expire).
+    logger: { level: config.logLevel, serializers: { req: redactedRequest } },
     // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
     requestTimeout: 30_000,
     // Viewers hold responses open for hours: no idle-socket timeout; close() ends them all.
@@ -40,6 +42,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     listeners.close();
     done();
   });
+  const access = accessOptions(config, app.log);
   await app.register(fastifyHttpFlv, {
     mount: config.mount,
     crossdomain: config.crossdomain,
@@ -56,6 +59,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     maxQueueBytes: config.maxQueueBytes,
     maxQueueMs: config.maxQueueMs,
     stallTimeoutMs: config.stallTimeoutMs,
+    ...access.play,
   });
   await app.register(fastifyRtmp, {
     listen: [
@@ -69,6 +73,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     maxMessageSize: config.maxMessageSize,
     // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
+    ...access.publish,
   });
   // Operators' endpoints: open to loopback, to other addresses only with the token ('' = no token).
   if (config.api) await app.register(fastifyOpsApi, { token: config.apiToken || undefined });

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { buildServer } from './build-server.js';
 import { ConfigError, configFromEnv, configFromFile, configKeys, configSchema, envName, flagName, resolveConfig } from './config.js';
 import { urlHost } from './listen-address.js';
+import { signCommand } from './sign-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -17,6 +18,7 @@ function usage(): string {
   }
   lines.push(`  ${'--config <file.json>'.padEnd(40)} JSON file with the same keys (camelCase) FLVCAST_CONFIG`);
   lines.push(`  ${'--help, --version'.padEnd(40)}`);
+  lines.push('', 'Commands:', '  flvcast sign --stream app/stream [--action play|publish] ...   print a signed URL (flvcast sign --help)');
   return lines.join('\n');
 }
 
@@ -52,6 +54,10 @@ function configFromArgs(argv: string[]): { config: Record<string, unknown>; file
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sign') {
+    for (const line of signCommand(process.argv.slice(3), process.env)) console.log(line);
+    return;
+  }
   const args = configFromArgs(process.argv.slice(2));
   if (args.help) return void console.log(usage());
   if (args.version) return void console.log(pkg.version);

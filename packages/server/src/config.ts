@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MIN_SECRET_LENGTH, invalidIpRule } from '@flvcast/access';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseListenAddress } from './listen-address.js';
 
@@ -47,6 +48,20 @@ export const configSchema = {
     shutdownGraceMs: { type: 'integer', minimum: 100, maximum: 600000, default: 5000, description: 'on SIGTERM/SIGINT, connections get this long to end cleanly before the exit is forced' },
     dashboard: { type: 'boolean', default: true, description: 'web player and stream list at / (public: lists stream names)' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
+    signedUrlSecret: { type: 'string', default: '', description: 'require HMAC-signed URLs made with this secret (16+ chars; prefer the env var); "" = off' },
+    signedUrlActions: { type: 'array', items: { type: 'string', enum: ['publish', 'play'] }, default: ['publish', 'play'], description: 'what needs a signed URL when a secret is set' },
+    signedUrlKick: { type: 'boolean', default: true, description: 'disconnect clients when their signed URL expires' },
+    onPublishUrl: { type: 'array', items: { type: 'string' }, default: [], description: 'SRS-style on_publish HTTP callback URLs (all must answer 200 {"code":0})' },
+    onPlayUrl: { type: 'array', items: { type: 'string' }, default: [], description: 'SRS-style on_play HTTP callback URLs' },
+    onUnpublishUrl: { type: 'array', items: { type: 'string' }, default: [], description: 'on_unpublish notification URLs' },
+    onStopUrl: { type: 'array', items: { type: 'string' }, default: [], description: 'on_stop (viewer left) notification URLs' },
+    callbackTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, default: 3000, description: 'HTTP callback timeout' },
+    callbackFailure: { type: 'string', enum: ['deny', 'allow'], default: 'deny', description: 'an unreachable/failing on_publish/on_play callback means' },
+    publishAllow: { type: 'array', items: { type: 'string' }, default: [], description: 'IPs/CIDRs that may publish (empty = any)' },
+    publishDeny: { type: 'array', items: { type: 'string' }, default: [], description: 'IPs/CIDRs that may not publish' },
+    playAllow: { type: 'array', items: { type: 'string' }, default: [], description: 'IPs/CIDRs that may play (empty = any)' },
+    playDeny: { type: 'array', items: { type: 'string' }, default: [], description: 'IPs/CIDRs that may not play' },
+    wsAllowedOrigins: { type: 'array', items: { type: 'string' }, default: [], description: 'browser origins allowed to open WS-FLV (empty = any)' },
   },
 } as const;
 
@@ -90,6 +105,20 @@ export interface FlvcastConfig {
   shutdownGraceMs: number;
   dashboard: boolean;
   logLevel: string;
+  signedUrlSecret: string;
+  signedUrlActions: ('publish' | 'play')[];
+  signedUrlKick: boolean;
+  onPublishUrl: string[];
+  onPlayUrl: string[];
+  onUnpublishUrl: string[];
+  onStopUrl: string[];
+  callbackTimeoutMs: number;
+  callbackFailure: 'deny' | 'allow';
+  publishAllow: string[];
+  publishDeny: string[];
+  playAllow: string[];
+  playDeny: string[];
+  wsAllowedOrigins: string[];
 }
 
 export type ConfigKey = keyof typeof configSchema.properties;
@@ -156,8 +185,32 @@ export function resolveConfig(...layers: Record<string, unknown>[]): FlvcastConf
   if (config.rtmpsListen.length > 0 && config.rtmpsCert === '' && config.httpsCert === '') {
     problems.push(`  ${where('rtmpsListen')}: needs rtmpsCert/rtmpsKey (or httpsCert/httpsKey)`);
   }
+  problems.push(...accessProblems(config));
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return config;
+}
+
+/** Access settings the schema can't express: secret strength, IP rules, callback and origin URLs. */
+function accessProblems(config: FlvcastConfig): string[] {
+  const problems: string[] = [];
+  if (config.signedUrlSecret !== '' && config.signedUrlSecret.length < MIN_SECRET_LENGTH) {
+    problems.push(`  ${where('signedUrlSecret')}: must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  for (const key of ['publishAllow', 'publishDeny', 'playAllow', 'playDeny'] as const) {
+    for (const rule of config[key]) {
+      const problem = invalidIpRule(rule);
+      if (problem !== undefined) problems.push(`  ${where(key)}: ${problem}`);
+    }
+  }
+  for (const key of ['onPublishUrl', 'onPlayUrl', 'onUnpublishUrl', 'onStopUrl'] as const) {
+    for (const url of config[key]) {
+      if (!/^https?:\/\/[^\s]+$/.test(url)) problems.push(`  ${where(key)}: expected an http:// or https:// URL, got ${JSON.stringify(url)}`);
+    }
+  }
+  for (const origin of config.wsAllowedOrigins) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(origin)) problems.push(`  ${where('wsAllowedOrigins')}: expected scheme://host[:port], got ${JSON.stringify(origin)}`);
+  }
+  return problems;
 }
 
 /** How an option is named to the operator: key, flag and environment variable. */

@@ -3,3 +3,4 @@ export { ConfigError, configFromEnv, configFromFile, configSchema, envName, flag
 export { FileSource } from './file-source.js';
 export { parseListenAddress, urlHost, type ListenAddress } from './listen-address.js';
 export { DASHBOARD_POLL_MS, dashboard, dashboardAssets, publicSummary, type DashboardAsset, type DashboardConfig, type DashboardOptions } from './dashboard.js';
+export { signCommand, signUsage } from './sign-command.js';
