@@ -26,7 +26,7 @@ const mb = (b: number | undefined): string => (b === undefined ? '—' : (b / 10
 const f1 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(1));
 const f0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(0));
 const pct = (n: number | undefined): string => (n === undefined ? '—' : `${(n * 100).toFixed(1)} %`);
-const mbit = (bps: number): string => (bps / 1e6).toFixed(1);
+const mbit = (bps: number): string => (bps >= 1e6 || bps === 0 ? `${(bps / 1e6).toFixed(1)} Mbit/s` : `${(bps / 1e3).toFixed(0)} kbit/s`);
 const signed = (n: number | undefined): string => (n === undefined ? '—' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}`);
 
 function failures(r: StepResult): string {
@@ -38,8 +38,8 @@ export function formatStep(server: string, r: StepResult, harnessWorkers: number
   const lines = [
     `${server} · ${r.label} · ${r.seconds.toFixed(1)} s window`,
     `  viewers         ${r.connected} connected, ${r.failed} failed${failures(r)}, ${r.noAnswer} without an answer, ${r.closedEarly} closed by the server early`,
-    `  throughput      delivered ${mbit(r.deliveredBitrate)} Mbit/s of ${mbit(r.expectedBitrate)} expected (${pct(r.expectedBitrate > 0 ? r.deliveredBitrate / r.expectedBitrate : 0)}); ` +
-      `stream measured at the RTMP socket ${mbit(r.ingestBitrate)} Mbit/s (nominal ${mbit(r.nominalBitrate)})`,
+    `  throughput      delivered ${mbit(r.deliveredBitrate)} of ${mbit(r.expectedBitrate)} expected (${pct(r.expectedBitrate > 0 ? r.deliveredBitrate / r.expectedBitrate : 0)}); ` +
+      `stream measured at the RTMP socket ${mbit(r.ingestBitrate)} (nominal ${mbit(r.nominalBitrate)})`,
     `  ≥ 95 % bytes    ${pct(r.viewersAt95)} of viewers (worst viewer got ${pct(r.minViewerShare)})`,
     `  server          CPU ${f1(r.serverCpu)} % of one core; RSS MB: ${mb(r.rssBefore)} before, ${mb(r.rssPeak)} peak (ramp + window), ${mb(r.rssEnd)} end of window, ${mb(r.rssAfter)} 2 s after the viewers left`,
     `  harness         CPU ${f1(r.harnessCpu)} % of one core (benchmark + proxy, ${harnessWorkers} viewer workers, ffmpeg; it shares the 2 cores with the server)`,
