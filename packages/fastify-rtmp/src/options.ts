@@ -23,6 +23,10 @@ export interface RtmpPluginOptions {
   maxMessageSize?: number;
   /** Window Acknowledgement Size asked of peers. Default 2 500 000. */
   windowAckSize?: number;
+  /** Open RTMP connections at most; one more is closed at once, before the handshake. Default 1000. */
+  maxConnections?: number;
+  /** Open RTMP connections per client address at most (same refusal). Default 20. */
+  maxConnectionsPerIp?: number;
 }
 
 export interface ResolvedRtmpOptions {
@@ -34,6 +38,8 @@ export interface ResolvedRtmpOptions {
   maxChunkSize: number;
   maxMessageSize: number;
   windowAckSize: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
 }
 
 const LIMITS = {
@@ -44,6 +50,8 @@ const LIMITS = {
   maxChunkSize: [128, 0x7fffffff, 65536],
   maxMessageSize: [1024, 0xffffff, 8 * 1024 * 1024],
   windowAckSize: [1024, 0x7fffffff, 2_500_000],
+  maxConnections: [1, 1_000_000, 1000],
+  maxConnectionsPerIp: [1, 1_000_000, 20],
 } as const;
 
 /** Pure: checks the options and applies defaults. Throws FST_FLVCAST_RTMP_INVALID_OPTION. */

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 // The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
 import type {} from '@flvcast/fastify-http-flv';
+import { KeyedCounter, LimitReporter } from '@flvcast/hub';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { IngestConnection } from './ingest-connection.js';
@@ -11,6 +12,8 @@ export interface RtmpIngest {
   addresses(): AddressInfo[];
   /** Open RTMP connections. */
   readonly connections: number;
+  /** Client addresses with an open RTMP connection (what the per-IP limit tracks). */
+  readonly clientAddresses: number;
 }
 
 declare module 'fastify' {
@@ -27,16 +30,37 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   const connections = new Set<IngestConnection>();
   let nextId = 0;
 
+  // One reporter per server: limit hits become hub `limit` events and throttled warn lines.
+  const reporter = new LimitReporter(hub.events);
+  const perIp = new KeyedCounter();
+
   const onConnection = (socket: Socket): void => {
-    const conn = new IngestConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log);
+    const ip = socket.remoteAddress ?? '';
+    const limit = connections.size >= options.maxConnections ? 'maxConnections' : perIp.get(ip) >= options.maxConnectionsPerIp ? 'maxConnectionsPerIp' : undefined;
+    if (limit !== undefined) {
+      // RTMP has no way to say why before the handshake: the connection is closed at once, unread.
+      const code = limit === 'maxConnections' ? 'ERR_RTMP_TOO_MANY_CONNECTIONS' : 'ERR_RTMP_TOO_MANY_CONNECTIONS_PER_IP';
+      reporter.limit(log, { limit, protocol: 'rtmp', remoteAddress: ip }, code, { max: options[limit] }, `rtmp: connection refused: ${limit} (${options[limit]}) reached`);
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    perIp.add(ip);
+    const conn = new IngestConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log, reporter);
     connections.add(conn);
-    socket.once('close', () => connections.delete(conn));
+    socket.once('close', () => {
+      connections.delete(conn);
+      perIp.remove(ip);
+    });
   };
 
   fastify.decorate('rtmp', {
     addresses: () => servers.map((s) => s.address()).filter((a): a is AddressInfo => a !== null && typeof a === 'object'),
     get connections() {
       return connections.size;
+    },
+    get clientAddresses() {
+      return perIp.size;
     },
   });
 

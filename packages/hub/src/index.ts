@@ -12,3 +12,5 @@ export { HubEvents, type AccessDenial, type HubEventMap, type LimitHit } from '.
 export { IngestRate } from './ingest-rate.js';
 export { summarizeStream, type StreamSummary } from './stream-summary.js';
 export { LogThrottle, type LogThrottleOptions } from './log-throttle.js';
+export { LimitReporter, type WarnLogger } from './limit-reporter.js';
+export { KeyedCounter } from './keyed-counter.js';

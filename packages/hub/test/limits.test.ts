@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Hub, HubError, LogThrottle } from '../src/index.js';
+import { Hub, HubError, KeyedCounter, LimitReporter, LogThrottle } from '../src/index.js';
 import { FakeClock, RecordingSink } from './fixtures.js';
 
 const key = (stream: string) => ({ vhost: '', app: 'live', stream });
@@ -63,4 +63,37 @@ test('LogThrottle: memory is bounded by maxKeys whatever the number of clients',
   clock.t += 1000;
   throttle.take('x');
   assert.equal(throttle.size, 1, 'expired windows are dropped');
+});
+
+test('KeyedCounter: counts per key and forgets a key whose count is back to zero', () => {
+  const c = new KeyedCounter();
+  c.add('1.2.3.4');
+  c.add('1.2.3.4');
+  c.add('::1');
+  assert.deepEqual([c.get('1.2.3.4'), c.get('::1'), c.total, c.size], [2, 1, 3, 2]);
+  c.remove('1.2.3.4');
+  c.remove('1.2.3.4');
+  c.remove('1.2.3.4');
+  c.remove('never');
+  assert.deepEqual([c.get('1.2.3.4'), c.total, c.size], [0, 1, 1]);
+  c.remove('::1');
+  assert.deepEqual([c.total, c.size], [0, 0]);
+});
+
+test('LimitReporter: every hit is an event; the log gets a burst per client, then a count of the rest', () => {
+  const hub = new Hub();
+  const clock = new FakeClock();
+  const reporter = new LimitReporter(hub.events, { windowMs: 1000, burst: 2, now: clock.now });
+  const hits: unknown[] = [];
+  hub.events.on('limit', (h) => hits.push(h));
+  const lines: Array<[Record<string, unknown>, string]> = [];
+  const log = { warn: (fields: Record<string, unknown>, msg: string) => void lines.push([fields, msg]) };
+  for (let i = 0; i < 1000; i++) reporter.limit(log, { limit: 'maxConnectionsPerIp', protocol: 'rtmp', remoteAddress: '10.0.0.1' }, 'ERR_X', {}, 'refused');
+  assert.equal(hits.length, 1000);
+  assert.equal(lines.length, 2);
+  assert.deepEqual(lines[0]![0], { code: 'ERR_X', ip: '10.0.0.1', limit: 'maxConnectionsPerIp' });
+  clock.t += 1000;
+  reporter.limit(log, { limit: 'maxConnectionsPerIp', protocol: 'rtmp', remoteAddress: '10.0.0.1' }, 'ERR_X', {}, 'refused');
+  assert.equal(lines[2]![0].suppressed, 998);
+  assert.match(lines[2]![1], /998 similar lines suppressed/);
 });
