@@ -19,7 +19,15 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
   const app = Fastify({
     logger: { level: config.logLevel },
     // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
-    requestTimeout: 30_000,
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: {
+      // Slowloris: headers trickled a byte at a time (or never sent) are cut at this deadline with a 408.
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      // Node checks those deadlines on this period (30 s by default, which would triple a 10 s timeout).
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.httpHeadersTimeoutMs / 2)),
+    },
     // Viewers hold responses open for hours: no idle-socket timeout; close() ends them all.
     connectionTimeout: 0,
     forceCloseConnections: true,
@@ -40,6 +48,10 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     maxQueueBytes: config.maxQueueBytes,
     maxQueueMs: config.maxQueueMs,
     stallTimeoutMs: config.stallTimeoutMs,
+    maxStreams: config.maxStreams,
+    maxViewers: config.maxViewers,
+    maxViewersPerIp: config.maxViewersPerIp,
+    maxViewersPerStream: config.maxViewersPerStream,
   });
   await app.register(fastifyRtmp, {
     listen: config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
@@ -48,6 +60,9 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     idleTimeoutMs: config.idleTimeoutMs,
     chunkSize: config.chunkSize,
     maxMessageSize: config.maxMessageSize,
+    maxChunkSize: config.maxChunkSize,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
   });
 
   const specs = [...config.source];
