@@ -23,7 +23,7 @@ import {
   type VideoInfo,
 } from '@flvcast/flv';
 import type { LiveStream } from '@flvcast/hub';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 
 const require = createRequire(import.meta.url);
 
@@ -77,6 +77,10 @@ export interface StartAppOptions {
   rtmp?: Omit<RtmpPluginOptions, 'listen'>;
   /** Capture the app's log lines (pino JSON) into `logs`. Default false: logger off. */
   captureLogs?: boolean;
+  /** Level of the captured log. Default 'debug'. */
+  logLevel?: string;
+  /** Fastify server options (e.g. `http` timeouts, as the flvcast server sets them). */
+  fastify?: Omit<FastifyHttpOptions<http.Server>, 'logger'>;
 }
 
 export interface StartedApp {
@@ -107,7 +111,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<StartedApp> 
       done();
     },
   });
-  const app = Fastify({ logger: opts.captureLogs ? { level: 'debug', stream } : false });
+  const app = Fastify({ ...opts.fastify, logger: opts.captureLogs ? { level: opts.logLevel ?? 'debug', stream } : false });
   await app.register(httpFlv, opts.httpFlv ?? {});
   await app.register(rtmp, { ...(opts.rtmp ?? {}), listen: { host: '127.0.0.1', port: 0 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
