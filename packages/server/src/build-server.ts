@@ -4,6 +4,7 @@ import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { FlvcastConfig } from './config.js';
 import { FileSource } from './file-source.js';
+import { reportHttpTimeouts } from './http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 
 /** The demo clip shipped with the package (8 s, 640x360 H.264 + AAC, made by ffmpeg's test sources). */
@@ -53,6 +54,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     maxViewersPerIp: config.maxViewersPerIp,
     maxViewersPerStream: config.maxViewersPerStream,
   });
+  reportHttpTimeouts(app);
   await app.register(fastifyRtmp, {
     listen: config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
     handshakeTimeoutMs: config.handshakeTimeoutMs,

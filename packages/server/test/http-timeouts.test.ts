@@ -33,7 +33,7 @@ class SlowClient {
   }
 }
 
-test('slowloris: trickled headers, silent sockets and trickled bodies are cut by the HTTP timeouts; a viewer is not', async (t) => {
+test('slowloris: trickled headers, silent sockets and trickled bodies are cut by the HTTP timeouts and reported; a viewer is not', async (t) => {
   const config = resolveConfig({
     httpListen: ['127.0.0.1:0'],
     rtmpListen: ['127.0.0.1:0'],
@@ -46,6 +46,8 @@ test('slowloris: trickled headers, silent sockets and trickled bodies are cut by
   t.after(() => app.close());
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
+  const hits: string[] = [];
+  app.streams.events.on('limit', (h) => hits.push(`${h.limit} ${h.protocol} ${h.remoteAddress}`));
 
   // A real viewer of the demo stream, started before the attack and kept through it.
   const viewerBytes = { n: 0 };
@@ -67,6 +69,12 @@ test('slowloris: trickled headers, silent sockets and trickled bodies are cut by
   for (const c of headerDrips) assert.ok(c.lifetime! >= HEADERS_TIMEOUT_MS - 100, `a header trickler lived ${c.lifetime!.toFixed(0)} ms, at least the timeout`);
   for (const c of headerDrips) assert.match(c.answer, /^HTTP\/1\.1 408/, 'the trickler is told 408 Request Timeout');
   for (const c of bodyDrips) assert.ok(c.lifetime! >= REQUEST_TIMEOUT_MS - 100, `a body trickler lived ${c.lifetime!.toFixed(0)} ms`);
+
+  hits.sort();
+  assert.deepEqual(hits, [
+    ...Array<string>(30).fill('httpHeadersTimeoutMs http 127.0.0.1'),
+    ...Array<string>(10).fill('httpRequestTimeoutMs http 127.0.0.1'),
+  ], 'each cut connection is one limit hit, naming the deadline it missed');
 
   const before = viewerBytes.n;
   await new Promise((r) => setTimeout(r, 500));
