@@ -157,7 +157,7 @@ test('maxStreams (hub option): a publish on a new key beyond it gets NetStream.P
 });
 
 test('timeouts and size limits are reported as limit events with the client', async (t) => {
-  const { app, port, hits } = await startApp({ handshakeTimeoutMs: 150, maxChunkSize: 4096 });
+  const { app, port, hits } = await startApp({ handshakeTimeoutMs: 150, firstPacketTimeoutMs: 300, idleTimeoutMs: 300, maxChunkSize: 4096, maxMessageSize: 4096 });
   t.after(() => app.close());
   const silent = connect({ port, host: '127.0.0.1' });
   silent.on('error', () => {});
@@ -167,7 +167,23 @@ test('timeouts and size limits are reported as limit events with the client', as
   // Set Chunk Size (type 1) of 8192 on csid 2, over the server's maxChunkSize.
   big.socket.write(Uint8Array.from([0x02, 0, 0, 0, 0, 0, 4, 0x01, 0, 0, 0, 0, 0, 0, 0x20, 0]));
   await until(() => big.closed, 'the oversized chunk size to close the connection');
-  assert.deepEqual(hits.map((h) => h.limit), ['handshakeTimeoutMs', 'maxChunkSize']);
+  const huge = new TestClient(port);
+  await huge.settle();
+  // A video message (type 9) on csid 6 declaring 5000 bytes, over maxMessageSize.
+  huge.socket.write(Uint8Array.from([0x06, 0, 0, 0, 0, 0x13, 0x88, 0x09, 1, 0, 0, 0]));
+  await until(() => huge.closed, 'the oversized message to close the connection');
+  const idle = new TestClient(port);
+  await idle.settle();
+  await until(() => idle.closed, 'a connection that never publishes to time out', 2000);
+  const publisher = new TestClient(port);
+  await publisher.settle();
+  publisher.session.publish('quiet');
+  publisher.flush();
+  await until(() => publisher.events.some((e) => e.type === 'published'), 'the publish');
+  publisher.session.sendVideo(0, Uint8Array.from([0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65, 0]));
+  publisher.flush();
+  await until(() => publisher.closed, 'a publisher that goes quiet to time out', 2000);
+  assert.deepEqual(hits.map((h) => h.limit), ['handshakeTimeoutMs', 'maxChunkSize', 'maxMessageSize', 'firstPacketTimeoutMs', 'idleTimeoutMs']);
   assert.ok(hits.every((h) => h.protocol === 'rtmp' && h.remoteAddress === '127.0.0.1'));
 });
 
