@@ -238,7 +238,7 @@ describe('hostile input: the process survives, other streams keep flowing, count
   let capture: Uint8Array;
   let suiteStart = 0;
   const gc = gcIfExposed();
-  let baseline: { rss: number; heapUsed: number };
+  let baseline: NodeJS.MemoryUsage;
   const figures: string[] = [];
 
   const connectionsOpen = (): Promise<number> => new Promise((resolve, reject) => server.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
@@ -587,12 +587,17 @@ describe('hostile input: the process survives, other streams keep flowing, count
     const now = process.memoryUsage();
     figures.push(`delivery over ${seconds.toFixed(1)} s: longest silence ${httpGap.toFixed(0)} ms (HTTP-FLV), ${wsGap.toFixed(0)} ms (WS-FLV); ${viewer.tags.length} tags`);
     figures.push(`log: ${warns.length} warn lines for the whole attack; by code ${JSON.stringify(Object.fromEntries(codes))}`);
-    figures.push(`memory${gc ? ' (after gc)' : ''}: RSS ${mb(baseline.rss)} -> ${mb(now.rss)} MB, heap ${mb(baseline.heapUsed)} -> ${mb(now.heapUsed)} MB`);
+    figures.push(
+      `memory${gc ? ' (after gc)' : ''}: RSS ${mb(baseline.rss)} -> ${mb(now.rss)} MB, heap ${mb(baseline.heapUsed)} -> ${mb(now.heapUsed)} MB, ` +
+        `external ${mb(baseline.external)} -> ${mb(now.external)} MB (RSS is what the allocator keeps, not what is in use)`,
+    );
     // The encoder runs in real time on a shared machine: a second of silence is already a visible stall.
     assert.ok(httpGap < 1500, `the HTTP-FLV viewer never waited ${httpGap.toFixed(0)} ms for a tag`);
     assert.ok(wsGap < 1500, `the WS-FLV viewer never waited ${wsGap.toFixed(0)} ms for a message`);
     // Tens of thousands of hostile connections; the log says so in a bounded number of lines.
     assert.ok(warns.length < 2_000, `${warns.length} warn lines`);
+    // Every refusal came from a check that names it; an untyped error would be a bug the fuzz found.
+    assert.deepEqual(warns.filter((l) => typeof l.code !== 'string' || l.code === 'ERR_UNEXPECTED'), [], 'no untyped errors');
     await assertBaseline('the whole suite');
   });
 });
