@@ -44,12 +44,14 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   fastify.decorate('flvViewers', viewers);
   const reporter = new LimitReporter(hub.events);
   // A viewer cut for accepting nothing is a limit hit too (the hub decides; we report it with the client).
-  hub.events.on('stop', ({ stream, subscriber, reason }) => {
+  const offStop = hub.events.on('stop', ({ stream, subscriber, reason }) => {
     const { protocol, remoteAddress } = subscriber.info;
     if (reason !== 'stalled' || (protocol !== 'http-flv' && protocol !== 'ws-flv')) return;
     const fields = { stream: stream.name, client: subscriber.id };
     reporter.limit(fastify.log, { limit: 'stallTimeoutMs', protocol, remoteAddress }, 'ERR_FLV_VIEWER_STALLED', fields, `flv: viewer accepted nothing for ${hub.options.stallTimeoutMs} ms (stallTimeoutMs), disconnected`);
   });
+  // A hub passed in may outlive this app.
+  fastify.addHook('onClose', async () => offStop());
 
   // Long-lived viewers would keep close() waiting: end them before the server stops accepting.
   fastify.addHook('preClose', (done) => {
