@@ -494,6 +494,46 @@ describe('hostile input: the process survives, other streams keep flowing, count
     await assertBaseline('10 000 HTTP cycles');
   });
 
+  test('a client hammering a viewer limit 10 000 times: every hit counted, a few log lines, nothing kept', async () => {
+    const port = Number(new URL(server.httpUrl).port);
+    const hits: string[] = [];
+    const off = server.app.streams.events.on('limit', (h) => void (h.remoteAddress === '127.0.0.5' && hits.push(h.limit)));
+    const mark = server.logs.length;
+    // Fill the address's 30 slots with real viewers, then hammer.
+    const held = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        new Promise<net.Socket>((resolve) => {
+          const socket = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.5' });
+          socket.on('error', () => {});
+          socket.once('connect', () => socket.write('GET /live/victim.flv HTTP/1.1\r\nHost: x\r\n\r\n'));
+          socket.once('data', () => resolve(socket));
+        }),
+      ),
+    );
+    const statuses = new Map<string, number>();
+    const result = await pool(10_000, 50, 30_000, async () => {
+      const socket = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.5' });
+      socket.on('error', () => {});
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.once('connect', () => socket.write('GET /live/victim.flv HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const first = await Promise.race([new Promise<Buffer>((resolve) => socket.once('data', resolve)), closed.then(() => undefined)]);
+      const status = first === undefined ? 'none' : (/^HTTP\/1\.1 (\d+)/.exec(first.toString('latin1'))?.[1] ?? 'other');
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      socket.resetAndDestroy();
+      await closed;
+    });
+    off();
+    for (const socket of held) socket.destroy();
+    const lines = server.logs.slice(mark).filter((l) => l.code === 'ERR_FLV_TOO_MANY_VIEWERS_PER_IP');
+    figures.push(`limit hammering: ${result.done} refused GETs in ${result.ms.toFixed(0)} ms, ${hits.length} limit events, ${lines.length} warn lines`);
+    assert.deepEqual(Object.fromEntries(statuses), { 429: 10_000 }, 'every request past the limit is refused with 429');
+    assert.equal(hits.length, 10_000, 'every refusal is a limit event');
+    assert.ok(hits.every((h) => h === 'maxViewersPerIp'));
+    assert.ok(lines.length >= 1 && lines.length <= 40, `${lines.length} warn lines for 10 000 refusals`);
+    await assertFlowing('the limit hammering');
+    await assertBaseline('the limit hammering');
+  });
+
   test('slowloris: trickled headers, silent sockets and trickled bodies are cut by the HTTP timeouts', async () => {
     const port = Number(new URL(server.httpUrl).port);
     const openedAt = performance.now();
