@@ -192,3 +192,30 @@ test('the viewer limits are validated', async () => {
     await app.close();
   }
 });
+
+test('HTTP/2: each stream of one connection is a viewer; the 3rd is refused with 429, and closing a stream frees its slot', async (t) => {
+  const { connect: h2connect } = await import('node:http2');
+  const app = Fastify({ http2: true });
+  t.after(() => app.close());
+  await app.register(httpFlv, { maxViewersPerIp: 2 });
+  const pub = app.streams.publish({ vhost: '', app: 'live', stream: 'cam1' }, { protocol: 'test' });
+  pub.data('onMetaData', { videocodecid: 7 });
+  pub.video(0, avcSeq);
+  pub.video(0, keyframe());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const client = h2connect(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+  t.after(() => client.close());
+  const open = () => {
+    const req = client.request({ ':path': '/live/cam1.flv' });
+    const status = new Promise<number>((resolve) => req.once('response', (h) => resolve(Number(h[':status']))));
+    req.on('data', () => {});
+    return { req, status };
+  };
+  const a = open();
+  const b = open();
+  assert.deepEqual([await a.status, await b.status], [200, 200]);
+  assert.equal(await open().status, 429);
+  a.req.close();
+  await until(() => app.flvViewers.viewers === 1, 'the closed HTTP/2 stream to free its slot');
+  assert.equal(await open().status, 200, 'the freed slot is usable on the same connection');
+});
