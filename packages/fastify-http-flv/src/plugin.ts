@@ -71,7 +71,17 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
       });
     }
     if (options.websocket && !scope.hasDecorator('websocketServer')) {
-      await scope.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
+      await scope.register(websocket, {
+        options: { maxPayload: 64 * 1024, perMessageDeflate: false },
+        // A viewer sending bad frames is the client's fault: one throttled warn line with ws's code, not an
+        // error with a stack per connection (a flood). Anything else is ours and stays an error.
+        errorHandler: (err, socket, request) => {
+          const code = (err as { code?: unknown }).code;
+          if (typeof code === 'string' && code.startsWith('WS_ERR_')) reporter.warn(request.log, code, request.ip, {}, `ws: closing connection: ${err.message}`);
+          else request.log.error({ err }, 'ws: handler error');
+          socket.terminate();
+        },
+      });
     }
     const checkStream = makePreHandler(options, viewers, reporter);
     const httpFrames = new FrameCache(httpChunk);

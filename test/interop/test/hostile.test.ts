@@ -494,6 +494,43 @@ describe('hostile input: the process survives, other streams keep flowing, count
     await assertBaseline('10 000 HTTP cycles');
   });
 
+  test('WS-FLV viewers that send garbage frames, oversized frames or random bytes after the upgrade', async () => {
+    const rng = new Rng(SEED ^ 0x6666);
+    const port = Number(new URL(server.httpUrl).port);
+    const upgrade = 'GET /live/victim.flv HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+    const frame = (opcode: number, payload: Uint8Array, declared = payload.length): Uint8Array => {
+      // Client frames are masked (bit 0x80 of the second byte); a zero mask keeps the payload as it is.
+      const head = declared < 126 ? [0x80 | opcode, 0x80 | declared] : declared < 65536 ? [0x80 | opcode, 0x80 | 126, declared >> 8, declared & 0xff] : [0x80 | opcode, 0x80 | 127, 0, 0, 0, 0, (declared >>> 24) & 0xff, (declared >> 16) & 0xff, (declared >> 8) & 0xff, declared & 0xff];
+      return concat(Uint8Array.from([...head, 0, 0, 0, 0]), payload);
+    };
+    const result = await pool(300, 25, 8_000, async (i) => {
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      socket.on('error', () => {});
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.once('connect', () => socket.write(upgrade));
+      const first = await Promise.race([new Promise<Buffer>((resolve) => socket.once('data', resolve)), closed.then(() => undefined)]);
+      if (first !== undefined && first.toString('latin1').startsWith('HTTP/1.1 101')) {
+        socket.on('data', () => {});
+        const attacks = [
+          () => rng.bytes(1 + rng.int(2000)),
+          () => frame(0x2, rng.bytes(10), 16 * 1024 * 1024), // declares 16 MiB, past maxPayload
+          () => frame(0x1, Uint8Array.of(0xff, 0xfe, 0xfd)), // text frame that is not UTF-8
+          () => frame(0x9, rng.bytes(200)), // ping with a payload over 125 bytes
+          () => frame(rng.pick([0x3, 0x4, 0xb, 0xf]), rng.bytes(5)), // reserved opcodes
+          () => concat(frame(0x0, rng.bytes(5)), frame(0x2, rng.bytes(5))), // continuation with nothing to continue
+          () => frame(0x8, Uint8Array.of(0x03, 0xe8)), // a polite close
+        ];
+        socket.write(attacks[i % attacks.length]!());
+        await Promise.race([closed, sleep(300)]);
+      }
+      socket.destroy();
+      await withTimeout(closed, 2_000, 'a WS fuzz socket to close');
+    });
+    figures.push(`WS frame fuzz: ${result.done} upgraded connections in ${result.ms.toFixed(0)} ms`);
+    await assertFlowing('the WS frame fuzz');
+    await assertBaseline('the WS frame fuzz');
+  });
+
   test('a client hammering a viewer limit 10 000 times: every hit counted, a few log lines, nothing kept', async () => {
     const port = Number(new URL(server.httpUrl).port);
     const hits: string[] = [];
