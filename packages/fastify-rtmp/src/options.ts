@@ -25,7 +25,7 @@ export interface RtmpPluginOptions {
   windowAckSize?: number;
   /** Open RTMP connections at most; one more is closed at once, before the handshake. Default 1000. */
   maxConnections?: number;
-  /** Open RTMP connections per client address at most (same refusal). Default 20. */
+  /** Open RTMP connections per client address at most (same refusal); a gateway pushing many cameras needs more. Default 50. */
   maxConnectionsPerIp?: number;
 }
 
@@ -51,7 +51,7 @@ const LIMITS = {
   maxMessageSize: [1024, 0xffffff, 8 * 1024 * 1024],
   windowAckSize: [1024, 0x7fffffff, 2_500_000],
   maxConnections: [1, 1_000_000, 1000],
-  maxConnectionsPerIp: [1, 1_000_000, 20],
+  maxConnectionsPerIp: [1, 1_000_000, 50],
 } as const;
 
 /** Pure: checks the options and applies defaults. Throws FST_FLVCAST_RTMP_INVALID_OPTION. */

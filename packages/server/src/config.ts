@@ -34,7 +34,7 @@ export const configSchema = {
     maxMessageSize: { type: 'integer', minimum: 1024, maximum: 16777215, default: 8388608, description: 'largest RTMP message accepted' },
     maxChunkSize: { type: 'integer', minimum: 128, maximum: 2147483647, default: 65536, description: 'largest RTMP chunk size a peer may announce' },
     maxConnections: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'RTMP connections at most (more are closed at once)' },
-    maxConnectionsPerIp: { type: 'integer', minimum: 1, maximum: 1000000, default: 20, description: 'RTMP connections per client address at most' },
+    maxConnectionsPerIp: { type: 'integer', minimum: 1, maximum: 1000000, default: 50, description: 'RTMP connections per client address at most' },
     maxStreams: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'live streams at most (a new publish beyond it is rejected)' },
     maxViewers: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000, description: 'HTTP-FLV + WS-FLV viewers at most (more get 503 / WS 4503)' },
     maxViewersPerIp: { type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'FLV viewers per client address at most (more get 429 / WS 4429)' },

@@ -16,3 +16,11 @@ test('the limits are config keys with flags and env vars, and reach the plugins'
   assert.equal(app.server.keepAliveTimeout, 10_000);
   assert.throws(() => resolveConfig({ maxViewers: 0 }), /maxViewers \(--max-viewers, FLVCAST_MAX_VIEWERS\)/);
 });
+
+test('limit defaults: generous for a normal deployment, finite against abuse', () => {
+  const c = resolveConfig();
+  assert.deepEqual(
+    [c.maxConnections, c.maxConnectionsPerIp, c.maxChunkSize, c.maxStreams, c.maxViewers, c.maxViewersPerIp, c.maxViewersPerStream],
+    [1000, 50, 65536, 1000, 10_000, 100, 10_000],
+  );
+});
