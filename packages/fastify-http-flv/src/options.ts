@@ -27,6 +27,12 @@ export interface HttpFlvPluginOptions extends Partial<Omit<HubOptions, 'now'>> {
   wsAllowedOrigins?: string[];
   /** Longest an `onPlay` hook may take. Default 5000 ms. */
   accessTimeoutMs?: number;
+  /** FLV viewers (HTTP and WS) at most; one more gets 503 (WS: close 4503). Default 10 000. */
+  maxViewers?: number;
+  /** FLV viewers per client address at most; one more gets 429 (WS: close 4429). Default 100. */
+  maxViewersPerIp?: number;
+  /** FLV viewers of one stream at most; one more gets 503 (WS: close 4503). Default 10 000. */
+  maxViewersPerStream?: number;
 }
 
 export interface ResolvedHttpFlvOptions {
@@ -41,9 +47,14 @@ export interface ResolvedHttpFlvOptions {
   /** Lower-cased origins; undefined = any. */
   wsAllowedOrigins: ReadonlySet<string> | undefined;
   accessTimeoutMs: number;
+  maxViewers: number;
+  maxViewersPerIp: number;
+  maxViewersPerStream: number;
 }
 
-const OWN = new Set(['mount', 'crossdomain', 'websocket', 'highWaterMark', 'hub', 'onPlay', 'onStop', 'signedUrls', 'wsAllowedOrigins', 'accessTimeoutMs']);
+const OWN = new Set(['mount', 'crossdomain', 'websocket', 'highWaterMark', 'hub', 'onPlay', 'onStop', 'signedUrls', 'wsAllowedOrigins', 'accessTimeoutMs', 'maxViewers', 'maxViewersPerIp', 'maxViewersPerStream']);
+
+const VIEWER_LIMITS = { maxViewers: 10_000, maxViewersPerIp: 100, maxViewersPerStream: 10_000 } as const;
 
 /** Pure: checks the options, applies defaults, builds the hub. Throws FST_FLVCAST_INVALID_OPTION. */
 export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFlvOptions {
@@ -71,7 +82,15 @@ export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFl
       throw err;
     }
   }
-  return { mount: parsed, crossdomain, websocket, highWaterMark, hub: resolvedHub, ...access };
+  const limits: Record<keyof typeof VIEWER_LIMITS, number> = { ...VIEWER_LIMITS };
+  for (const name of Object.keys(VIEWER_LIMITS) as (keyof typeof VIEWER_LIMITS)[]) {
+    const value = opts[name] ?? VIEWER_LIMITS[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000) {
+      throw new FST_FLVCAST_INVALID_OPTION(name, `expected an integer from 1 to 1000000, got ${JSON.stringify(value)}`);
+    }
+    limits[name] = value;
+  }
+  return { mount: parsed, crossdomain, websocket, highWaterMark, hub: resolvedHub, ...access, ...limits };
 }
 
 function validateAccessOptions(opts: HttpFlvPluginOptions): Pick<ResolvedHttpFlvOptions, 'onPlay' | 'onStop' | 'signedUrls' | 'wsAllowedOrigins' | 'accessTimeoutMs'> {

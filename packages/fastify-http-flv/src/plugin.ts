@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
-import { invalidKeyPart, streamKeyToString, type Hub, type StreamKey } from '@flvcast/hub';
+import { LimitReporter, invalidKeyPart, streamKeyToString, type Hub, type StreamKey } from '@flvcast/hub';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -11,11 +11,14 @@ import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions
 import { checkPlay, followViewer, type PlayGrant } from './play-access.js';
 import { SocketSink } from './socket-sink.js';
 import { closeWs } from './ws-close.js';
+import { ViewerLimits, type ViewerLimit } from './viewer-limits.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The stream registry shared by the HTTP-FLV/WS-FLV routes and the RTMP ingest. */
     streams: Hub;
+    /** FLV viewers counted against the maxViewers* limits (HTTP and WS). */
+    flvViewers: ViewerLimits;
   }
   interface FastifyRequest {
     /** Set by the FLV routes' preHandler once the stream is known to exist. */
@@ -24,6 +27,8 @@ declare module 'fastify' {
     flvGrant?: PlayGrant;
     /** Set by the preHandler on a refused WS upgrade: the socket is opened only to be closed with 4401/4403. */
     flvDenial?: { status: 401 | 403; reason: string };
+    /** Set by the preHandler when a viewer limit refuses a WS upgrade: the WS handler closes with it. */
+    flvRefusal?: { code: number; reason: string };
   }
 }
 
@@ -41,6 +46,19 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   fastify.decorateRequest('flvStreamKey', undefined);
   fastify.decorateRequest('flvGrant', undefined);
   fastify.decorateRequest('flvDenial', undefined);
+  fastify.decorateRequest('flvRefusal', undefined);
+  const viewers = new ViewerLimits(options);
+  fastify.decorate('flvViewers', viewers);
+  const reporter = new LimitReporter(hub.events);
+  // A viewer cut for accepting nothing is a limit hit too (the hub decides; we report it with the client).
+  const offStop = hub.events.on('stop', ({ stream, subscriber, reason }) => {
+    const { protocol, remoteAddress } = subscriber.info;
+    if (reason !== 'stalled' || (protocol !== 'http-flv' && protocol !== 'ws-flv')) return;
+    const fields = { stream: stream.name, client: subscriber.id };
+    reporter.limit(fastify.log, { limit: 'stallTimeoutMs', protocol, remoteAddress }, 'ERR_FLV_VIEWER_STALLED', fields, `flv: viewer accepted nothing for ${hub.options.stallTimeoutMs} ms (stallTimeoutMs), disconnected`);
+  });
+  // A hub passed in may outlive this app.
+  fastify.addHook('onClose', async () => offStop());
 
   // Long-lived viewers would keep close() waiting: end them before the server stops accepting.
   fastify.addHook('preClose', (done) => {
@@ -60,9 +78,19 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
       });
     }
     if (options.websocket && !scope.hasDecorator('websocketServer')) {
-      await scope.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
+      await scope.register(websocket, {
+        options: { maxPayload: 64 * 1024, perMessageDeflate: false },
+        // A viewer sending bad frames is the client's fault: one throttled warn line with ws's code, not an
+        // error with a stack per connection (a flood). Anything else is ours and stays an error.
+        errorHandler: (err, socket, request) => {
+          const code = (err as { code?: unknown }).code;
+          if (typeof code === 'string' && code.startsWith('WS_ERR_')) reporter.warn(request.log, code, request.ip, {}, `ws: closing connection: ${err.message}`);
+          else request.log.error({ err }, 'ws: handler error');
+          socket.terminate();
+        },
+      });
     }
-    const checkStream = makePreHandler(options);
+    const checkStream = makePreHandler(options, viewers, reporter);
     const httpFrames = new FrameCache(httpChunk);
     const wsFrames = new FrameCache(wsBinaryFrame);
     scope.route({
@@ -82,11 +110,19 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   });
 }
 
+/** What a viewer refused by each limit gets: HTTP status, WS close code, log code. */
+const REFUSALS: Record<ViewerLimit, { status: 429 | 503; wsCode: number; code: string }> = {
+  maxViewers: { status: 503, wsCode: 4503, code: 'ERR_FLV_TOO_MANY_VIEWERS' },
+  maxViewersPerStream: { status: 503, wsCode: 4503, code: 'ERR_FLV_TOO_MANY_VIEWERS_PER_STREAM' },
+  maxViewersPerIp: { status: 429, wsCode: 4429, code: 'ERR_FLV_TOO_MANY_VIEWERS_PER_IP' },
+};
+
 /**
  * 400 for a bad name, then access control (before any FLV byte, and before revealing whether the stream
  * exists), then 404 at once for a stream nobody publishes: never hang on a stream that doesn't exist.
+ * A GET past those checks takes a viewer slot (or is refused, before any FLV byte) until its connection closes.
  */
-function makePreHandler(options: ResolvedHttpFlvOptions) {
+function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, reporter: LimitReporter) {
   const guarded = options.onPlay !== undefined || options.signedUrls !== undefined || options.wsAllowedOrigins !== undefined || options.onStop !== undefined;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const key = options.mount.key(request.params as Record<string, string>);
@@ -118,6 +154,33 @@ function makePreHandler(options: ResolvedHttpFlvOptions) {
     if (options.hub.get(key) === undefined) {
       await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
       return;
+    }
+    if (request.method === 'GET') {
+      const name = streamKeyToString(key);
+      const slot = viewers.acquire(request.ip, name);
+      if (typeof slot === 'string') {
+        const refusal = REFUSALS[slot];
+        const message = slot === 'maxViewersPerIp'
+          ? `too many viewers from your address (maxViewersPerIp is ${options[slot]})`
+          : slot === 'maxViewersPerStream'
+            ? `stream ${name} has its maximum of ${options[slot]} viewers (maxViewersPerStream)`
+            : `this server has its maximum of ${options[slot]} viewers (maxViewers)`;
+        const protocol = request.ws === true ? 'ws-flv' : 'http-flv';
+        reporter.limit(request.log, { limit: slot, protocol, remoteAddress: request.ip }, refusal.code, { stream: name }, `flv: viewer refused: ${message}`);
+        if (request.ws === true) {
+          // Browsers can't read an HTTP status on a failed upgrade, but they can read a close code.
+          // (A close reason is at most 123 bytes: the limit's name, not the stream's.)
+          request.flvRefusal = { code: refusal.wsCode, reason: `${slot} (${options[slot]}) reached` };
+          return;
+        }
+        await reply
+          .code(refusal.status)
+          .header('retry-after', '10')
+          .send({ statusCode: refusal.status, error: refusal.status === 429 ? 'Too Many Requests' : 'Service Unavailable', message });
+        return;
+      }
+      // The slot lives as long as the viewer's connection (HTTP/1 socket, HTTP/2 stream, WS socket).
+      reply.raw.once('close', slot.release);
     }
     request.flvStreamKey = key;
   };
@@ -188,8 +251,12 @@ function responseHead(headers: OutgoingHttpHeaders): string {
 }
 
 function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions, frames: FrameCache): void {
-  if (request.flvDenial !== undefined) {
-    socket.close(4000 + request.flvDenial.status, closeReason(request.flvDenial.reason));
+  const refusal = request.flvDenial === undefined ? request.flvRefusal : { code: 4000 + request.flvDenial.status, reason: closeReason(request.flvDenial.reason) };
+  if (refusal !== undefined) {
+    socket.close(refusal.code, refusal.reason);
+    // A peer that never answers the close frame must not keep the socket for ws's 30 s close timeout.
+    const timer = setTimeout(() => socket.terminate(), 2_000);
+    socket.once('close', () => clearTimeout(timer));
     return;
   }
   const key = request.flvStreamKey;

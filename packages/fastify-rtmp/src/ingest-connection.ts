@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { normalizeIp, redactToken, scheduleExpiry, type AccessContext } from '@flvcast/access';
-import { HubError, invalidKeyPart, streamKeyToString, type Hub, type Publisher, type StreamKey } from '@flvcast/hub';
+import { HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type LimitReporter, type Publisher, type StreamKey } from '@flvcast/hub';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedRtmpOptions } from './options.js';
@@ -20,6 +20,11 @@ interface PublishGrant {
   cancelExpiry: (() => void) | undefined;
   expired: boolean;
 }
+/** Protocol errors that are a configured limit being hit (reported as `limit` events too). */
+const LIMIT_OF_ERROR: Record<string, string> = {
+  ERR_RTMP_MESSAGE_TOO_LARGE: 'maxMessageSize',
+  ERR_RTMP_CHUNK_SIZE: 'maxChunkSize',
+};
 
 /**
  * One RTMP TCP connection: feeds socket bytes to the pure session, writes its output back, and turns
@@ -45,6 +50,7 @@ export class IngestConnection {
     private readonly hub: Hub,
     private readonly options: ResolvedRtmpOptions,
     log: FastifyBaseLogger,
+    private readonly reporter: LimitReporter,
   ) {
     this.#log = log.child({ client: id });
     this.#session = new RtmpServerSession({
@@ -114,7 +120,11 @@ export class IngestConnection {
       for (const event of events) this.#onEvent(event);
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      this.#log.warn({ code: e.code ?? 'ERR_UNEXPECTED', ip: this.remoteAddress }, `rtmp: closing connection: ${e.message ?? String(err)}`);
+      const code = e.code ?? 'ERR_UNEXPECTED';
+      const message = `rtmp: closing connection: ${e.message ?? String(err)}`;
+      const limit = LIMIT_OF_ERROR[code];
+      if (limit !== undefined) this.reporter.limit(this.#log, { limit, protocol: 'rtmp', remoteAddress: this.remoteAddress }, code, {}, message);
+      else this.reporter.warn(this.#log, code, this.remoteAddress, {}, message);
       this.#flush();
       this.socket.destroy();
       return;
@@ -241,8 +251,12 @@ export class IngestConnection {
     } catch (err) {
       if (!(err instanceof HubError)) throw err;
       // Busy key and invalid name alike: BadName is the status encoders understand (ffmpeg prints the description).
-      const code = 'NetStream.Publish.BadName';
-      this.#log.warn({ stream: streamKeyToString(key), code: err.code }, `rtmp: publish refused: ${err.message}`);
+      // A server limit is Rejected (librtmp/OBS stop on it too).
+      const tooMany = err.code === HubErrorCode.tooManyStreams;
+      const code = tooMany ? 'NetStream.Publish.Rejected' : 'NetStream.Publish.BadName';
+      const fields = { stream: streamKeyToString(key) };
+      if (tooMany) this.reporter.limit(this.#log, { limit: 'maxStreams', protocol: 'rtmp', remoteAddress: this.remoteAddress }, err.code, fields, `rtmp: publish refused: ${err.message}`);
+      else this.reporter.warn(this.#log, err.code, this.remoteAddress, fields, `rtmp: publish refused: ${err.message}`);
       this.#session.rejectPublish(streamId, code, err.message);
       this.#flush();
       // The status goes out first; the encoder aborts on it and we close our side.
@@ -280,12 +294,12 @@ export class IngestConnection {
   }
 
   #onTimeout(): void {
-    const [what, code] = {
-      handshake: ['handshake', 'ERR_RTMP_HANDSHAKE_TIMEOUT'],
-      waiting: ['first media packet', 'ERR_RTMP_FIRST_PACKET_TIMEOUT'],
-      active: ['idle publisher', 'ERR_RTMP_IDLE_TIMEOUT'],
-    }[this.#phase];
-    this.#log.warn({ code, ip: this.remoteAddress, phase: this.#phase }, `rtmp: ${what} timeout, closing connection`);
+    const [what, code, limit] = ({
+      handshake: ['handshake', 'ERR_RTMP_HANDSHAKE_TIMEOUT', 'handshakeTimeoutMs'],
+      waiting: ['first media packet', 'ERR_RTMP_FIRST_PACKET_TIMEOUT', 'firstPacketTimeoutMs'],
+      active: ['idle publisher', 'ERR_RTMP_IDLE_TIMEOUT', 'idleTimeoutMs'],
+    } as const)[this.#phase];
+    this.reporter.limit(this.#log, { limit, protocol: 'rtmp', remoteAddress: this.remoteAddress }, code, { phase: this.#phase }, `rtmp: ${what} timeout, closing connection`);
     this.socket.destroy();
   }
 

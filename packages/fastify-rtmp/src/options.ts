@@ -51,6 +51,10 @@ export interface RtmpPluginOptions {
   signedUrls?: SignedUrlsOptions;
   /** Longest an `onPublish` hook may take. Default 5000 ms. */
   accessTimeoutMs?: number;
+  /** Open RTMP connections at most; one more is closed at once, before the handshake. Default 1000. */
+  maxConnections?: number;
+  /** Open RTMP connections per client address at most (same refusal); a gateway pushing many cameras needs more. Default 50. */
+  maxConnectionsPerIp?: number;
 }
 
 export interface ResolvedRtmpOptions {
@@ -67,6 +71,8 @@ export interface ResolvedRtmpOptions {
   onUnpublish: AccessEndHook | undefined;
   signedUrls: ResolvedSignedUrls | undefined;
   accessTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
 }
 
 const LIMITS = {
@@ -79,6 +85,8 @@ const LIMITS = {
   windowAckSize: [1024, 0x7fffffff, 2_500_000],
   shutdownWaitMs: [0, 600_000, 2_000],
   accessTimeoutMs: [1, 600_000, 5_000],
+  maxConnections: [1, 1_000_000, 1000],
+  maxConnectionsPerIp: [1, 1_000_000, 50],
 } as const;
 
 /** Pure: checks the options and applies defaults. Throws FST_FLVCAST_RTMP_INVALID_OPTION. */

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer } from 'node:tls';
 // The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
 import type {} from '@flvcast/fastify-http-flv';
+import { KeyedCounter, LimitReporter } from '@flvcast/hub';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { IngestConnection } from './ingest-connection.js';
@@ -12,6 +13,8 @@ export interface RtmpIngest {
   addresses(): (AddressInfo & { tls: boolean })[];
   /** Open RTMP connections. */
   readonly connections: number;
+  /** Client addresses with an open RTMP connection (what the per-IP limit tracks). */
+  readonly clientAddresses: number;
 }
 
 declare module 'fastify' {
@@ -31,10 +34,28 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   const tlsSockets = new Set<Socket>();
   let nextId = 0;
 
+  // One reporter per server: limit hits become hub `limit` events and throttled warn lines.
+  const reporter = new LimitReporter(hub.events);
+  const perIp = new KeyedCounter();
+
   const onConnection = (socket: Socket): void => {
-    const conn = new IngestConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log);
+    const ip = socket.remoteAddress ?? '';
+    const limit = connections.size >= options.maxConnections ? 'maxConnections' : perIp.get(ip) >= options.maxConnectionsPerIp ? 'maxConnectionsPerIp' : undefined;
+    if (limit !== undefined) {
+      // RTMP has no way to say why before the handshake: the connection is closed at once, unread.
+      const code = limit === 'maxConnections' ? 'ERR_RTMP_TOO_MANY_CONNECTIONS' : 'ERR_RTMP_TOO_MANY_CONNECTIONS_PER_IP';
+      reporter.limit(log, { limit, protocol: 'rtmp', remoteAddress: ip }, code, { max: options[limit] }, `rtmp: connection refused: ${limit} (${options[limit]}) reached`);
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
+    perIp.add(ip);
+    const conn = new IngestConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log, reporter);
     connections.add(conn);
-    socket.once('close', () => connections.delete(conn));
+    socket.once('close', () => {
+      connections.delete(conn);
+      perIp.remove(ip);
+    });
   };
 
   fastify.decorate('rtmp', {
@@ -45,6 +66,9 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
       }),
     get connections() {
       return connections.size;
+    },
+    get clientAddresses() {
+      return perIp.size;
     },
   });
 

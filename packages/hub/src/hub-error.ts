@@ -3,6 +3,8 @@ export const HubErrorCode = {
   badStreamName: 'ERR_HUB_BAD_STREAM_NAME',
   badOption: 'ERR_HUB_BAD_OPTION',
   closed: 'ERR_HUB_CLOSED',
+  /** A new stream would exceed the `maxStreams` option. */
+  tooManyStreams: 'ERR_HUB_TOO_MANY_STREAMS',
 } as const;
 export type HubErrorCode = (typeof HubErrorCode)[keyof typeof HubErrorCode];
 

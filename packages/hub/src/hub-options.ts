@@ -31,6 +31,8 @@ export interface HubOptions {
   reconnectGraceMs: number;
   /** A publish on a busy key takes the stream over (true) or is refused (false). */
   publishTakeover: boolean;
+  /** Streams carried at once (published or in their grace window); a publish beyond it is refused. */
+  maxStreams: number;
   /** Incoming timestamp jumps (either way) beyond this are treated as discontinuities and smoothed. */
   timeJumpMs: number;
   /** Clock in milliseconds; tests inject their own. */
@@ -52,12 +54,13 @@ export const defaultHubOptions: Readonly<HubOptions> = Object.freeze({
   stallTimeoutMs: 30_000,
   reconnectGraceMs: 5_000,
   publishTakeover: false,
+  maxStreams: 1000,
   timeJumpMs: 5_000,
   now: () => performance.now(),
 });
 
 const booleans = ['hasAudio', 'hasVideo', 'guessHasAv', 'dropIfNotMatch', 'gopCache', 'publishTakeover'] as const;
-const counts = ['gopCacheMaxFrames', 'gopCacheMaxBytes', 'maxQueueBytes', 'maxQueueMs', 'stallTimeoutMs', 'timeJumpMs'] as const;
+const counts = ['gopCacheMaxFrames', 'gopCacheMaxBytes', 'maxQueueBytes', 'maxQueueMs', 'stallTimeoutMs', 'timeJumpMs', 'maxStreams'] as const;
 const nonNegative = ['fastCache', 'reconnectGraceMs', 'mergeWriteMs'] as const;
 
 /** Applies defaults and checks types; throws HubError naming the option and what was expected. */

@@ -36,7 +36,8 @@ export class Hub {
   }
 
   /**
-   * Starts publishing `key`. A busy key is taken over (publishTakeover) or refused with ERR_HUB_STREAM_BUSY.
+   * Starts publishing `key`. A busy key is taken over (publishTakeover) or refused with ERR_HUB_STREAM_BUSY;
+   * a new key beyond `maxStreams` is refused with ERR_HUB_TOO_MANY_STREAMS.
    * Viewers left waiting by a previous publisher continue with this one.
    */
   publish(key: StreamKey, info: PublisherInfo, handlers: PublisherHandlers = {}): Publisher {
@@ -49,6 +50,9 @@ export class Hub {
       stream = this.#streams.get(name); // eviction may have released the entry
     }
     if (stream === undefined) {
+      if (this.#streams.size >= this.options.maxStreams) {
+        throw new HubError(HubErrorCode.tooManyStreams, `this server carries its maximum of ${this.options.maxStreams} streams (maxStreams)`);
+      }
       stream = new LiveStream(key, this.options, {
         events: this.events,
         release: (s) => {

@@ -9,6 +9,7 @@ import type { FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
 import { FileSource } from './file-source.js';
 import { HttpListeners } from './http-listeners.js';
+import { reportHttpTimeouts } from './http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { readPemPair, transportOptions } from './transport-options.js';
 
@@ -31,7 +32,15 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     // Request lines are logged without signed-URL tokens (credentials until they expire).
     logger: { level: config.logLevel, serializers: { req: redactedRequest } },
     // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
-    requestTimeout: 30_000,
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    http: {
+      // Slowloris: headers trickled a byte at a time (or never sent) are cut at this deadline with a 408.
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      // Node checks those deadlines on this period (30 s by default, which would triple a 10 s timeout).
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.httpHeadersTimeoutMs / 2)),
+    },
     // Viewers hold responses open for hours: no idle-socket timeout; close() ends them all.
     connectionTimeout: 0,
     forceCloseConnections: true,
@@ -60,7 +69,12 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     maxQueueMs: config.maxQueueMs,
     stallTimeoutMs: config.stallTimeoutMs,
     ...access.play,
+    maxStreams: config.maxStreams,
+    maxViewers: config.maxViewers,
+    maxViewersPerIp: config.maxViewersPerIp,
+    maxViewersPerStream: config.maxViewersPerStream,
   });
+  reportHttpTimeouts(app);
   await app.register(fastifyRtmp, {
     listen: [
       ...config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
@@ -74,6 +88,9 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
     ...access.publish,
+    maxChunkSize: config.maxChunkSize,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
   });
   // Operators' endpoints: open to loopback, to other addresses only with the token ('' = no token).
   if (config.api) await app.register(fastifyOpsApi, { token: config.apiToken || undefined });

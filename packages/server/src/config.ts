@@ -33,6 +33,16 @@ export const configSchema = {
     idleTimeoutMs: { type: 'integer', minimum: 100, default: 10000, description: 'RTMP idle publisher timeout' },
     chunkSize: { type: 'integer', minimum: 128, maximum: 16777215, default: 4096, description: 'outgoing RTMP chunk size' },
     maxMessageSize: { type: 'integer', minimum: 1024, maximum: 16777215, default: 8388608, description: 'largest RTMP message accepted' },
+    maxChunkSize: { type: 'integer', minimum: 128, maximum: 2147483647, default: 65536, description: 'largest RTMP chunk size a peer may announce' },
+    maxConnections: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'RTMP connections at most (more are closed at once)' },
+    maxConnectionsPerIp: { type: 'integer', minimum: 1, maximum: 1000000, default: 50, description: 'RTMP connections per client address at most' },
+    maxStreams: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'live streams at most (a new publish beyond it is rejected)' },
+    maxViewers: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000, description: 'HTTP-FLV + WS-FLV viewers at most (more get 503 / WS 4503)' },
+    maxViewersPerIp: { type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'FLV viewers per client address at most (more get 429 / WS 4429)' },
+    maxViewersPerStream: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000, description: 'FLV viewers of one stream at most (more get 503 / WS 4503)' },
+    httpHeadersTimeoutMs: { type: 'integer', minimum: 100, maximum: 600000, default: 10000, description: 'HTTP request headers must arrive within this (slowloris)' },
+    httpRequestTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000, description: 'a whole HTTP request must arrive within this (not the streamed response)' },
+    httpKeepAliveTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 10000, description: 'idle keep-alive HTTP connections are closed after this' },
     source: { type: 'array', items: { type: 'string', pattern: '^[^=]+/[^=]+=.+$' }, default: [], description: 'app/stream=file.flv: publish a file as a live stream, looping' },
     demo: { type: 'boolean', default: false, description: 'publish the bundled demo clip as live/demo' },
     api: { type: 'boolean', default: true, description: 'HTTP API on /api/v1 (loopback without a token, elsewhere with apiToken)' },
@@ -88,6 +98,16 @@ export interface FlvcastConfig {
   idleTimeoutMs: number;
   chunkSize: number;
   maxMessageSize: number;
+  maxChunkSize: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxStreams: number;
+  maxViewers: number;
+  maxViewersPerIp: number;
+  maxViewersPerStream: number;
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
   source: string[];
   demo: boolean;
   api: boolean;
@@ -186,6 +206,9 @@ export function resolveConfig(...layers: Record<string, unknown>[]): FlvcastConf
     problems.push(`  ${where('rtmpsListen')}: needs rtmpsCert/rtmpsKey (or httpsCert/httpsKey)`);
   }
   problems.push(...accessProblems(config));
+  if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
+    problems.push(`  ${where('httpHeadersTimeoutMs')}: must not exceed httpRequestTimeoutMs (${config.httpRequestTimeoutMs})`);
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return config;
 }

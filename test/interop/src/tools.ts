@@ -23,7 +23,7 @@ import {
   type VideoInfo,
 } from '@flvcast/flv';
 import type { LiveStream } from '@flvcast/hub';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
 
 const require = createRequire(import.meta.url);
 
@@ -79,6 +79,10 @@ export interface StartAppOptions {
   captureLogs?: boolean;
   /** Registers more plugins (after both flvcast plugins, before listening). */
   plugins?: (app: FastifyInstance) => Promise<void>;
+  /** Level of the captured log. Default 'debug'. */
+  logLevel?: string;
+  /** Fastify server options (e.g. `http` timeouts, as the flvcast server sets them). */
+  fastify?: Omit<FastifyHttpOptions<http.Server>, 'logger'>;
 }
 
 export interface StartedApp {
@@ -109,7 +113,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<StartedApp> 
       done();
     },
   });
-  const app = Fastify({ logger: opts.captureLogs ? { level: 'debug', stream } : false });
+  const app = Fastify({ ...opts.fastify, logger: opts.captureLogs ? { level: opts.logLevel ?? 'debug', stream } : false });
   await app.register(httpFlv, opts.httpFlv ?? {});
   await app.register(rtmp, { ...(opts.rtmp ?? {}), listen: { host: '127.0.0.1', port: 0 } });
   await opts.plugins?.(app);

@@ -1,0 +1,203 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import httpFlv from '@flvcast/fastify-http-flv';
+import type { LimitHit } from '@flvcast/hub';
+import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
+import rtmp from '../src/index.js';
+
+interface Started {
+  app: FastifyInstance;
+  port: number;
+  hits: LimitHit[];
+  warns: Array<Record<string, unknown>>;
+}
+
+async function startApp(rtmpOpts: Record<string, unknown>, hubOpts: Record<string, unknown> = {}): Promise<Started> {
+  const warns: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') warns.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = Fastify({ logger: { level: 'warn', stream } });
+  await app.register(httpFlv, { reconnectGraceMs: 0, ...hubOpts });
+  await app.register(rtmp, { listen: { host: '127.0.0.1', port: 0 }, ...rtmpOpts });
+  await app.ready();
+  const hits: LimitHit[] = [];
+  app.streams.events.on('limit', (h) => hits.push(h));
+  return { app, port: app.rtmp.addresses()[0]!.port, hits, warns };
+}
+
+const until = async (check: () => boolean, what: string, ms = 3000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+/** A real TCP client from a chosen loopback address, driven by our pure client session. */
+class TestClient {
+  readonly events: RtmpClientEvent[] = [];
+  readonly socket: Socket;
+  readonly session = new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
+  received = 0;
+  closed = false;
+
+  constructor(port: number, localAddress = '127.0.0.1') {
+    this.socket = connect({ port, host: '127.0.0.1', localAddress });
+    this.socket.once('close', () => (this.closed = true));
+    this.socket.on('error', () => {});
+    this.socket.on('data', (d: Buffer) => {
+      this.received += d.length;
+      this.events.push(...this.session.push(new Uint8Array(d)));
+      this.flush();
+    });
+    this.session.start();
+    this.flush();
+  }
+  flush(): void {
+    for (const b of this.session.takeOutput()) if (!this.socket.destroyed) this.socket.write(b);
+  }
+  /** Connected at the RTMP level (handshake and connect answered), or closed by the server. */
+  settle(): Promise<void> {
+    return until(() => this.closed || this.events.some((e) => e.type === 'connected'), 'the client to connect or be closed');
+  }
+  get connected(): boolean {
+    return !this.closed && this.events.some((e) => e.type === 'connected');
+  }
+}
+
+test('maxConnectionsPerIp: one more connection from that address is closed before any byte; others are not affected', async (t) => {
+  const { app, port, hits, warns } = await startApp({ maxConnectionsPerIp: 2, maxConnections: 10 });
+  t.after(() => app.close());
+  const a = [new TestClient(port), new TestClient(port)];
+  for (const c of a) await c.settle();
+  assert.deepEqual(a.map((c) => c.connected), [true, true]);
+  const refused = new TestClient(port);
+  await refused.settle();
+  assert.equal(refused.closed, true, 'the third connection from 127.0.0.1 is closed');
+  assert.equal(refused.received, 0, 'without a single byte (no S0/S1)');
+  const other = new TestClient(port, '127.0.0.2');
+  await other.settle();
+  assert.equal(other.connected, true, 'another address still connects');
+  assert.deepEqual(hits, [{ limit: 'maxConnectionsPerIp', protocol: 'rtmp', remoteAddress: '127.0.0.1' }]);
+  const line = warns.find((l) => l.code === 'ERR_RTMP_TOO_MANY_CONNECTIONS_PER_IP');
+  assert.ok(line !== undefined, JSON.stringify(warns));
+  assert.equal(line.ip, '127.0.0.1');
+  assert.equal(line.limit, 'maxConnectionsPerIp');
+  // A slot that frees is usable again, and nothing is kept per address once its connections are gone.
+  a[0]!.socket.destroy();
+  await until(() => app.rtmp.connections === 2, 'the server to see the close');
+  const again = new TestClient(port);
+  await again.settle();
+  assert.equal(again.connected, true, 'a freed slot can be used again');
+  for (const c of [a[1]!, other, again]) c.socket.destroy();
+  await until(() => app.rtmp.connections === 0, 'all connections to close');
+  assert.equal(app.rtmp.clientAddresses, 0, 'per-address counters are freed');
+});
+
+test('maxConnections: the connection beyond the total is closed, whatever its address', async (t) => {
+  const { app, port, hits, warns } = await startApp({ maxConnections: 2, maxConnectionsPerIp: 100 });
+  t.after(() => app.close());
+  const ok = [new TestClient(port, '127.0.0.1'), new TestClient(port, '127.0.0.2')];
+  for (const c of ok) await c.settle();
+  const refused = new TestClient(port, '127.0.0.3');
+  await refused.settle();
+  assert.equal(refused.closed, true);
+  assert.equal(refused.received, 0);
+  assert.deepEqual(ok.map((c) => c.connected), [true, true], 'the first two are untouched');
+  assert.deepEqual(hits, [{ limit: 'maxConnections', protocol: 'rtmp', remoteAddress: '127.0.0.3' }]);
+  assert.ok(warns.some((l) => l.code === 'ERR_RTMP_TOO_MANY_CONNECTIONS' && l.ip === '127.0.0.3'), JSON.stringify(warns));
+  for (const c of ok) c.socket.destroy();
+});
+
+test('a client hammering a limit gets every hit counted but only a burst of log lines', async (t) => {
+  const { app, port, hits, warns } = await startApp({ maxConnectionsPerIp: 1 });
+  t.after(() => app.close());
+  const holder = new TestClient(port);
+  await holder.settle();
+  for (let i = 0; i < 10; i++) {
+    const batch = Array.from({ length: 20 }, () => new TestClient(port));
+    await Promise.all(batch.map((c) => c.settle()));
+    assert.ok(batch.every((c) => c.closed));
+  }
+  assert.equal(hits.length, 200, 'every refusal is a limit event');
+  const lines = warns.filter((l) => l.code === 'ERR_RTMP_TOO_MANY_CONNECTIONS_PER_IP');
+  assert.ok(lines.length >= 1 && lines.length <= 20, `${lines.length} warn lines for 200 refusals`);
+  holder.socket.destroy();
+});
+
+test('maxStreams (hub option): a publish on a new key beyond it gets NetStream.Publish.Rejected, then the close', async (t) => {
+  const { app, port, hits, warns } = await startApp({}, { maxStreams: 1 });
+  t.after(() => app.close());
+  const first = new TestClient(port);
+  await first.settle();
+  first.session.publish('one');
+  first.flush();
+  await until(() => first.events.some((e) => e.type === 'published'), 'the first publish');
+  const second = new TestClient(port);
+  await second.settle();
+  second.session.publish('two');
+  second.flush();
+  await until(() => second.closed, 'the refused publisher to be closed');
+  const status = second.events.find((e): e is Extract<RtmpClientEvent, { type: 'status' }> => e.type === 'status' && e.level === 'error');
+  assert.ok(status !== undefined, JSON.stringify(second.events.map((e) => e.type)));
+  assert.equal(status.code, 'NetStream.Publish.Rejected');
+  assert.match(status.description, /maxStreams/);
+  assert.equal(app.streams.size, 1);
+  assert.equal(first.closed, false, 'the first publisher is untouched');
+  assert.deepEqual(hits, [{ limit: 'maxStreams', protocol: 'rtmp', remoteAddress: '127.0.0.1' }]);
+  assert.ok(warns.some((l) => l.code === 'ERR_HUB_TOO_MANY_STREAMS' && l.stream === 'live/two'), JSON.stringify(warns));
+  first.socket.destroy();
+});
+
+test('timeouts and size limits are reported as limit events with the client', async (t) => {
+  const { app, port, hits } = await startApp({ handshakeTimeoutMs: 150, firstPacketTimeoutMs: 300, idleTimeoutMs: 300, maxChunkSize: 4096, maxMessageSize: 4096 });
+  t.after(() => app.close());
+  const silent = connect({ port, host: '127.0.0.1' });
+  silent.on('error', () => {});
+  await new Promise((r) => silent.once('close', r));
+  const big = new TestClient(port);
+  await big.settle();
+  // Set Chunk Size (type 1) of 8192 on csid 2, over the server's maxChunkSize.
+  big.socket.write(Uint8Array.from([0x02, 0, 0, 0, 0, 0, 4, 0x01, 0, 0, 0, 0, 0, 0, 0x20, 0]));
+  await until(() => big.closed, 'the oversized chunk size to close the connection');
+  const huge = new TestClient(port);
+  await huge.settle();
+  // A video message (type 9) on csid 6 declaring 5000 bytes, over maxMessageSize.
+  huge.socket.write(Uint8Array.from([0x06, 0, 0, 0, 0, 0x13, 0x88, 0x09, 1, 0, 0, 0]));
+  await until(() => huge.closed, 'the oversized message to close the connection');
+  const idle = new TestClient(port);
+  await idle.settle();
+  await until(() => idle.closed, 'a connection that never publishes to time out', 2000);
+  const publisher = new TestClient(port);
+  await publisher.settle();
+  publisher.session.publish('quiet');
+  publisher.flush();
+  await until(() => publisher.events.some((e) => e.type === 'published'), 'the publish');
+  publisher.session.sendVideo(0, Uint8Array.from([0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65, 0]));
+  publisher.flush();
+  await until(() => publisher.closed, 'a publisher that goes quiet to time out', 2000);
+  assert.deepEqual(hits.map((h) => h.limit), ['handshakeTimeoutMs', 'maxChunkSize', 'maxMessageSize', 'firstPacketTimeoutMs', 'idleTimeoutMs']);
+  assert.ok(hits.every((h) => h.protocol === 'rtmp' && h.remoteAddress === '127.0.0.1'));
+});
+
+test('the connection limits are validated', async () => {
+  for (const opts of [{ maxConnections: 0 }, { maxConnectionsPerIp: -1 }, { maxConnectionsPerIp: 'many' }]) {
+    const app = Fastify();
+    await app.register(httpFlv);
+    await assert.rejects(
+      async () => {
+        await app.register(rtmp, opts as never);
+        await app.ready();
+      },
+      (err: Error & { code?: string }) => err.code === 'FST_FLVCAST_RTMP_INVALID_OPTION' && err.message.includes(Object.keys(opts)[0]!),
+    );
+    await app.close();
+  }
+});
