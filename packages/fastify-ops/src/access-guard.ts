@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { normalizeIp } from '@flvcast/access';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Who may call an ops route: a bearer token (from anywhere) and/or clients allowed without one. */
@@ -9,8 +10,7 @@ export interface ResolvedAccess {
 
 /** 127.0.0.0/8, ::1 and their IPv4-mapped forms: a client on this very machine. */
 export function isLoopback(ip: string): boolean {
-  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  return ip === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+  return ip === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(normalizeIp(ip));
 }
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
