@@ -2,23 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { get } from 'node:http';
-import { fileURLToPath } from 'node:url';
-
-const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+import { cli, startCli } from './running-cli.js';
 
 test('flvcast --demo honours FLVCAST_HTTP_LISTEN/FLVCAST_RTMP_LISTEN, serves the demo stream, exits on SIGTERM', async (t) => {
-  const child = spawn(process.execPath, [cli, '--demo'], {
-    env: { ...process.env, FLVCAST_HTTP_LISTEN: '127.0.0.1:0', FLVCAST_RTMP_LISTEN: '127.0.0.1:0', FLVCAST_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 10_000;
-  while (!/live now: (http:\/\/[^\s"\\]+)/.test(out)) {
-    assert.ok(Date.now() < deadline, `no ready line in ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { child, out: logged, liveUrl: url } = await startCli(t, [], { FLVCAST_HTTP_LISTEN: '127.0.0.1:0', FLVCAST_RTMP_LISTEN: '127.0.0.1:0' });
+  const out = logged();
   assert.match(out, /publish: +ffmpeg .* rtmp:\/\/127\.0\.0\.1:\d+\/live\/cam1/);
   const dashboard = /open: +(http:\/\/127\.0\.0\.1:\d+\/) /.exec(out);
   assert.ok(dashboard, `the ready lines name the dashboard URL: ${out}`);
@@ -31,7 +19,6 @@ test('flvcast --demo honours FLVCAST_HTTP_LISTEN/FLVCAST_RTMP_LISTEN, serves the
   });
   assert.equal(page.status, 200);
   assert.match(page.body, /<title>flvcast<\/title>/);
-  const url = /live now: (http:\/\/[^\s"\\]+)/.exec(out)![1]!;
   const body = await new Promise<Buffer>((resolve, reject) => {
     get(url, (res) => {
       assert.equal(res.statusCode, 200);
