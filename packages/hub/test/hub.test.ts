@@ -273,32 +273,20 @@ test('timestamps: a backwards jump and a 32-bit wrap are smoothed, per-track ord
   assert.ok(ts.at(-1)! < 1000, `no jump of hours: ${ts}`);
 });
 
-test('hub.close ends viewers and evicts publishers', () => {
-  const hub = new Hub();
-  let evicted = '';
-  const pub = hub.publish(key, { protocol: 'test' }, { onEvict: (r) => (evicted = r) });
-  pub.video(0, avcSequenceHeader);
-  pub.video(0, avcKeyframe());
-  const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
-  hub.close();
-  assert.equal(sink.ended, 'closed');
-  assert.equal(evicted, 'closed');
-  assert.equal(hub.size, 0);
-});
-
-test('hub.close ends viewers as closed (not unpublished) also without a reconnect grace', () => {
-  const hub = new Hub({ reconnectGraceMs: 0 });
-  let evicted = '';
-  const pub = hub.publish(key, { protocol: 'test' }, { onEvict: (r) => (evicted = r) });
-  pub.video(0, avcSequenceHeader);
-  pub.video(0, avcKeyframe());
-  const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
-  hub.close();
-  assert.equal(sink.ended, 'closed', 'a server going away, not a stream that ended');
-  assert.equal(evicted, 'closed');
-  assert.equal(hub.size, 0);
+test('hub.close ends viewers as closed (a server going away, not a stream that ended) and evicts publishers, with or without a reconnect grace', () => {
+  for (const options of [{}, { reconnectGraceMs: 0 }]) {
+    const hub = new Hub(options);
+    let evicted = '';
+    const pub = hub.publish(key, { protocol: 'test' }, { onEvict: (r) => (evicted = r) });
+    pub.video(0, avcSequenceHeader);
+    pub.video(0, avcKeyframe());
+    const sink = new RecordingSink();
+    hub.subscribe(key, sink, viewer);
+    hub.close();
+    assert.equal(sink.ended, 'closed', JSON.stringify(options));
+    assert.equal(evicted, 'closed');
+    assert.equal(hub.size, 0);
+  }
 });
 
 test('option validation names the option and what it expected', () => {
