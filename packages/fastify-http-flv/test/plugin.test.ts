@@ -61,6 +61,7 @@ test('unknown stream: 404 at once; bad name: 400; HEAD: headers only', async (t)
   const head = await app.inject({ method: 'HEAD', url: '/live/cam1.flv' });
   assert.equal(head.statusCode, 200);
   assert.equal(head.headers['content-type'], 'video/x-flv');
+  assert.equal(head.headers['x-accel-buffering'], 'no');
   assert.equal(head.body, '');
   assert.equal(app.streams.get({ vhost: '', app: 'live', stream: 'cam1' })!.subscribers.size, 0, 'HEAD subscribes nobody');
 });
@@ -76,6 +77,7 @@ test('GET streams FLV with the right headers, ignores Range, and ends when the s
   assert.equal(res.statusCode, 200);
   assert.equal(res.headers['content-type'], 'video/x-flv');
   assert.match(String(res.headers['cache-control']), /no-cache/);
+  assert.equal(res.headers['x-accel-buffering'], 'no', 'nginx must not buffer an endless live body');
   assert.equal(res.headers['transfer-encoding'], 'chunked');
   assert.equal(res.headers['access-control-allow-origin'], '*');
   const demuxer = new FlvDemuxer();
