@@ -163,8 +163,14 @@ export class IngestConnection {
           this.#phase = 'active';
           this.socket.setTimeout(this.options.idleTimeoutMs);
         }
-        if (event.type === 'audio') publisher.audio(event.timestamp, event.payload);
-        else publisher.video(event.timestamp, event.payload);
+        try {
+          if (event.type === 'audio') publisher.audio(event.timestamp, event.payload);
+          else publisher.video(event.timestamp, event.payload);
+        } catch (err) {
+          // An encoder glitch, not an attack: drop that message, keep the publisher (throttled warn).
+          if (!(err instanceof HubError) || err.code !== HubErrorCode.badSequenceHeader) throw err;
+          this.reporter.warn(this.#log, err.code, this.remoteAddress, {}, `rtmp: ${err.message}`);
+        }
         return;
       }
       case 'unpublish': {

@@ -32,3 +32,4 @@ export {
   parseAudioSpecificConfig,
   type AudioSpecificConfig,
 } from './audio-specific-config.js';
+export { sequenceHeaderProblem } from './sequence-header-problem.js';

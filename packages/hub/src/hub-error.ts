@@ -5,6 +5,8 @@ export const HubErrorCode = {
   closed: 'ERR_HUB_CLOSED',
   /** A new stream would exceed the `maxStreams` option. */
   tooManyStreams: 'ERR_HUB_TOO_MANY_STREAMS',
+  /** A truncated or malformed AVC/HEVC/AAC sequence header: dropped, the stream keeps the last good one. */
+  badSequenceHeader: 'ERR_HUB_BAD_SEQUENCE_HEADER',
 } as const;
 export type HubErrorCode = (typeof HubErrorCode)[keyof typeof HubErrorCode];
 

@@ -7,7 +7,9 @@ import {
   inspectVideo,
   parseAudioSpecificConfig,
   parseAvcDecoderConfig,
+  sequenceHeaderProblem,
 } from '@flvcast/flv';
+import { HubError, HubErrorCode } from './hub-error.js';
 import { GopCache } from './gop-cache.js';
 import { IngestRate } from './ingest-rate.js';
 import type { HubEvents } from './hub-events.js';
@@ -144,6 +146,9 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
 
   pushMedia(_publisher: Publisher, type: 8 | 9, timestamp: number, payload: Uint8Array): void {
     if (payload.byteLength === 0) return; // some encoders send empty media messages: nothing to deliver
+    // Checked before anything changes: a broken one is dropped and the last good configuration stays.
+    const problem = sequenceHeaderProblem(type, payload);
+    if (problem !== undefined) throw new HubError(HubErrorCode.badSequenceHeader, `${type === 9 ? 'video' : 'audio'} sequence header dropped: ${problem}`);
     let keyframe = false;
     let config = false;
     if (type === 9) {

@@ -56,6 +56,10 @@ export class Publisher {
     if (!this.#ended) this.target.pushData(this, name, value);
   }
 
+  /**
+   * Media messages. A truncated or malformed AVC/HEVC/AAC sequence header throws HubError
+   * ERR_HUB_BAD_SEQUENCE_HEADER: that message was dropped, and the publisher may go on.
+   */
   audio(timestamp: number, payload: Uint8Array): void {
     if (this.#ended) return;
     this.bytesIn += payload.byteLength;

@@ -432,3 +432,33 @@ test('a viewer reading steadily below the stream rate is never cut as stalled: i
   assert.ok(sub.queuedBytes <= 5000 / 40 * 1015 + 1015, `backlog bounded by maxQueueMs (${sub.queuedBytes})`);
   assert.ok(sub.bytesSent > 250_000, `it got about what it could read (${sub.bytesSent})`);
 });
+
+test('a truncated or malformed sequence header is refused before it changes anything: the last good one stays', () => {
+  const hub = new Hub();
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  pub.audio(0, aacSequenceHeader);
+  pub.video(0, avcKeyframe());
+  const live = hub.get(key)!;
+  const tagsIn = live.tagsIn;
+  const bad: Array<[8 | 9, Uint8Array, RegExp]> = [
+    [9, avcSequenceHeader.subarray(0, 12), /video sequence header dropped: AVCDecoderConfigurationRecord truncated/],
+    [9, Uint8Array.from([0x17, 0x00, 0x00]), /shorter than its 5-byte header/],
+    [9, Uint8Array.from([0x17, 0, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1e, 0xff, 0xe0, 0x00]), /without SPS or PPS/],
+    [8, Uint8Array.from([0xaf, 0x00, 0x12]), /audio sequence header dropped: AudioSpecificConfig needs at least 2 bytes/],
+  ];
+  for (const [type, payload, message] of bad) {
+    assert.throws(() => (type === 9 ? pub.video(40, payload) : pub.audio(40, payload)), (err: Error) => err instanceof HubError && err.code === 'ERR_HUB_BAD_SEQUENCE_HEADER' && message.test(err.message));
+  }
+  assert.equal(live.tagsIn, tagsIn, 'nothing was taken in');
+  assert.equal(live.video.config?.payload, avcSequenceHeader);
+  assert.equal(live.audio.config?.payload, aacSequenceHeader);
+  assert.equal(live.video.width, 320);
+  // The publisher goes on, and a new viewer starts from the good configuration.
+  pub.video(40, avcInterframe());
+  const sink = new RecordingSink();
+  hub.subscribe(key, sink, viewer);
+  const { tags } = sink.parse();
+  assert.deepEqual([...tags[1]!.payload], [...avcSequenceHeader]);
+  assert.deepEqual([...tags[2]!.payload], [...aacSequenceHeader]);
+});
