@@ -1,5 +1,3 @@
-// The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
-import type {} from '@flvcast/fastify-http-flv';
 import { PublisherEndReason, SubscriberEndReason, summarizeStream, type Hub, type LiveStream, type Publisher, type Subscriber } from '@flvcast/hub';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
@@ -8,6 +6,7 @@ import { apiRouteSchemas as schemas } from './api-schemas.js';
 import { summarizePublisher, summarizeViewer, type ClientSummary } from './client-summary.js';
 import { validateApiOptions, type OpsApiOptions } from './options.js';
 import { ProcessUsage } from './process-usage.js';
+import { requireHub, warnIfClosedToAll } from './require-hub.js';
 import { TrafficTotals } from './traffic-totals.js';
 
 interface StreamParams {
@@ -20,7 +19,8 @@ type Client = { stream: LiveStream; publisher: Publisher; subscriber?: undefined
 
 async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<void> {
   const options = validateApiOptions(opts);
-  const hub = fastify.streams;
+  const hub = requireHub(fastify, '@flvcast/fastify-ops-api');
+  warnIfClosedToAll(fastify, '@flvcast/fastify-ops-api', options.access);
   const totals = new TrafficTotals(hub);
   const usage = new ProcessUsage();
   fastify.addHook('onClose', (_instance, done) => {
@@ -131,6 +131,4 @@ async function notFound(reply: FastifyReply, message: string): Promise<FastifyRe
 export const fastifyOpsApi = fp(opsApi, {
   fastify: '5.x',
   name: '@flvcast/fastify-ops-api',
-  // Checked at boot: the API reads the hub that plugin decorates.
-  dependencies: ['@flvcast/fastify-http-flv'],
 });

@@ -1,5 +1,3 @@
-// The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
-import type {} from '@flvcast/fastify-http-flv';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
@@ -7,6 +5,7 @@ import { accessGuard } from './access-guard.js';
 import { metricsRouteSchema } from './api-schemas.js';
 import { FlvcastMetrics } from './flvcast-metrics.js';
 import { validateMetricsOptions, type OpsMetricsOptions } from './options.js';
+import { requireHub, warnIfClosedToAll } from './require-hub.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +16,9 @@ declare module 'fastify' {
 
 async function opsMetrics(fastify: FastifyInstance, opts: OpsMetricsOptions): Promise<void> {
   const options = validateMetricsOptions(opts);
-  const metrics = new FlvcastMetrics(fastify.streams, { processMetrics: options.processMetrics });
+  const hub = requireHub(fastify, '@flvcast/fastify-ops-metrics');
+  warnIfClosedToAll(fastify, '@flvcast/fastify-ops-metrics', options.access);
+  const metrics = new FlvcastMetrics(hub, { processMetrics: options.processMetrics });
   fastify.decorate('flvcastMetrics', metrics.registry);
   fastify.addHook('onClose', (_instance, done) => {
     metrics.close();
@@ -38,6 +39,4 @@ async function opsMetrics(fastify: FastifyInstance, opts: OpsMetricsOptions): Pr
 export const fastifyOpsMetrics = fp(opsMetrics, {
   fastify: '5.x',
   name: '@flvcast/fastify-ops-metrics',
-  // Checked at boot: the metrics read the hub that plugin decorates.
-  dependencies: ['@flvcast/fastify-http-flv'],
 });

@@ -1,13 +1,18 @@
 import { isLoopback, type ResolvedAccess } from './access-guard.js';
 import { FST_FLVCAST_OPS_INVALID_OPTION } from './errors.js';
 
-/** Clients let in without a token: loopback only (default), everyone, no one, or your own rule. */
+/** Clients let in without a token: no one (default), loopback only, everyone, or your own rule. */
 export type AllowWithoutToken = 'loopback' | 'any' | 'none' | ((ip: string) => boolean);
 
 export interface OpsAccessOptions {
   /** Bearer token (`Authorization: Bearer <token>`); a client presenting it is allowed from anywhere. */
   token?: string;
-  /** Clients allowed without a token, by `request.ip` (mind Fastify's `trustProxy`). Default 'loopback'. */
+  /**
+   * Clients allowed without a token, by `request.ip`. Default 'none'. 'loopback' is safe only on a listener
+   * that no reverse proxy reaches: through a proxy on the same host every request comes from 127.0.0.1,
+   * and a plain `proxy_pass` adds no header that could tell it apart (the flvcast server uses it on its
+   * own API listener only).
+   */
   allowWithoutToken?: AllowWithoutToken;
 }
 
@@ -53,8 +58,11 @@ export function validateMetricsOptions(opts: OpsMetricsOptions = {}): ResolvedMe
   return { path, processMetrics, access: validateAccess(opts) };
 }
 
+/** The 'none' rule (a named function, so a registration closed to everyone can be told). */
+export const denyAll = (): boolean => false;
+
 function validateAccess(opts: OpsAccessOptions): ResolvedAccess {
-  const { token, allowWithoutToken = 'loopback' } = opts;
+  const { token, allowWithoutToken = 'none' } = opts;
   if (token !== undefined && (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token))) {
     throw new FST_FLVCAST_OPS_INVALID_OPTION('token', 'expected a non-empty string of printable ASCII without spaces');
   }
@@ -62,7 +70,7 @@ function validateAccess(opts: OpsAccessOptions): ResolvedAccess {
   if (typeof allowWithoutToken === 'function') allow = allowWithoutToken;
   else if (allowWithoutToken === 'loopback') allow = isLoopback;
   else if (allowWithoutToken === 'any') allow = () => true;
-  else if (allowWithoutToken === 'none') allow = () => false;
+  else if (allowWithoutToken === 'none') allow = denyAll;
   else throw new FST_FLVCAST_OPS_INVALID_OPTION('allowWithoutToken', `expected 'loopback', 'any', 'none' or a function, got ${JSON.stringify(allowWithoutToken)}`);
   return { token, allowWithoutToken: allow };
 }

@@ -7,7 +7,8 @@ import { RecordingSink, appWithHub, cam1, feed, publishAv } from './fixtures.js'
 
 async function setup() {
   const { app, hub, clock } = await appWithHub();
-  await app.register(fastifyOpsApi);
+  // inject() comes from 127.0.0.1: these tests are about the routes, the exemption is tested below.
+  await app.register(fastifyOpsApi, { allowWithoutToken: 'loopback' });
   const { pub, evicted } = publishAv(hub, clock);
   const httpSink = new RecordingSink();
   const wsSink = new RecordingSink();
@@ -140,7 +141,26 @@ test('GET /api/v1/summary: process figures and totals that keep what departed cl
   assert.deepEqual(after.totals, { streams: 0, publishers: 0, viewers: 0, viewersByProtocol: {}, bytesIn: pub.bytesIn, bytesOut: sent, droppedTags: 0 });
 });
 
-test('access: loopback without a token; 403 from elsewhere when no token is configured', async (t) => {
+test('access: by default nobody is let in without a token, loopback included (a proxy on the same host looks local)', async (t) => {
+  const { app, hub, clock } = await appWithHub();
+  t.after(() => app.close());
+  await app.register(fastifyOpsApi);
+  publishAv(hub, clock, cam1, 1);
+  for (const remoteAddress of ['127.0.0.1', '::1', '203.0.113.5']) {
+    const res = await app.inject({ url: '/api/v1/streams', remoteAddress });
+    assert.equal(res.statusCode, 403, remoteAddress);
+  }
+  assert.equal((await app.inject({ method: 'DELETE', url: '/api/v1/streams/live/cam1', remoteAddress: '127.0.0.1' })).statusCode, 403);
+  assert.equal(hub.size, 1, 'a refused stop stops nothing');
+
+  const tokened = (await appWithHub()).app;
+  t.after(() => tokened.close());
+  await tokened.register(fastifyOpsApi, { token: 'tok' });
+  assert.equal((await tokened.inject({ url: '/api/v1/summary', remoteAddress: '127.0.0.1' })).statusCode, 401);
+  assert.equal((await tokened.inject({ url: '/api/v1/summary', remoteAddress: '127.0.0.1', headers: { authorization: 'Bearer tok' } })).statusCode, 200);
+});
+
+test("access: allowWithoutToken 'loopback': loopback without a token; 403 from elsewhere when no token is configured", async (t) => {
   const { app } = await setup();
   t.after(() => app.close());
   app.get('/outside', async () => 'open');
@@ -156,10 +176,10 @@ test('access: loopback without a token; 403 from elsewhere when no token is conf
   assert.equal((await app.inject({ url: '/outside', remoteAddress: '203.0.113.5' })).statusCode, 200, 'the guard stays inside the API');
 });
 
-test('access: with a token, remote clients need it (401 without or wrong), loopback may omit it', async (t) => {
+test("access: with a token, remote clients need it (401 without or wrong), loopback may omit it with allowWithoutToken 'loopback'", async (t) => {
   const { app, hub, clock } = await appWithHub();
   t.after(() => app.close());
-  await app.register(fastifyOpsApi, { token: 's3cret-token' });
+  await app.register(fastifyOpsApi, { token: 's3cret-token', allowWithoutToken: 'loopback' });
   publishAv(hub, clock, cam1, 1);
   const remote = '203.0.113.5';
   const none = await app.inject({ url: '/api/v1/streams', remoteAddress: remote });
@@ -191,7 +211,7 @@ test("access: allowWithoutToken 'none' and a custom rule", async (t) => {
   assert.equal((await lan.inject({ url: '/api/v1/summary', remoteAddress: '10.1.2.3' })).statusCode, 404, 'prefix moves the API');
 });
 
-test('registration: invalid options fail with FST_FLVCAST_OPS_INVALID_OPTION; without the HTTP-FLV plugin it fails at boot', async () => {
+test('registration: invalid options fail with FST_FLVCAST_OPS_INVALID_OPTION; without a hub it fails at boot, naming the HTTP-FLV plugin', async () => {
   for (const [opts, re] of [
     [{ prefix: 'api' }, /prefix/],
     [{ prefix: '/api/' }, /prefix/],
@@ -210,6 +230,6 @@ test('registration: invalid options fail with FST_FLVCAST_OPS_INVALID_OPTION; wi
   await assert.rejects(async () => {
     await bare.register(fastifyOpsApi);
     await bare.ready();
-  }, /@flvcast\/fastify-http-flv/);
+  }, (err: Error & { code?: string }) => err.code === 'FST_FLVCAST_OPS_NO_HUB' && /@flvcast\/fastify-http-flv/.test(err.message));
   await bare.close();
 });

@@ -16,7 +16,7 @@ function parse(text: string): Map<string, number> {
 
 async function setup() {
   const { app, hub, clock } = await appWithHub();
-  await app.register(fastifyOpsMetrics);
+  await app.register(fastifyOpsMetrics, { allowWithoutToken: 'loopback' });
   const scrape = async () => {
     const res = await app.inject('/metrics');
     assert.equal(res.statusCode, 200, res.body);
@@ -174,4 +174,5 @@ test('/metrics is guarded like the API: 403 from elsewhere without a token, 200 
   t.after(() => open.app.close());
   await open.app.register(fastifyOpsMetrics);
   assert.equal((await open.app.inject({ url: '/metrics', remoteAddress: '198.51.100.4' })).statusCode, 403);
+  assert.equal((await open.app.inject({ url: '/metrics', remoteAddress: '127.0.0.1' })).statusCode, 403, 'no loopback exemption unless asked for');
 });

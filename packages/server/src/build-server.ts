@@ -4,33 +4,49 @@ import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
 import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
 import { fastifyRtmp } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { accessOptions, redactedRequest } from './access-options.js';
-import type { FlvcastConfig } from './config.js';
+import { accessOptions } from './access-options.js';
+import { trustProxySetting, type FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
 import { FileSource } from './file-source.js';
 import { HttpListeners } from './http-listeners.js';
 import { reportHttpTimeouts } from './http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
+import { loggerOptions } from './log-output.js';
 import { readPemPair, transportOptions } from './transport-options.js';
 
 /** The demo clip shipped with the package (8 s, 640x360 H.264 + AAC, made by ffmpeg's test sources). */
 export const demoClipPath = fileURLToPath(new URL('../../assets/demo.flv', import.meta.url));
 
 export interface BuiltServer {
+  /** The public app: media routes and the dashboard. It never serves the API or metrics. */
   app: FastifyInstance;
+  /** The operators' app on apiListen (API and /metrics over the same hub), or undefined when it is off. */
+  api: FastifyInstance | undefined;
   httpListen: ListenAddress[];
-  /** Listens on every httpListen address (Fastify itself listens on one); resolves with the bound ones. */
+  /**
+   * Listens on every httpListen address (Fastify itself listens on one), then on apiListen; resolves with
+   * the bound public addresses.
+   */
   listen(): Promise<AddressInfo[]>;
+  /** The bound API addresses (after listen()). */
+  apiAddresses(): AddressInfo[];
 }
 
-/** Builds the Fastify app from a validated config: both plugins on one hub, plus the file sources. */
+/**
+ * Builds the Fastify apps from a validated config: both media plugins on one hub, the file sources, and
+ * the API and metrics on an app of their own. A separate listener is the only way to keep the API closed
+ * behind a reverse proxy on the same host: there every request comes from 127.0.0.1, and a plain
+ * `proxy_pass` adds no header that could tell it from a local `curl`.
+ */
 export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
   const tls = config.httpsCert === '' ? undefined : readPemPair(config, 'httpsCert', 'httpsKey');
   const rtmpsTls = config.rtmpsListen.length === 0 ? undefined : config.rtmpsCert === '' ? tls : readPemPair(config, 'rtmpsCert', 'rtmpsKey');
   const app = Fastify({
     ...transportOptions(config, tls),
-    // Request lines are logged without signed-URL tokens (credentials until they expire).
-    logger: { level: config.logLevel, serializers: { req: redactedRequest } },
+    logger: loggerOptions(config),
+    // Behind a reverse proxy: the client's address from X-Forwarded-For, but only from proxies trusted here.
+    // (A hop count is valid at runtime; Fastify's typings leave numbers out, hence the plain object.)
+    ...({ trustProxy: trustProxySetting(config.trustProxy) } as object),
     // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
     requestTimeout: config.httpRequestTimeoutMs,
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
@@ -92,9 +108,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     maxConnections: config.maxConnections,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
   });
-  // Operators' endpoints: open to loopback, to other addresses only with the token ('' = no token).
-  if (config.api) await app.register(fastifyOpsApi, { token: config.apiToken || undefined });
-  if (config.metrics) await app.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined });
+  const api = await buildApiApp(config, app);
 
   // The web player and stream list at / (its own public feed: the admin API is not for browsers).
   if (config.dashboard) await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain });
@@ -117,6 +131,36 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     done();
   });
 
-  return { app, httpListen: [...listeners.addresses], listen: () => listeners.listen() };
+  const apiListeners = api === undefined ? undefined : new HttpListeners(api, config.apiListen.map((text) => parseListenAddress(text, '127.0.0.1') as ListenAddress));
+  app.addHook('onClose', async () => {
+    apiListeners?.close();
+    await api?.close();
+  });
+  return {
+    app,
+    api,
+    httpListen: [...listeners.addresses],
+    listen: async () => {
+      const bound = await listeners.listen();
+      await apiListeners?.listen();
+      return bound;
+    },
+    apiAddresses: () => apiListeners?.bound() ?? [],
+  };
+}
+
+/**
+ * The API and /metrics on their own app, sharing the streaming app's hub. Its loopback clients need no
+ * token (nothing public proxies to this listener); anyone else needs apiToken. No trustProxy here: the
+ * socket's address is the only one that counts.
+ */
+async function buildApiApp(config: FlvcastConfig, app: FastifyInstance): Promise<FastifyInstance | undefined> {
+  if (config.apiListen[0] === 'off' || (!config.api && !config.metrics)) return undefined;
+  const api = Fastify({ loggerInstance: app.log.child({ listener: 'api' }), requestTimeout: config.httpRequestTimeoutMs, forceCloseConnections: true });
+  api.decorate('streams', app.streams);
+  const allowWithoutToken = 'loopback';
+  if (config.api) await api.register(fastifyOpsApi, { token: config.apiToken || undefined, allowWithoutToken });
+  if (config.metrics) await api.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined, allowWithoutToken });
+  return api;
 }
 

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   if (args.version) return void console.log(pkg.version);
   const file = args.file ?? process.env.FLVCAST_CONFIG;
   const config = resolveConfig(file === undefined ? {} : configFromFile(file), configFromEnv(process.env), args.config);
-  const { app, listen } = await buildServer(config);
+  const { app, listen, apiAddresses } = await buildServer(config);
   const bound = await listen();
 
   const scheme = config.httpsCert === '' ? 'http' : 'https';
@@ -77,12 +77,19 @@ async function main(): Promise<void> {
   lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
   if (http.length > 1) lines.push(`            (HTTP also on ${http.slice(1).join(', ')})`);
   if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv`);
-  if (config.api) lines.push(`  api:      ${http[0]}/api/v1/streams`);
-  if (config.metrics) lines.push(`  metrics:  ${http[0]}/metrics`);
+  const api = apiAddresses().map((a) => `http://${urlHost(a.address)}:${a.port}`);
+  // The API has a listener of its own: a reverse proxy in front of the public port never reaches it.
+  const apiAccess = config.apiToken === '' ? 'loopback only, no token' : 'loopback without a token, elsewhere with apiToken';
+  if (api.length === 0) lines.push('  api:      off (apiListen)');
+  else {
+    if (config.api) lines.push(`  api:      ${api[0]}/api/v1/streams  (${apiAccess}; not on the public port)`);
+    if (config.metrics) lines.push(`  metrics:  ${api[0]}/metrics`);
+  }
   for (const spec of [...config.source.map((s) => s.split('=')[0]!), ...(config.demo ? ['live/demo'] : [])]) {
     lines.push(`  live now: ${http[0]}/${spec}.flv`);
   }
-  app.log.info(lines.join('\n'));
+  // One record per line: readable as lines both pretty and as JSON (one message with \n escapes is not).
+  for (const line of lines) app.log.info(line);
 
   let closing = false;
   const shutdown = (signal: string) => {

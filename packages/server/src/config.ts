@@ -45,9 +45,10 @@ export const configSchema = {
     httpKeepAliveTimeoutMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 10000, description: 'idle keep-alive HTTP connections are closed after this' },
     source: { type: 'array', items: { type: 'string', pattern: '^[^=]+/[^=]+=.+$' }, default: [], description: 'app/stream=file.flv: publish a file as a live stream, looping' },
     demo: { type: 'boolean', default: false, description: 'publish the bundled demo clip as live/demo' },
-    api: { type: 'boolean', default: true, description: 'HTTP API on /api/v1 (loopback without a token, elsewhere with apiToken)' },
+    apiListen: { type: 'array', items: { type: 'string' }, minItems: 1, default: ['127.0.0.1:8081'], description: 'listen addresses of the HTTP API and /metrics, never served on httpListen ("off" = none); its loopback clients need no token' },
+    api: { type: 'boolean', default: true, description: 'HTTP API on /api/v1 of apiListen (loopback without a token, elsewhere with apiToken)' },
     apiToken: { type: 'string', default: '', description: 'bearer token for the API (and /metrics unless metricsToken is set); prefer the environment to a flag' },
-    metrics: { type: 'boolean', default: true, description: 'Prometheus metrics on /metrics (loopback without a token)' },
+    metrics: { type: 'boolean', default: true, description: 'Prometheus metrics on /metrics of apiListen (loopback without a token)' },
     metricsToken: { type: 'string', default: '', description: 'bearer token for /metrics (default: apiToken)' },
     httpsCert: { type: 'string', default: '', description: 'PEM certificate (chain) file: the HTTP listeners serve HTTPS/WSS' },
     httpsKey: { type: 'string', default: '', description: 'PEM private key file for httpsCert' },
@@ -58,6 +59,8 @@ export const configSchema = {
     shutdownGraceMs: { type: 'integer', minimum: 100, maximum: 600000, default: 5000, description: 'on SIGTERM/SIGINT, connections get this long to end cleanly before the exit is forced' },
     dashboard: { type: 'boolean', default: true, description: 'web player and stream list at / (public: lists stream names)' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
+    logFormat: { type: 'string', enum: ['auto', 'pretty', 'json'], default: 'auto', description: 'log lines: pretty (one readable line each), json (one JSON object each), auto = pretty on a terminal, else json' },
+    trustProxy: { type: 'string', default: '', description: 'trust X-Forwarded-For from these proxies: "true" (any), a hop count, or addresses/CIDRs (comma-separated); "" = off. Client address for limits, IP rules, signed URLs, logs' },
     signedUrlSecret: { type: 'string', default: '', description: 'require HMAC-signed URLs made with this secret (16+ chars; prefer the env var); "" = off' },
     signedUrlActions: { type: 'array', items: { type: 'string', enum: ['publish', 'play'] }, default: ['publish', 'play'], description: 'what needs a signed URL when a secret is set' },
     signedUrlKick: { type: 'boolean', default: true, description: 'disconnect clients when their signed URL expires' },
@@ -110,6 +113,8 @@ export interface FlvcastConfig {
   httpKeepAliveTimeoutMs: number;
   source: string[];
   demo: boolean;
+  /** ['off'] = no API listener. */
+  apiListen: string[];
   api: boolean;
   /** '' = none. */
   apiToken: string;
@@ -125,6 +130,9 @@ export interface FlvcastConfig {
   shutdownGraceMs: number;
   dashboard: boolean;
   logLevel: string;
+  logFormat: 'auto' | 'pretty' | 'json';
+  /** '' = off; see trustProxySetting(). */
+  trustProxy: string;
   signedUrlSecret: string;
   signedUrlActions: ('publish' | 'play')[];
   signedUrlKick: boolean;
@@ -191,8 +199,10 @@ export function resolveConfig(...layers: Record<string, unknown>[]): FlvcastConf
   if (!validate(merged)) throw new ConfigError(`invalid configuration:\n${(validate.errors ?? []).map(describe).join('\n')}`);
   const config = merged as unknown as FlvcastConfig;
   const problems: string[] = [];
-  for (const key of ['httpListen', 'rtmpListen', 'rtmpsListen'] as const) {
+  if (config.apiListen.includes('off') && config.apiListen.length > 1) problems.push(`  ${where('apiListen')}: "off" cannot be combined with addresses`);
+  for (const key of ['httpListen', 'rtmpListen', 'rtmpsListen', 'apiListen'] as const) {
     for (const text of config[key]) {
+      if (key === 'apiListen' && text === 'off') continue;
       const parsed = parseListenAddress(text);
       if (typeof parsed === 'string') problems.push(`  ${where(key)}: ${parsed}`);
     }
@@ -206,6 +216,8 @@ export function resolveConfig(...layers: Record<string, unknown>[]): FlvcastConf
     problems.push(`  ${where('rtmpsListen')}: needs rtmpsCert/rtmpsKey (or httpsCert/httpsKey)`);
   }
   problems.push(...accessProblems(config));
+  const trust = trustProxySetting(config.trustProxy);
+  if (typeof trust === 'object' && 'problem' in trust) problems.push(`  ${where('trustProxy')}: ${trust.problem}`);
   if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
     problems.push(`  ${where('httpHeadersTimeoutMs')}: must not exceed httpRequestTimeoutMs (${config.httpRequestTimeoutMs})`);
   }
@@ -234,6 +246,30 @@ function accessProblems(config: FlvcastConfig): string[] {
     if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(origin)) problems.push(`  ${where('wsAllowedOrigins')}: expected scheme://host[:port], got ${JSON.stringify(origin)}`);
   }
   return problems;
+}
+
+/** Names proxy-addr (Fastify's trustProxy) knows for address ranges. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * The trustProxy option as Fastify takes it: false, true (every hop), a hop count, or a list of proxy
+ * addresses/CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal).
+ */
+export function trustProxySetting(text: string): boolean | number | string[] | { problem: string } {
+  const value = text.trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops >= 1 && hops <= 100 ? hops : { problem: `a hop count must be 1-100, got ${value}` };
+  }
+  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const item of list) {
+    if (TRUST_PROXY_NAMES.has(item)) continue;
+    const problem = invalidIpRule(item);
+    if (problem !== undefined) return { problem: `expected "true", a hop count, or addresses/CIDRs (or loopback, linklocal, uniquelocal): ${problem}` };
+  }
+  return list;
 }
 
 /** How an option is named to the operator: key, flag and environment variable. */

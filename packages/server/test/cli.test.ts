@@ -55,3 +55,25 @@ test('a bad flag exits 2 with a message that names it', async () => {
   assert.equal(await new Promise((resolve) => unknown.once('exit', resolve)), 2);
   assert.match(err2, /no-such-flag/);
 });
+
+test('the ready banner: one JSON record per line when stdout is not a terminal, naming the API listener apart', async (t) => {
+  const { out } = await startCli(t, ['--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0'], {});
+  const records = out().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+  const msgs = records.map((r) => r.msg);
+  assert.ok(msgs.some((m) => /^flvcast .* ready$/.test(m)), msgs.join('\n'));
+  assert.ok(msgs.every((m) => !m.includes('\n')), 'no record carries several lines');
+  const api = msgs.find((m) => m.startsWith('  api:'));
+  const http = /play: +ffplay http:\/\/127\.0\.0\.1:(\d+)\//.exec(msgs.join('\n'));
+  const apiPort = /http:\/\/127\.0\.0\.1:(\d+)\/api\/v1\/streams/.exec(api ?? '');
+  assert.ok(apiPort && http, `the banner names the API URL: ${api}`);
+  assert.notEqual(apiPort[1], http[1], 'the API is not on the public port');
+  assert.ok(msgs.some((m) => m.startsWith('  metrics:') && m.includes(`:${apiPort[1]}/metrics`)));
+});
+
+test('--log-format pretty: readable lines, not JSON, with the banner as its lines', async (t) => {
+  const { out } = await startCli(t, ['--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--log-format', 'pretty'], {});
+  const lines = out().trim().split('\n');
+  assert.ok(lines.every((l) => !l.startsWith('{')), out());
+  assert.ok(lines.some((l) => /INFO: flvcast .* ready$/.test(l)), out());
+  assert.ok(lines.some((l) => /INFO: {3}live now: http:\/\/127\.0\.0\.1:\d+\/live\/demo\.flv$/.test(l)), out());
+});

@@ -15,7 +15,8 @@ export interface RunningCli {
 
 /** Starts the real `flvcast --demo` with these arguments and environment; resolves once it logged its ready lines. */
 export async function startCli(t: TestContext, args: string[], env: Record<string, string>): Promise<RunningCli> {
-  const child = spawn(process.execPath, [cli, '--demo', ...args], { env: { ...process.env, FLVCAST_LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The API listener's default port (8081) would clash between tests running side by side.
+  const child = spawn(process.execPath, [cli, '--demo', ...args], { env: { ...process.env, FLVCAST_LOG_LEVEL: 'info', FLVCAST_API_LISTEN: '127.0.0.1:0', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

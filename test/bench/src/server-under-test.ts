@@ -61,7 +61,7 @@ export async function startServer(name: ServerName, logLevel = 'warn'): Promise<
   const args =
     name === 'flvcast'
       ? // All viewers come from 127.0.0.1: lift the per-address viewer limit (default 100) above the biggest step.
-        [flvcastCli, '--http-listen', `127.0.0.1:${httpPort}`, '--rtmp-listen', `127.0.0.1:${rtmpPort}`, '--log-level', logLevel, '--max-viewers-per-ip', '100000']
+        [flvcastCli, '--http-listen', `127.0.0.1:${httpPort}`, '--rtmp-listen', `127.0.0.1:${rtmpPort}`, '--api-listen', 'off', '--log-level', logLevel, '--max-viewers-per-ip', '100000']
       : [nmsLauncher, String(rtmpPort), String(httpPort), join(cacheDir, 'nms-data')];
   const child = spawnTracked(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', fd, fd] });
   closeSync(fd);

@@ -20,7 +20,7 @@ test('SIGTERM with a live publisher and HTTP/WS viewers: clean ends for all, exi
   // viewers' end comes from the shutdown itself (1001 going away), not from the publisher leaving.
   const server = spawnTool(
     process.execPath,
-    [cli, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--shutdown-grace-ms', String(graceMs), '--reconnect-grace-ms', '0'],
+    [cli, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0', '--shutdown-grace-ms', String(graceMs), '--reconnect-grace-ms', '0'],
     60_000,
   );
   t.after(() => server.kill());
