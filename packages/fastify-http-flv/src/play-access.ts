@@ -16,17 +16,18 @@ export type PlayDecision =
 
 /**
  * The access checks of one play request, in order: WS Origin allow-list, signed URL, `onPlay` hook.
- * Every refusal is reported once: a `deny` hub event and one log line naming the client.
+ * Every refusal is reported once: a `deny` hub event and one log line naming the client (the request's
+ * only line: see request-log.ts).
  */
-export async function checkPlay(request: FastifyRequest, key: StreamKey, options: ResolvedHttpFlvOptions): Promise<PlayDecision> {
+export async function checkPlay(request: FastifyRequest, key: StreamKey, options: ResolvedHttpFlvOptions, log: FastifyBaseLogger): Promise<PlayDecision> {
   const ws = request.ws === true;
   const protocol = ws ? 'ws-flv' : 'http-flv';
   const stream = streamKeyToString(key);
   const deny = (status: AccessStatus, reason: string, err?: unknown, handshake?: boolean): PlayDecision => {
     options.hub.events.emit('deny', { action: 'play', protocol, remoteAddress: request.ip, stream, reason });
-    const fields = { protocol, ip: request.ip, stream, status, reason, ...(err === undefined ? {} : { err }) };
-    if (err === undefined) request.log.info(fields, 'flv: play refused');
-    else request.log.warn(fields, 'flv: play refused: access check failed');
+    const fields = { req: request, protocol, ip: request.ip, stream, status, reason, ...(err === undefined ? {} : { err }) };
+    if (err === undefined) log.info(fields, 'flv: play refused');
+    else log.warn(fields, 'flv: play refused: access check failed');
     return { allowed: false, status, reason, ...(handshake ? { handshake } : {}) };
   };
 

@@ -2,13 +2,14 @@ import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { LimitReporter, invalidKeyPart, streamKeyToString, type Hub, type StreamKey } from '@flvcast/hub';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { FrameCache, LAST_HTTP_CHUNK, httpChunk, wsBinaryFrame } from './frame-cache.js';
 import { HttpFlvSink } from './http-flv-sink.js';
 import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
 import { checkPlay, followViewer, type PlayGrant } from './play-access.js';
+import { flvRequestLog, quietRouteLevel } from './request-log.js';
 import { SocketSink } from './socket-sink.js';
 import { closeWs } from './ws-close.js';
 import { ViewerLimits, type ViewerLimit } from './viewer-limits.js';
@@ -74,7 +75,8 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
       await scope.register(cors, {
         origin: '*',
         methods: ['GET', 'HEAD', 'OPTIONS'],
-        allowedHeaders: ['Range', 'Content-Type', 'Authorization', 'Icy-MetaData'],
+        // No fixed list: a preflight is allowed the headers it asks for (mpegts.js `headers`, X-Auth-Token,
+        // X-Requested-With...). With `*` and no credentials that exposes nothing a plain GET could not get.
         exposedHeaders: ['Content-Type', 'Content-Length', 'Server', 'Date'],
         maxAge: 86400,
       });
@@ -92,24 +94,44 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
         },
       });
     }
-    const checkStream = makePreHandler(options, viewers, reporter);
+    const refusals = new WeakMap<FastifyRequest, Refusal>();
+    const log = fastify.log;
+    const checkStream = makePreHandler(options, viewers, reporter, refusals, log);
     const httpFrames = new FrameCache(httpChunk);
     const wsFrames = new FrameCache(wsBinaryFrame);
+    const logLevel = quietRouteLevel(log);
     scope.route({
       method: 'GET',
       url: options.mount.url,
       exposeHeadRoute: false,
+      ...(logLevel === undefined ? {} : { logLevel }),
       preHandler: checkStream,
-      handler: (request, reply) => serveHttp(request, reply, options, httpFrames),
-      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options, wsFrames) } : {}),
+      handler: (request, reply) => serveHttp(request, reply, options, httpFrames, log),
+      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options, wsFrames, log) } : {}),
     });
     scope.route({
       method: 'HEAD',
       url: options.mount.url,
+      ...(logLevel === undefined ? {} : { logLevel }),
       preHandler: checkStream,
       handler: (_request, reply) => reply.code(200).headers(FLV_HEADERS).send(),
     });
+    // FLV requests answered without a stream (HEAD, refusals, 404): one line each. (Viewers log when they
+    // leave; a hijacked response never gets here.)
+    scope.addHook('onResponse', async (request, reply) => {
+      if (request.routeOptions.url !== options.mount.url) return;
+      const refusal = refusals.get(request);
+      if (refusal?.logged === true) return;
+      const fields = { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...(refusal === undefined ? {} : { reason: refusal.reason }) };
+      flvRequestLog(log, request).info(fields, 'flv: request answered');
+    });
   });
+}
+
+/** Why a request got no stream, and whether a line saying so was logged already (access refusals). */
+interface Refusal {
+  reason: string;
+  logged: boolean;
 }
 
 /** What a viewer refused by each limit gets: HTTP status, WS close code, log code. */
@@ -124,18 +146,18 @@ const REFUSALS: Record<ViewerLimit, { status: 429 | 503; wsCode: number; code: s
  * exists), then 404 at once for a stream nobody publishes: never hang on a stream that doesn't exist.
  * A GET past those checks takes a viewer slot (or is refused, before any FLV byte) until its connection closes.
  */
-function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, reporter: LimitReporter) {
+function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, reporter: LimitReporter, refusals: WeakMap<FastifyRequest, Refusal>, log: FastifyBaseLogger) {
   const guarded = options.onPlay !== undefined || options.signedUrls !== undefined || options.wsAllowedOrigins !== undefined || options.onStop !== undefined;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const key = options.mount.key(request.params as Record<string, string>);
     const bad = invalidKeyPart(key);
     if (bad !== undefined) {
-      request.log.info({ [bad]: key[bad] }, `flv: refused invalid ${bad} name`);
+      refusals.set(request, { reason: `invalid ${bad} name`, logged: false });
       await reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `invalid ${bad} name: use letters, digits, _ - . (no "..")` });
       return;
     }
     if (guarded) {
-      const decision = await checkPlay(request, key, options);
+      const decision = await checkPlay(request, key, options, flvRequestLog(log, request));
       if (clientGone(request)) {
         // It left while the hook ran: nothing to answer, nothing to serve.
         reply.hijack();
@@ -148,12 +170,14 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
           return;
         }
         const error = decision.status === 401 ? 'Unauthorized' : 'Forbidden';
+        refusals.set(request, { reason: decision.reason, logged: true });
         await reply.code(decision.status).send({ statusCode: decision.status, error, message: decision.reason });
         return;
       }
       request.flvGrant = decision.grant;
     }
     if (options.hub.get(key) === undefined) {
+      refusals.set(request, { reason: 'no such stream', logged: false });
       await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
       return;
     }
@@ -175,6 +199,7 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
           request.flvRefusal = { code: refusal.wsCode, reason: `${slot} (${options[slot]}) reached` };
           return;
         }
+        refusals.set(request, { reason: slot, logged: false });
         await reply
           .code(refusal.status)
           .header('retry-after', '10')
@@ -188,7 +213,7 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
   };
 }
 
-function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions, frames: FrameCache): void {
+function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
   const key = request.flvStreamKey!;
   // The response is ours from here: headers (CORS included) go out now, tags follow as they arrive.
   // A Range header on a live URL is ignored: always 200 and the stream from now.
@@ -214,8 +239,8 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, options: Resolv
     return;
   }
   sink.subscriber = sub;
-  const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
-  log.info({ protocol: 'http-flv', ip: request.ip }, 'viewer joined');
+  const log = flvRequestLog(base, request, { stream: streamKeyToString(key), client: sub.id });
+  log.debug({ protocol: 'http-flv', ip: request.ip }, 'flv: viewer joined');
   let expired = false;
   const gone = request.flvGrant === undefined ? undefined : followViewer(request.flvGrant, sub, options, log, () => {
     expired = true;
@@ -224,7 +249,7 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, options: Resolv
   // HTTP/2 streams end with their response; HTTP/1.1 fast-path viewers with their socket.
   (sink instanceof SocketSink ? raw.socket : reply.raw).once('close', () => {
     const reason = expired ? 'token-expired' : (sink.endReason ?? 'viewer left');
-    log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, reason }, 'viewer left');
+    log.info({ req: request, protocol: 'http-flv', ip: request.ip, ms: Math.round(reply.elapsedTime), bytes: sub.bytesSent, dropped: sub.droppedTags, reason }, 'flv: viewer left');
     gone?.(expired ? 'token-expired' : (sink.endReason ?? 'left'));
   });
 }
@@ -252,9 +277,12 @@ function responseHead(headers: OutgoingHttpHeaders): string {
   return `${head}date: ${new Date().toUTCString()}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`;
 }
 
-function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions, frames: FrameCache): void {
+function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
+  const started = performance.now();
   const refusal = request.flvDenial === undefined ? request.flvRefusal : { code: 4000 + request.flvDenial.status, reason: closeReason(request.flvDenial.reason) };
   if (refusal !== undefined) {
+    // Access refusals were logged when they were decided (play-access); limit refusals are logged here.
+    if (request.flvDenial === undefined) flvRequestLog(base, request).info({ req: request, protocol: 'ws-flv', ip: request.ip, code: refusal.code, reason: refusal.reason }, 'flv: request answered');
     socket.close(refusal.code, refusal.reason);
     // A peer that never answers the close frame must not keep the socket for ws's 30 s close timeout.
     const timer = setTimeout(() => socket.terminate(), 2_000);
@@ -263,6 +291,7 @@ function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHt
   }
   const key = request.flvStreamKey;
   if (key === undefined) {
+    flvRequestLog(base, request).info({ req: request, protocol: 'ws-flv', ip: request.ip, code: 4404, reason: 'no such stream' }, 'flv: request answered');
     socket.close(4404, 'no such stream');
     return;
   }
@@ -281,8 +310,8 @@ function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHt
     return;
   }
   sink.subscriber = sub;
-  const log = request.log.child({ stream: streamKeyToString(key), client: sub.id });
-  log.info({ protocol: 'ws-flv', ip: request.ip }, 'viewer joined');
+  const log = flvRequestLog(base, request, { stream: streamKeyToString(key), client: sub.id });
+  log.debug({ protocol: 'ws-flv', ip: request.ip }, 'flv: viewer joined');
   const gone = request.flvGrant === undefined ? undefined : followViewer(request.flvGrant, sub, options, log, () => {
     expired = true;
     sub.end('kicked');
@@ -290,7 +319,8 @@ function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHt
   // Viewers only read; anything they send is ignored (mpegts.js sends nothing).
   socket.on('close', (code) => {
     sub.close();
-    log.info({ bytes: sub.bytesSent, dropped: sub.droppedTags, code }, 'viewer left');
+    const reason = expired ? 'token-expired' : (sink.endReason ?? 'viewer left');
+    log.info({ req: request, protocol: 'ws-flv', ip: request.ip, ms: Math.round(performance.now() - started), bytes: sub.bytesSent, dropped: sub.droppedTags, reason, code }, 'flv: viewer left');
     gone?.(expired ? 'token-expired' : (sink.endReason ?? 'left'));
   });
 }

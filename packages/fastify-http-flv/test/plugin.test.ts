@@ -102,6 +102,18 @@ test('CORS preflight on the FLV route; crossdomain: false turns it off', async (
   assert.equal(res.statusCode, 204);
   assert.equal(res.headers['access-control-allow-origin'], '*');
   assert.match(String(res.headers['access-control-allow-headers']), /Range/i);
+  assert.match(String(res.headers['access-control-allow-methods']), /^GET, HEAD, OPTIONS$/);
+  // Whatever request headers a player asks for are allowed (a fixed list made browsers block the request).
+  const custom = await app.inject({
+    method: 'OPTIONS',
+    url: '/live/cam1.flv',
+    headers: { origin: 'https://player.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-auth-token,x-requested-with,range' },
+  });
+  assert.equal(custom.statusCode, 204);
+  const allowed = String(custom.headers['access-control-allow-headers']).toLowerCase().split(/\s*,\s*/);
+  for (const h of ['x-auth-token', 'x-requested-with', 'range']) assert.ok(allowed.includes(h), `${h} in ${allowed.join(',')}`);
+  const get = await app.inject({ method: 'HEAD', url: '/live/cam1.flv', headers: { origin: 'https://player.example' } });
+  assert.ok(get.headers['access-control-expose-headers'] !== undefined, 'expose-headers stays');
   const off = await appWithStream({ crossdomain: false });
   t.after(() => off.app.close());
   const head = await off.app.inject({ method: 'HEAD', url: '/live/cam1.flv', headers: { origin: 'https://x.example' } });
@@ -162,7 +174,6 @@ test('close() with viewers attached returns promptly', async () => {
 test('HTTP-FLV streams over HTTP/2 (h2c), as camera walls need past 6 connections per host', async (t) => {
   const { connect: h2connect } = await import('node:http2');
   const app = Fastify({ http2: true });
-  t.after(() => app.close());
   await app.register(httpFlv);
   const pub = app.streams.publish({ vhost: '', app: 'live', stream: 'cam1' }, { protocol: 'test' });
   pub.data('onMetaData', { videocodecid: 7 });
@@ -171,7 +182,11 @@ test('HTTP-FLV streams over HTTP/2 (h2c), as camera walls need past 6 connection
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const client = h2connect(`http://127.0.0.1:${port}`);
-  t.after(() => client.close());
+  // The client's session first: the server's close() waits for open HTTP/2 sessions (72 s idle timeout).
+  t.after(async () => {
+    client.close();
+    await app.close();
+  });
   const streams = Array.from({ length: 8 }, () => client.request({ ':path': '/live/cam1.flv' }));
   const results = await Promise.all(
     streams.map(
