@@ -111,13 +111,16 @@ async function main(): Promise<void> {
   if (config === 'help') return void console.log(usage);
   installExitHandlers();
   const started = performance.now();
-  console.log(
-    `flvcast fan-out benchmark · ${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · Node ${process.version}\n` +
-      `steps: HTTP-FLV ${config.steps.join(', ')}` +
-      `${config.wsViewers > 0 ? `; WS-FLV ${config.wsViewers}` : ''}` +
-      `${config.lowViewers > 0 ? `; HTTP-FLV ${config.lowViewers} at the low bitrate` : ''}` +
-      ` · ${config.stepSeconds} s measured per step · servers: ${config.servers.join(', ')} · up to ${config.workers} viewer processes`,
-  );
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · Node ${process.version}`;
+  if (config.scenario !== 'fanout') console.log(`flvcast benchmark, ${config.scenario} scenario · ${machine} · up to ${config.workers} viewer processes`);
+  else
+    console.log(
+      `flvcast fan-out benchmark · ${machine}\n` +
+        `steps: HTTP-FLV ${config.steps.join(', ')}` +
+        `${config.wsViewers > 0 ? `; WS-FLV ${config.wsViewers}` : ''}` +
+        `${config.lowViewers > 0 ? `; HTTP-FLV ${config.lowViewers} at the low bitrate` : ''}` +
+        ` · ${config.stepSeconds} s measured per step · servers: ${config.servers.join(', ')} · up to ${config.workers} viewer processes`,
+    );
   const high = await ensureInput(highInput);
   if (config.scenario === 'slow') return runSlow(config, high, started);
   if (config.scenario === 'proxy') return runProxy(config, high, started);
