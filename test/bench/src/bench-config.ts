@@ -32,13 +32,20 @@ export interface BenchConfig {
   lateJoiners: number;
   /** HTTP-FLV viewers on a near-idle stream (32 kbit/s audio only), for memory per idle viewer (0: no step) */
   idleViewers: number;
-  /** 'fanout': the ramp of steps; 'slow': normal viewers with and without slow ones beside them, for minutes */
-  scenario: 'fanout' | 'slow';
+  /**
+   * 'fanout': the ramp of steps; 'slow': normal viewers with and without slow ones beside them, for minutes;
+   * 'proxy': the same viewers direct and through nginx (default config, buffering off, the header ignored)
+   */
+  scenario: 'fanout' | 'slow' | 'proxy';
   /** slow scenario: normal viewers, slow viewers, their read rate as a share of the stream's, minutes with them */
   slowNormal: number;
   slowViewers: number;
   slowRate: number;
   slowMinutes: number;
+  /** proxy scenario: HTTP-FLV viewers per variant, measured seconds per variant and round, rounds */
+  proxyViewers: number;
+  proxySeconds: number;
+  proxyRounds: number;
   quick: boolean;
 }
 
@@ -61,6 +68,9 @@ const options = {
   'slow-viewers': { type: 'string' },
   'slow-rate': { type: 'string' },
   'slow-minutes': { type: 'string' },
+  'proxy-viewers': { type: 'string' },
+  'proxy-seconds': { type: 'string' },
+  'proxy-rounds': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -78,12 +88,17 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --max-sampled n         BENCH_MAX_SAMPLED        latency-sampled viewers per step, at most [40]
   --late-joiners n        BENCH_LATE_JOINERS       mid-stream joiners per step for time-to-first-frame [20]
   --idle-viewers n        BENCH_IDLE_VIEWERS       HTTP-FLV viewers on a near-idle 32 kbit/s audio-only stream, 0 = none [2000]
-  --scenario s            BENCH_SCENARIO           fanout (the steps above) or slow (slow viewers beside normal ones) [fanout]
+  --scenario s            BENCH_SCENARIO           fanout (the steps above), slow (slow viewers beside normal ones)
+                                                   or proxy (direct vs. through nginx) [fanout]
   --slow-normal n         BENCH_SLOW_NORMAL        slow scenario: normal HTTP-FLV viewers [500]
   --slow-viewers n        BENCH_SLOW_VIEWERS       slow scenario: slow viewers added beside them [50]
   --slow-rate r           BENCH_SLOW_RATE          slow scenario: a slow viewer's read rate / the stream's bitrate [0.25]
   --slow-minutes m        BENCH_SLOW_MINUTES       slow scenario: minutes with the slow viewers [10]
-  (the slow scenario measures flvcast only unless --servers says otherwise)`;
+  --proxy-viewers n       BENCH_PROXY_VIEWERS      proxy scenario: HTTP-FLV viewers per variant [20]
+  --proxy-seconds s       BENCH_PROXY_SECONDS      proxy scenario: measured seconds per variant and round [20]
+  --proxy-rounds n        BENCH_PROXY_ROUNDS       proxy scenario: rounds, the variants alternating in each [3]
+  (the slow and proxy scenarios measure flvcast only unless --servers says otherwise;
+   the proxy scenario runs /usr/sbin/nginx, or NGINX_PATH)`;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined || value === '') return fallback;
@@ -111,8 +126,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   };
 
   const scenario = pick('scenario', 'BENCH_SCENARIO') ?? 'fanout';
-  if (scenario !== 'fanout' && scenario !== 'slow') throw new Error(`BENCH_SCENARIO must be fanout or slow, got "${scenario}"`);
-  const serversText = pick('servers', 'BENCH_SERVERS') ?? (scenario === 'slow' ? 'flvcast' : serverNames.join(','));
+  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy') throw new Error(`BENCH_SCENARIO must be fanout, slow or proxy, got "${scenario}"`);
+  const serversText = pick('servers', 'BENCH_SERVERS') ?? (scenario === 'fanout' ? serverNames.join(',') : 'flvcast');
   const servers = serversText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const s of servers) {
     if (!(serverNames as readonly string[]).includes(s)) throw new Error(`unknown server "${s}" (known: ${serverNames.join(', ')})`);
@@ -138,13 +153,18 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     slowViewers: int('BENCH_SLOW_VIEWERS', pick('slow-viewers', 'BENCH_SLOW_VIEWERS'), quick ? 10 : 50, 1),
     slowRate: num('BENCH_SLOW_RATE', pick('slow-rate', 'BENCH_SLOW_RATE'), 0.25, 0.01),
     slowMinutes: num('BENCH_SLOW_MINUTES', pick('slow-minutes', 'BENCH_SLOW_MINUTES'), quick ? 1 : 10, 0.1),
+    proxyViewers: int('BENCH_PROXY_VIEWERS', pick('proxy-viewers', 'BENCH_PROXY_VIEWERS'), quick ? 10 : 20, 1),
+    proxySeconds: num('BENCH_PROXY_SECONDS', pick('proxy-seconds', 'BENCH_PROXY_SECONDS'), quick ? 8 : 20, 1),
+    proxyRounds: int('BENCH_PROXY_ROUNDS', pick('proxy-rounds', 'BENCH_PROXY_ROUNDS'), quick ? 1 : 3, 1),
     quick,
   };
   // Hard bounds: this is a 2-core machine and every step must end by itself.
-  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers);
+  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers, config.proxyViewers);
   if (maxViewers > 5000) throw new Error(`at most 5000 viewers per step (asked for ${maxViewers})`);
   if (config.stepSeconds > 300) throw new Error('BENCH_STEP_SECONDS is capped at 300');
   if (config.slowMinutes > 60) throw new Error('BENCH_SLOW_MINUTES is capped at 60');
+  if (config.proxySeconds > 300) throw new Error('BENCH_PROXY_SECONDS is capped at 300');
+  if (config.proxyRounds > 20) throw new Error('BENCH_PROXY_ROUNDS is capped at 20');
   if (config.slowRate >= 1) throw new Error('BENCH_SLOW_RATE must be below 1 (a share of the stream rate)');
   if (config.workers > 8) throw new Error('BENCH_WORKERS is capped at 8 (2-core machine)');
   if (config.servers.length === 0) throw new Error('no server to measure');

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 const children = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
 
 export function track<T extends ChildProcess>(child: T): T {
   children.add(child);
@@ -29,11 +30,28 @@ export function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
   });
 }
 
+/**
+ * Run `fn` (synchronous: it may run in the 'exit' handler) after the children are killed, unless the
+ * returned function removed it first. For what a child leaves behind, e.g. nginx's temporary directory.
+ */
+export function onCleanup(fn: () => void): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
 export function killAll(): void {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   children.clear();
+  for (const fn of cleanups) {
+    try {
+      fn();
+    } catch {
+      // best effort: the process is on its way out
+    }
+  }
+  cleanups.clear();
 }
 
 let installed = false;

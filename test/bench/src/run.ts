@@ -17,6 +17,7 @@ import { startPublisher, type Publisher } from './publisher.js';
 import { formatSideBySide, formatStep, memoryPerViewerNote, type ServerResults } from './report.js';
 import { startServer, type ServerUnderTest } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
+import { formatProxyScenario, runProxyScenario, type ProxyScenarioResult } from './proxy-scenario.js';
 import { formatSlowScenario, runSlowScenario, type SlowScenarioResult } from './slow-scenario.js';
 import { runStep, type StepSpec } from './step-runner.js';
 
@@ -110,15 +111,19 @@ async function main(): Promise<void> {
   if (config === 'help') return void console.log(usage);
   installExitHandlers();
   const started = performance.now();
-  console.log(
-    `flvcast fan-out benchmark · ${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · Node ${process.version}\n` +
-      `steps: HTTP-FLV ${config.steps.join(', ')}` +
-      `${config.wsViewers > 0 ? `; WS-FLV ${config.wsViewers}` : ''}` +
-      `${config.lowViewers > 0 ? `; HTTP-FLV ${config.lowViewers} at the low bitrate` : ''}` +
-      ` · ${config.stepSeconds} s measured per step · servers: ${config.servers.join(', ')} · up to ${config.workers} viewer processes`,
-  );
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · Node ${process.version}`;
+  if (config.scenario !== 'fanout') console.log(`flvcast benchmark, ${config.scenario} scenario · ${machine} · up to ${config.workers} viewer processes`);
+  else
+    console.log(
+      `flvcast fan-out benchmark · ${machine}\n` +
+        `steps: HTTP-FLV ${config.steps.join(', ')}` +
+        `${config.wsViewers > 0 ? `; WS-FLV ${config.wsViewers}` : ''}` +
+        `${config.lowViewers > 0 ? `; HTTP-FLV ${config.lowViewers} at the low bitrate` : ''}` +
+        ` · ${config.stepSeconds} s measured per step · servers: ${config.servers.join(', ')} · up to ${config.workers} viewer processes`,
+    );
   const high = await ensureInput(highInput);
   if (config.scenario === 'slow') return runSlow(config, high, started);
+  if (config.scenario === 'proxy') return runProxy(config, high, started);
   const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
   const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
@@ -153,6 +158,30 @@ async function runSlow(config: BenchConfig, input: string, started: number): Pro
     console.log(`\n${formatSlowScenario(r, config)}`);
   }
   writeResults({ scenario: 'slow', config, servers: results });
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function runProxy(config: BenchConfig, input: string, started: number): Promise<void> {
+  console.log(
+    `reverse-proxy scenario: ${config.proxyViewers} HTTP-FLV viewers per variant (direct; nginx default config; nginx proxy_buffering off; ` +
+      `nginx default with X-Accel-Buffering ignored), ${config.proxyRounds} round(s) × ${config.proxySeconds} s each, alternating · servers: ${config.servers.join(', ')}`,
+  );
+  const results: ProxyScenarioResult[] = [];
+  for (const name of config.servers) {
+    const r = await runProxyScenario(config, name, input);
+    results.push(r);
+    console.log(`\n${formatProxyScenario(r, config)}`);
+  }
+  writeResults({
+    scenario: 'proxy',
+    config,
+    notes: {
+      latency: 'ms from the arrival of a message at the RTMP socket (ingest proxy) to the arrival of the same tag at a viewer; every viewer sampled; p50/p99 pooled over the rounds',
+      delivery: 'FLV bytes received by all viewers over the windows / bytes that reached the RTMP socket (shifted by the p50 latency) × viewers',
+      nginx: 'one nginx process (daemon off, master_process off), one server block per variant, HTTP/1.0 to the upstream (its default)',
+    },
+    servers: results,
+  });
   console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 

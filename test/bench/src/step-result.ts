@@ -29,6 +29,8 @@ export interface StepResult {
   minViewerShare: number;
   /** server CPU over the window, % of one core */
   serverCpu: number;
+  /** CPU of the reverse proxy between the server and the viewers over the window, % of one core (when there is one) */
+  proxyCpu?: number | undefined;
   /** server RSS in bytes: before the viewers came, peak over ramp-up + window, end of the window, ~2 s after they left */
   rssBefore: number;
   rssPeak: number;
@@ -41,6 +43,8 @@ export interface StepResult {
   latencyP99: number | undefined;
   latencyMax: number | undefined;
   latencySamples: number;
+  /** every matched latency of the window, ms, when the step asked for them (pooled over rounds; left out of the JSON) */
+  latencies?: number[] | undefined;
   /** matched samples / all samples (0..1) */
   latencyMatchRate: number;
   /** p50 latency in the first and last quarter of the window, ms, and their difference */

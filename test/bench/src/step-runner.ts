@@ -27,6 +27,12 @@ export interface StepSpec {
   windowSeconds?: number;
   /** sample the server's RSS this often over the window, s (memory over time) */
   rssEverySeconds?: number;
+  /** the viewers' URL when they do not go to the server itself (e.g. a reverse proxy in front of it) */
+  playUrl?: string;
+  /** a process between the server and the viewers (a reverse proxy): its CPU over the window goes into the result */
+  proxyPid?: number;
+  /** return every matched latency of the window (for pooling several steps' samples) */
+  keepLatencies?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -100,7 +106,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     const lateJoiners = slow ? 0 : Math.floor(config.lateJoiners / workerCount) + (w < config.lateJoiners % workerCount ? 1 : 0);
     const start: StartMessage = {
       kind: 'start',
-      url: server.playUrl(publisher.stream, spec.protocol === 'ws'),
+      url: spec.playUrl ?? server.playUrl(publisher.stream, spec.protocol === 'ws'),
       protocol: slow ? 'http' : spec.protocol,
       count,
       rampPer100ms: Math.max(1, Math.round(config.rampPer100ms / workerCount)),
@@ -130,6 +136,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
 
     // the window
     const serverCpu0 = cpuMs(server.pid) ?? 0;
+    const proxyCpu0 = spec.proxyPid === undefined ? undefined : cpuMs(spec.proxyPid);
     const harnessCpu0 = harnessCpuMs(workerPids());
     t0 = wallNow();
     send({ kind: 'mark' });
@@ -147,6 +154,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       }
     }
     const serverCpu1 = cpuMs(server.pid) ?? serverCpu0;
+    const proxyCpu1 = spec.proxyPid === undefined ? undefined : cpuMs(spec.proxyPid);
     const harnessCpu1 = harnessCpuMs(workerPids());
     t1 = wallNow();
     const rssEnd = rssBytes(server.pid) ?? 0;
@@ -227,6 +235,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       viewersAt95: spec.viewers > 0 ? at95 / spec.viewers : 0,
       minViewerShare: minShare === Infinity ? 0 : minShare,
       serverCpu: ((serverCpu1 - serverCpu0) / (t1 - t0)) * 100,
+      proxyCpu: proxyCpu0 !== undefined && proxyCpu1 !== undefined ? ((proxyCpu1 - proxyCpu0) / (t1 - t0)) * 100 : undefined,
       rssBefore,
       rssPeak,
       rssEnd,
@@ -236,6 +245,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       latencyP99: percentile(latencies, 99),
       latencyMax: percentile(latencies, 100),
       latencySamples: latencies.length,
+      latencies: spec.keepLatencies ? latencies : undefined,
       latencyMatchRate: total > 0 ? latencies.length / total : 0,
       latencyFirstQuarterP50: q1,
       latencyLastQuarterP50: q4,
