@@ -1,36 +1,39 @@
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
-import { LimitReporter, invalidKeyPart, streamKeyToString, type Hub, type StreamKey } from '@flvcast/hub';
+import { fastifyHub } from '@flvcast/fastify-hub';
+import { EndReason, LimitReporter, invalidKeyPart, streamKeyToString, type StreamKey, type Subscriber } from '@flvcast/hub';
+import { flvFormat } from '@flvcast/mux';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { FrameCache, LAST_HTTP_CHUNK, httpChunk, wsBinaryFrame } from './frame-cache.js';
-import { HttpFlvSink } from './http-flv-sink.js';
+import { FST_FLVCAST_INVALID_OPTION } from './errors.js';
 import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
 import { checkPlay, followViewer, type PlayGrant } from './play-access.js';
 import { flvRequestLog, quietRouteLevel } from './request-log.js';
-import { SocketSink } from './socket-sink.js';
+import { TransportSink, type TransportTarget } from './transport-sink.js';
 import { closeWs } from './ws-close.js';
 import { ViewerLimits, type ViewerLimit } from './viewer-limits.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The stream registry shared by the HTTP-FLV/WS-FLV routes and the RTMP ingest. */
-    streams: Hub;
     /** FLV viewers counted against the maxViewers* limits (HTTP and WS). */
     flvViewers: ViewerLimits;
   }
-  interface FastifyRequest {
-    /** Set by the FLV routes' preHandler once the stream is known to exist. */
-    flvStreamKey?: StreamKey;
-    /** Set by the preHandler when access control let this viewer in. */
-    flvGrant?: PlayGrant;
-    /** Set by the preHandler on a refused WS upgrade: the socket is opened only to be closed with 4401/4403. */
-    flvDenial?: { status: 401 | 403; reason: string };
-    /** Set by the preHandler when a viewer limit refuses a WS upgrade: the WS handler closes with it. */
-    flvRefusal?: { code: number; reason: string };
-  }
+}
+
+/**
+ * What the FLV routes know of one request between its checks and its handler: private to the plugin (a
+ * WeakMap, not decorations on every request of the app), gone with the request.
+ */
+interface FlvRequestState {
+  /** The stream, once it is known to exist and the viewer may watch it. */
+  key?: StreamKey;
+  /** Access control let this viewer in on these terms. */
+  grant?: PlayGrant;
+  /** Why the request gets no stream; WS refusals carry the close code, and `logged` when a line said so already. */
+  refusal?: { reason: string; logged: boolean; wsCode?: number };
 }
 
 const FLV_HEADERS = {
@@ -43,13 +46,12 @@ const FLV_HEADERS = {
 } as const;
 
 async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Promise<void> {
-  const options = validateOptions(opts);
-  const hub = options.hub;
-  fastify.decorate('streams', hub);
-  fastify.decorateRequest('flvStreamKey', undefined);
-  fastify.decorateRequest('flvGrant', undefined);
-  fastify.decorateRequest('flvDenial', undefined);
-  fastify.decorateRequest('flvRefusal', undefined);
+  const validated = validateOptions(opts);
+  // The hub is the hub plugin's; registering this plugin alone registers that one too (with these options).
+  if (!fastify.hasDecorator('streams')) await fastify.register(fastifyHub, { hub: validated.hub });
+  else if (opts.hub !== undefined && opts.hub !== fastify.streams) throw new FST_FLVCAST_INVALID_OPTION('hub', 'this app already has a hub (fastify.streams): pass that one or none');
+  const hub = fastify.streams;
+  const options: ResolvedHttpFlvOptions = { ...validated, hub };
   const viewers = new ViewerLimits(options);
   fastify.decorate('flvViewers', viewers);
   const reporter = new LimitReporter(hub.events);
@@ -62,12 +64,6 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   });
   // A hub passed in may outlive this app.
   fastify.addHook('onClose', async () => offStop());
-
-  // Long-lived viewers would keep close() waiting: end them before the server stops accepting.
-  fastify.addHook('preClose', (done) => {
-    hub.close();
-    done();
-  });
 
   // Routes live in their own context so CORS and WebSocket handling stay scoped to them.
   await fastify.register(async (scope) => {
@@ -94,9 +90,9 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
         },
       });
     }
-    const refusals = new WeakMap<FastifyRequest, Refusal>();
+    const requests = new WeakMap<FastifyRequest, FlvRequestState>();
     const log = fastify.log;
-    const checkStream = makePreHandler(options, viewers, reporter, refusals, log);
+    const checkStream = makePreHandler(options, viewers, reporter, requests, log);
     const httpFrames = new FrameCache(httpChunk);
     const wsFrames = new FrameCache(wsBinaryFrame);
     const logLevel = quietRouteLevel(log);
@@ -106,8 +102,8 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
       exposeHeadRoute: false,
       ...(logLevel === undefined ? {} : { logLevel }),
       preHandler: checkStream,
-      handler: (request, reply) => serveHttp(request, reply, options, httpFrames, log),
-      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, options, wsFrames, log) } : {}),
+      handler: (request, reply) => serveHttp(request, reply, requests.get(request) ?? {}, options, httpFrames, log),
+      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, requests.get(request) ?? {}, options, wsFrames, log) } : {}),
     });
     scope.route({
       method: 'HEAD',
@@ -120,18 +116,12 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
     // leave; a hijacked response never gets here.)
     scope.addHook('onResponse', async (request, reply) => {
       if (request.routeOptions.url !== options.mount.url) return;
-      const refusal = refusals.get(request);
+      const refusal = requests.get(request)?.refusal;
       if (refusal?.logged === true) return;
       const fields = { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...(refusal === undefined ? {} : { reason: refusal.reason }) };
       flvRequestLog(log, request).info(fields, 'flv: request answered');
     });
   });
-}
-
-/** Why a request got no stream, and whether a line saying so was logged already (access refusals). */
-interface Refusal {
-  reason: string;
-  logged: boolean;
 }
 
 /** What a viewer refused by each limit gets: HTTP status, WS close code, log code. */
@@ -146,13 +136,15 @@ const REFUSALS: Record<ViewerLimit, { status: 429 | 503; wsCode: number; code: s
  * exists), then 404 at once for a stream nobody publishes: never hang on a stream that doesn't exist.
  * A GET past those checks takes a viewer slot (or is refused, before any FLV byte) until its connection closes.
  */
-function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, reporter: LimitReporter, refusals: WeakMap<FastifyRequest, Refusal>, log: FastifyBaseLogger) {
+function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, reporter: LimitReporter, requests: WeakMap<FastifyRequest, FlvRequestState>, log: FastifyBaseLogger) {
   const guarded = options.onPlay !== undefined || options.signedUrls !== undefined || options.wsAllowedOrigins !== undefined || options.onStop !== undefined;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const state: FlvRequestState = {};
+    requests.set(request, state);
     const key = options.mount.key(request.params as Record<string, string>);
     const bad = invalidKeyPart(key);
     if (bad !== undefined) {
-      refusals.set(request, { reason: `invalid ${bad} name`, logged: false });
+      state.refusal = { reason: `invalid ${bad} name`, logged: false };
       await reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `invalid ${bad} name: use letters, digits, _ - . (no "..")` });
       return;
     }
@@ -164,20 +156,21 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
         return;
       }
       if (!decision.allowed) {
+        // Logged once already, where it was decided.
+        state.refusal = { reason: decision.reason, logged: true };
         if (request.ws && decision.handshake !== true) {
           // Browsers can't read an upgrade's HTTP status; a close code they can (4401/4403).
-          request.flvDenial = { status: decision.status, reason: decision.reason };
+          state.refusal.wsCode = 4000 + decision.status;
           return;
         }
         const error = decision.status === 401 ? 'Unauthorized' : 'Forbidden';
-        refusals.set(request, { reason: decision.reason, logged: true });
         await reply.code(decision.status).send({ statusCode: decision.status, error, message: decision.reason });
         return;
       }
-      request.flvGrant = decision.grant;
+      state.grant = decision.grant;
     }
     if (options.hub.get(key) === undefined) {
-      refusals.set(request, { reason: 'no such stream', logged: false });
+      state.refusal = { reason: 'no such stream', logged: false };
       await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
       return;
     }
@@ -196,10 +189,10 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
         if (request.ws === true) {
           // Browsers can't read an HTTP status on a failed upgrade, but they can read a close code.
           // (A close reason is at most 123 bytes: the limit's name, not the stream's.)
-          request.flvRefusal = { code: refusal.wsCode, reason: `${slot} (${options[slot]}) reached` };
+          state.refusal = { reason: `${slot} (${options[slot]}) reached`, logged: false, wsCode: refusal.wsCode };
           return;
         }
-        refusals.set(request, { reason: slot, logged: false });
+        state.refusal = { reason: slot, logged: false };
         await reply
           .code(refusal.status)
           .header('retry-after', '10')
@@ -209,49 +202,54 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
       // The slot lives as long as the viewer's connection (HTTP/1 socket, HTTP/2 stream, WS socket).
       reply.raw.once('close', slot.release);
     }
-    request.flvStreamKey = key;
+    state.key = key;
   };
 }
 
-function serveHttp(request: FastifyRequest, reply: FastifyReply, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
-  const key = request.flvStreamKey!;
+function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvRequestState, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
+  const key = state.key!;
   // The response is ours from here: headers (CORS included) go out now, tags follow as they arrive.
   // A Range header on a live URL is ignored: always 200 and the stream from now.
   reply.hijack();
   const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), ...FLV_HEADERS };
   const raw = request.raw;
-  let sink: HttpFlvSink | SocketSink;
-  if (raw.httpVersion === '1.1') {
-    // HTTP/1.1: straight to the socket, with chunk framing shared by all viewers (the hot path).
-    const socket = raw.socket;
-    sink = new SocketSink(socket, { frames, highWaterMark: options.highWaterMark, finish: () => socket.end(LAST_HTTP_CHUNK) });
-    raw.socket.write(responseHead(headers));
-  } else {
-    // HTTP/1.0 and HTTP/2: through Node's response, which frames (or doesn't) as the protocol needs.
+  // HTTP/1.1: straight to the socket, with chunk framing shared by all viewers (the hot path). HTTP/1.0 and
+  // HTTP/2: through Node's response, which frames (or doesn't) as the protocol needs.
+  const fast = raw.httpVersion === '1.1';
+  const socket = raw.socket;
+  const target: TransportTarget = fast ? socket : (reply.raw as unknown as TransportTarget);
+  if (fast) socket.write(responseHead(headers));
+  else {
     reply.raw.writeHead(200, headers);
     reply.raw.flushHeaders();
-    sink = new HttpFlvSink(reply.raw, options.highWaterMark);
   }
-  const sub = options.hub.subscribe(key, sink, { protocol: 'http-flv', remoteAddress: request.ip });
+  // The viewer's stream (header, metadata, configuration, cached GOP) starts as it subscribes.
+  const sub = options.hub.subscribe(key, flvFormat, (subscriber) => new TransportSink(subscriber, target, {
+    frames: fast ? frames : undefined,
+    highWaterMark: options.highWaterMark,
+    finish: fast ? () => socket.end(LAST_HTTP_CHUNK) : () => reply.raw.end(),
+  }), { protocol: 'http-flv', remoteAddress: request.ip });
   if (sub === undefined) {
     // The stream ended between the existence check and now: an empty stream, ended at once.
-    sink.end('unpublished');
+    if (fast) socket.end(LAST_HTTP_CHUNK);
+    else reply.raw.end();
     return;
   }
-  sink.subscriber = sub;
   const log = flvRequestLog(base, request, { stream: streamKeyToString(key), client: sub.id });
   log.debug({ protocol: 'http-flv', ip: request.ip }, 'flv: viewer joined');
-  let expired = false;
-  const gone = request.flvGrant === undefined ? undefined : followViewer(request.flvGrant, sub, options, log, () => {
-    expired = true;
-    sub.end('kicked');
-  });
+  const gone = followGrant(state, sub, options, log);
   // HTTP/2 streams end with their response; HTTP/1.1 fast-path viewers with their socket.
-  (sink instanceof SocketSink ? raw.socket : reply.raw).once('close', () => {
-    const reason = expired ? 'token-expired' : (sink.endReason ?? 'viewer left');
+  (fast ? socket : reply.raw).once('close', () => {
+    const reason = sub.endReason ?? EndReason.left;
     log.info({ req: request, protocol: 'http-flv', ip: request.ip, ms: Math.round(reply.elapsedTime), bytes: sub.bytesSent, dropped: sub.droppedTags, reason }, 'flv: viewer left');
-    gone?.(expired ? 'token-expired' : (sink.endReason ?? 'left'));
+    gone?.(reason);
   });
+}
+
+/** A viewer let in on a signed URL or an onStop hook: cut it when the URL expires, tell onStop when it goes. */
+function followGrant(state: FlvRequestState, sub: Subscriber, options: ResolvedHttpFlvOptions, log: FastifyBaseLogger): ((reason: string) => void) | undefined {
+  if (state.grant === undefined) return undefined;
+  return followViewer(state.grant, sub, options, log, () => sub.end(EndReason.tokenExpired));
 }
 
 /** A WebSocket close reason holds at most 123 bytes. */
@@ -277,19 +275,20 @@ function responseHead(headers: OutgoingHttpHeaders): string {
   return `${head}date: ${new Date().toUTCString()}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`;
 }
 
-function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
+function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestState, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
   const started = performance.now();
-  const refusal = request.flvDenial === undefined ? request.flvRefusal : { code: 4000 + request.flvDenial.status, reason: closeReason(request.flvDenial.reason) };
-  if (refusal !== undefined) {
+  const refusal = state.refusal;
+  if (refusal?.wsCode !== undefined) {
     // Access refusals were logged when they were decided (play-access); limit refusals are logged here.
-    if (request.flvDenial === undefined) flvRequestLog(base, request).info({ req: request, protocol: 'ws-flv', ip: request.ip, code: refusal.code, reason: refusal.reason }, 'flv: request answered');
-    socket.close(refusal.code, refusal.reason);
+    const reason = closeReason(refusal.reason);
+    if (!refusal.logged) flvRequestLog(base, request).info({ req: request, protocol: 'ws-flv', ip: request.ip, code: refusal.wsCode, reason }, 'flv: request answered');
+    socket.close(refusal.wsCode, reason);
     // A peer that never answers the close frame must not keep the socket for ws's 30 s close timeout.
     const timer = setTimeout(() => socket.terminate(), 2_000);
     socket.once('close', () => clearTimeout(timer));
     return;
   }
-  const key = request.flvStreamKey;
+  const key = state.key;
   if (key === undefined) {
     flvRequestLog(base, request).info({ req: request, protocol: 'ws-flv', ip: request.ip, code: 4404, reason: 'no such stream' }, 'flv: request answered');
     socket.close(4404, 'no such stream');
@@ -297,32 +296,27 @@ function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHt
   }
   // Whole frames go straight to the upgraded TCP socket under `ws`, so they never interleave with the
   // frames `ws` itself sends (pongs, the close frame).
-  let expired = false;
-  const sink = new SocketSink(request.raw.socket, {
+  const sub = options.hub.subscribe(key, flvFormat, (subscriber) => new TransportSink(subscriber, request.raw.socket, {
     frames,
     highWaterMark: options.highWaterMark,
-    finish: (reason) => (expired ? socket.close(4401, 'token expired') : closeWs(socket, reason)),
+    finish: (reason) => closeWs(socket, reason),
     open: () => socket.readyState === socket.OPEN,
-  });
-  const sub = options.hub.subscribe(key, sink, { protocol: 'ws-flv', remoteAddress: request.ip });
+  }), { protocol: 'ws-flv', remoteAddress: request.ip });
   if (sub === undefined) {
     socket.close(4404, 'no such stream');
     return;
   }
-  sink.subscriber = sub;
   const log = flvRequestLog(base, request, { stream: streamKeyToString(key), client: sub.id });
   log.debug({ protocol: 'ws-flv', ip: request.ip }, 'flv: viewer joined');
-  const gone = request.flvGrant === undefined ? undefined : followViewer(request.flvGrant, sub, options, log, () => {
-    expired = true;
-    sub.end('kicked');
-  });
+  const gone = followGrant(state, sub, options, log);
   // Viewers only read; anything they send is ignored (mpegts.js sends nothing).
   socket.on('close', (code) => {
     sub.close();
-    const reason = expired ? 'token-expired' : (sink.endReason ?? 'viewer left');
+    const reason = sub.endReason ?? EndReason.left;
     log.info({ req: request, protocol: 'ws-flv', ip: request.ip, ms: Math.round(performance.now() - started), bytes: sub.bytesSent, dropped: sub.droppedTags, reason, code }, 'flv: viewer left');
-    gone?.(expired ? 'token-expired' : (sink.endReason ?? 'left'));
+    gone?.(reason);
   });
 }
 
 export const fastifyHttpFlv = fp(httpFlv, { fastify: '5.x', name: '@flvcast/fastify-http-flv' });
+

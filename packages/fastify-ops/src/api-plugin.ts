@@ -6,7 +6,8 @@ import { apiRouteSchemas as schemas } from './api-schemas.js';
 import { summarizePublisher, summarizeViewer, type ClientSummary } from './client-summary.js';
 import { validateApiOptions, type OpsApiOptions } from './options.js';
 import { ProcessUsage } from './process-usage.js';
-import { requireHub, warnIfClosedToAll } from './require-hub.js';
+import { requireHub } from '@flvcast/fastify-hub';
+import { warnIfClosedToAll } from './warn-if-closed.js';
 import { TrafficTotals } from './traffic-totals.js';
 
 interface StreamParams {
@@ -127,7 +128,7 @@ async function notFound(reply: FastifyReply, message: string): Promise<FastifyRe
   return reply.code(404).send({ statusCode: 404, error: 'Not Found', message });
 }
 
-/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary) over the hub of @flvcast/fastify-http-flv. */
+/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary) over the hub of @flvcast/fastify-hub (`fastify.streams`). */
 export const fastifyOpsApi = fp(opsApi, {
   fastify: '5.x',
   name: '@flvcast/fastify-ops-api',

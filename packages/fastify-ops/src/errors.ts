@@ -8,9 +8,3 @@ export const FST_FLVCAST_OPS_INVALID_OPTION = createError<[string, string]>(
   TypeError,
 );
 
-/** Raised at registration when the app has no hub (`fastify.streams`) to read. */
-export const FST_FLVCAST_OPS_NO_HUB = createError<[string]>(
-  'FST_FLVCAST_OPS_NO_HUB',
-  '%s needs the stream hub: register @flvcast/fastify-http-flv first (or decorate `streams` with a Hub shared from another app)',
-  500,
-);

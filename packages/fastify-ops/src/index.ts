@@ -16,4 +16,4 @@ export * from './api-schemas.js';
 export { summarizePublisher, summarizeViewer, type ClientSummary } from './client-summary.js';
 export { ProcessUsage, type ProcessSample } from './process-usage.js';
 export { TrafficTotals, type TrafficSnapshot } from './traffic-totals.js';
-export { FST_FLVCAST_OPS_INVALID_OPTION, FST_FLVCAST_OPS_NO_HUB } from './errors.js';
+export { FST_FLVCAST_OPS_INVALID_OPTION } from './errors.js';

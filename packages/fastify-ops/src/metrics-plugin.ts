@@ -5,7 +5,8 @@ import { accessGuard } from './access-guard.js';
 import { metricsRouteSchema } from './api-schemas.js';
 import { FlvcastMetrics } from './flvcast-metrics.js';
 import { validateMetricsOptions, type OpsMetricsOptions } from './options.js';
-import { requireHub, warnIfClosedToAll } from './require-hub.js';
+import { requireHub } from '@flvcast/fastify-hub';
+import { warnIfClosedToAll } from './warn-if-closed.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,7 +36,7 @@ async function opsMetrics(fastify: FastifyInstance, opts: OpsMetricsOptions): Pr
   });
 }
 
-/** Prometheus metrics on `/metrics` for the hub of @flvcast/fastify-http-flv, through prom-client. */
+/** Prometheus metrics on `/metrics` for the hub of @flvcast/fastify-hub (`fastify.streams`), through prom-client. */
 export const fastifyOpsMetrics = fp(opsMetrics, {
   fastify: '5.x',
   name: '@flvcast/fastify-ops-metrics',

@@ -4,6 +4,7 @@ import { summarizeStream } from '@flvcast/hub';
 import Fastify from 'fastify';
 import { fastifyOpsApi, type ClientSummary } from '../src/index.js';
 import { RecordingSink, appWithHub, cam1, feed, publishAv } from './fixtures.js';
+import { flvFormat } from '@flvcast/mux';
 
 async function setup() {
   const { app, hub, clock } = await appWithHub();
@@ -12,8 +13,8 @@ async function setup() {
   const { pub, evicted } = publishAv(hub, clock);
   const httpSink = new RecordingSink();
   const wsSink = new RecordingSink();
-  const httpViewer = hub.subscribe(cam1, httpSink, { protocol: 'http-flv', remoteAddress: '198.51.100.1' })!;
-  const wsViewer = hub.subscribe(cam1, wsSink, { protocol: 'ws-flv', remoteAddress: '198.51.100.2' })!;
+  const httpViewer = hub.subscribe(cam1, flvFormat, httpSink, { protocol: 'http-flv', remoteAddress: '198.51.100.1' })!;
+  const wsViewer = hub.subscribe(cam1, flvFormat, wsSink, { protocol: 'ws-flv', remoteAddress: '198.51.100.2' })!;
   feed(pub, clock, 3, 1);
   return { app, hub, clock, pub, evicted, httpSink, wsSink, httpViewer, wsViewer };
 }
@@ -230,6 +231,6 @@ test('registration: invalid options fail with FST_FLVCAST_OPS_INVALID_OPTION; wi
   await assert.rejects(async () => {
     await bare.register(fastifyOpsApi);
     await bare.ready();
-  }, (err: Error & { code?: string }) => err.code === 'FST_FLVCAST_OPS_NO_HUB' && /@flvcast\/fastify-http-flv/.test(err.message));
+  }, (err: Error & { code?: string }) => err.code === 'FST_FLVCAST_NO_HUB' && /@flvcast\/fastify-http-flv/.test(err.message));
   await bare.close();
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fastifyOpsMetrics } from '../src/index.js';
 import { RecordingSink, appWithHub, cam1, feed, publishAv } from './fixtures.js';
+import { flvFormat } from '@flvcast/mux';
 
 /** Parses the exposition into `name{labels}` -> value (HELP/TYPE lines left out). */
 function parse(text: string): Map<string, number> {
@@ -66,8 +67,8 @@ test('values follow the hub: streams, viewers by protocol, bytes in/out, per-str
 
   const { pub } = publishAv(hub, clock);
   const slowSink = new RecordingSink();
-  const slow = hub.subscribe(cam1, slowSink, { protocol: 'http-flv' })!;
-  const ws = hub.subscribe(cam1, new RecordingSink(), { protocol: 'ws-flv' })!;
+  const slow = hub.subscribe(cam1, flvFormat, slowSink, { protocol: 'http-flv' })!;
+  const ws = hub.subscribe(cam1, flvFormat, new RecordingSink(), { protocol: 'ws-flv' })!;
   slowSink.accepting = false;
   feed(pub, clock, 3, 1);
   v = (await scrape()).values;
@@ -103,7 +104,7 @@ test('values follow the hub: streams, viewers by protocol, bytes in/out, per-str
 
   // A new publisher and a new viewer add to the totals.
   const again = publishAv(hub, clock, cam1, 1).pub;
-  const next = hub.subscribe(cam1, new RecordingSink(), { protocol: 'ws-flv' })!;
+  const next = hub.subscribe(cam1, flvFormat, new RecordingSink(), { protocol: 'ws-flv' })!;
   feed(again, clock, 1, 1);
   v = (await scrape()).values;
   assert.equal(v.get('flvcast_received_bytes_total'), inBefore + again.bytesIn);
@@ -117,7 +118,7 @@ test('a viewer cut back to a keyframe: its dropped tags are counted and stay cou
   const { hub } = { hub: app.streams };
   const { pub } = publishAv(hub, clock, cam1, 1);
   const sink = new RecordingSink();
-  const sub = hub.subscribe(cam1, sink, { protocol: 'http-flv' })!;
+  const sub = hub.subscribe(cam1, flvFormat, sink, { protocol: 'http-flv' })!;
   sink.accepting = false;
   feed(pub, clock, 1, 12); // more than maxQueueMs (10 s) of backlog: the hub drops it
   assert.ok(sub.droppedTags > 0);

@@ -1,7 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-// The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
-import type {} from '@flvcast/fastify-http-flv';
+import { requireHub } from '@flvcast/fastify-hub';
 import { KeyedCounter, LimitReporter } from '@flvcast/hub';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -25,7 +24,7 @@ declare module 'fastify' {
 
 async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<void> {
   const options = validateOptions(opts);
-  const hub = fastify.streams;
+  const hub = requireHub(fastify, '@flvcast/fastify-rtmp');
   const log = fastify.log.child({ plugin: 'rtmp' });
   const servers: Server[] = [];
   const secure = new WeakSet<Server>();
@@ -113,10 +112,8 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   });
 }
 
-/** RTMP ingest into the hub of @flvcast/fastify-http-flv (register that plugin first). */
+/** RTMP ingest into the hub of @flvcast/fastify-hub (register it, or @flvcast/fastify-http-flv, first). */
 export const fastifyRtmp = fp(rtmp, {
   fastify: '5.x',
   name: '@flvcast/fastify-rtmp',
-  // Checked at boot: without the HTTP-FLV plugin there is no hub to publish into.
-  dependencies: ['@flvcast/fastify-http-flv'],
 });

@@ -1,12 +1,12 @@
-import type { MediaTag } from './media-tag.js';
+import type { MediaFrame } from '@flvcast/media';
 
 /**
- * The tags since the last video keyframe, so a new viewer can start decoding at once. Bounded in frames and
+ * The frames since the last video keyframe, so a new viewer can start decoding at once. Bounded in frames and
  * bytes: a GOP that outgrows the bounds is dropped and caching resumes at the next keyframe. For streams
  * without video it keeps a sliding window of `audioWindowMs` of audio instead (SRS `fast_cache`).
  */
 export class GopCache {
-  #tags: MediaTag[] = [];
+  #frames: MediaFrame[] = [];
   #bytes = 0;
   /** The current GOP overflowed the bounds; wait for the next keyframe. */
   #overflowed = false;
@@ -17,8 +17,8 @@ export class GopCache {
     private readonly audioWindowMs: number,
   ) {}
 
-  get tags(): readonly MediaTag[] {
-    return this.#tags;
+  get frames(): readonly MediaFrame[] {
+    return this.#frames;
   }
 
   get bytes(): number {
@@ -26,47 +26,47 @@ export class GopCache {
   }
 
   clear(): void {
-    this.#tags = [];
+    this.#frames = [];
     this.#bytes = 0;
     this.#overflowed = false;
   }
 
   /** `videoSeen`: the stream carries video, so GOPs (not an audio window) are what's cached. */
-  add(tag: MediaTag, videoSeen: boolean): void {
-    if (tag.config) return; // sequence headers are kept by the stream itself, always fresh
-    if (tag.keyframe) {
-      this.#tags = [tag];
-      this.#bytes = tag.bytes.byteLength;
+  add(frame: MediaFrame, videoSeen: boolean): void {
+    if (frame.config) return; // sequence headers are kept by the stream itself, always fresh
+    if (frame.keyframe) {
+      this.#frames = [frame];
+      this.#bytes = frame.payload.byteLength;
       this.#overflowed = false;
       return;
     }
     if (videoSeen) {
-      if (this.#overflowed || this.#tags.length === 0) return; // no keyframe yet: nothing decodable to cache
-      if (this.#tags.length >= this.maxFrames || this.#bytes + tag.bytes.byteLength > this.maxBytes) {
+      if (this.#overflowed || this.#frames.length === 0) return; // no keyframe yet: nothing decodable to cache
+      if (this.#frames.length >= this.maxFrames || this.#bytes + frame.payload.byteLength > this.maxBytes) {
         this.clear();
         this.#overflowed = true;
         return;
       }
-      this.#push(tag);
+      this.#push(frame);
       return;
     }
     if (this.audioWindowMs <= 0) return;
-    this.#push(tag);
+    this.#push(frame);
     // Slide the audio window; also bounded by the same byte/frame limits.
-    const oldest = tag.timestamp - this.audioWindowMs;
+    const oldest = frame.timestamp - this.audioWindowMs;
     let drop = 0;
     while (
-      drop < this.#tags.length - 1 &&
-      (this.#tags[drop]!.timestamp < oldest || this.#tags.length - drop > this.maxFrames || this.#bytes > this.maxBytes)
+      drop < this.#frames.length - 1 &&
+      (this.#frames[drop]!.timestamp < oldest || this.#frames.length - drop > this.maxFrames || this.#bytes > this.maxBytes)
     ) {
-      this.#bytes -= this.#tags[drop]!.bytes.byteLength;
+      this.#bytes -= this.#frames[drop]!.payload.byteLength;
       drop++;
     }
-    if (drop > 0) this.#tags.splice(0, drop);
+    if (drop > 0) this.#frames.splice(0, drop);
   }
 
-  #push(tag: MediaTag): void {
-    this.#tags.push(tag);
-    this.#bytes += tag.bytes.byteLength;
+  #push(frame: MediaFrame): void {
+    this.#frames.push(frame);
+    this.#bytes += frame.payload.byteLength;
   }
 }

@@ -1,6 +1,7 @@
 import type { LiveStream } from './live-stream.js';
 import type { Publisher } from './publisher.js';
-import type { Subscriber, SubscriberEndReason } from './subscriber.js';
+import type { EndReason } from './end-reason.js';
+import type { Subscriber } from './subscriber.js';
 
 /** A client was refused before any media byte moved (auth hook, signed URL, IP list, callback). */
 export interface AccessDenial {
@@ -25,8 +26,8 @@ export interface HubEventMap {
   publish: { stream: LiveStream; publisher: Publisher };
   unpublish: { stream: LiveStream; publisher: Publisher };
   play: { stream: LiveStream; subscriber: Subscriber };
-  /** `left`: the viewer went away on its own; otherwise the hub ended it. */
-  stop: { stream: LiveStream; subscriber: Subscriber; reason: SubscriberEndReason | 'left' };
+  /** `left`: the viewer went away on its own; otherwise why it was ended. */
+  stop: { stream: LiveStream; subscriber: Subscriber; reason: EndReason };
   /** The viewer got its first decodable frame, `ms` after it subscribed. */
   firstFrame: { stream: LiveStream; subscriber: Subscriber; ms: number };
   deny: AccessDenial;

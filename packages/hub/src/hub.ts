@@ -4,7 +4,9 @@ import { validateHubOptions, type HubOptions } from './hub-options.js';
 import { LiveStream } from './live-stream.js';
 import { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherInfo } from './publisher.js';
 import { invalidKeyPart, streamKeyToString, type StreamKey } from './stream-key.js';
-import { Subscriber, SubscriberEndReason, type SubscriberInfo, type SubscriberSink } from './subscriber.js';
+import type { Format } from '@flvcast/media';
+import { EndReason } from './end-reason.js';
+import { Subscriber, type SinkOrFactory, type SubscriberInfo } from './subscriber.js';
 
 /**
  * The stream registry: one per server (reached through the `streams` Fastify decorator), never a module
@@ -66,12 +68,16 @@ export class Hub {
     return publisher;
   }
 
-  /** Attaches a viewer to a live stream, or returns undefined (and creates nothing) when there is none. */
-  subscribe(key: StreamKey, sink: SubscriberSink, info: SubscriberInfo): Subscriber | undefined {
+  /**
+   * Attaches a viewer of `format` (e.g. `flvFormat` from @flvcast/mux) to a live stream, or returns
+   * undefined (and creates nothing) when there is none. `sink` may be a factory, so a transport gets its
+   * subscriber in the same step.
+   */
+  subscribe(key: StreamKey, format: Format, sink: SinkOrFactory, info: SubscriberInfo): Subscriber | undefined {
     if (this.#closed || invalidKeyPart(key) !== undefined) return undefined;
     const stream = this.#streams.get(streamKeyToString(key));
     if (stream === undefined) return undefined;
-    const sub = new Subscriber(this.#newId(), info, sink, stream, this.options);
+    const sub = new Subscriber(this.#newId(), info, sink, stream.outputFor(format), stream, this.options);
     stream.addSubscriber(sub);
     return sub;
   }
@@ -79,7 +85,7 @@ export class Hub {
   /** Ends everything: viewers get `closed`, publishers are evicted. The hub accepts nothing afterwards. */
   close(): void {
     this.#closed = true;
-    for (const stream of [...this.#streams.values()]) stream.close(SubscriberEndReason.closed);
+    for (const stream of [...this.#streams.values()]) stream.close(EndReason.closed);
     this.#streams.clear();
   }
 

@@ -1,40 +1,24 @@
-import { Amf0EcmaArray, encodeAmf0, type Amf0Value } from '@flvcast/amf0';
-import {
-  encodeFlvHeader,
-  encodeOnMetaData,
-  encodeTag,
-  inspectAudio,
-  inspectVideo,
-  parseAudioSpecificConfig,
-  parseAvcDecoderConfig,
-  sequenceHeaderProblem,
-} from '@flvcast/flv';
+import { Amf0EcmaArray, type Amf0Value } from '@flvcast/amf0';
+import { inspectAudio, inspectVideo, parseAudioSpecificConfig, parseAvcDecoderConfig, sequenceHeaderProblem } from '@flvcast/flv';
+import type { DataFrame, Format, Frame, MediaFrame, StreamState, TrackLayout, TrackState } from '@flvcast/media';
+import { EndReason, type HubEndReason } from './end-reason.js';
 import { HubError, HubErrorCode } from './hub-error.js';
 import { GopCache } from './gop-cache.js';
 import { IngestRate } from './ingest-rate.js';
 import type { HubEvents } from './hub-events.js';
 import type { HubOptions } from './hub-options.js';
-import type { MediaTag } from './media-tag.js';
-import type { Publisher} from './publisher.js';
+import type { Packet } from './packet.js';
+import type { Publisher } from './publisher.js';
 import { type PublisherTarget } from './publisher.js';
+import { StreamOutput } from './stream-output.js';
 import { streamKeyToString, type StreamKey } from './stream-key.js';
-import type { Subscriber} from './subscriber.js';
-import { SubscriberEndReason, type SubscriberOwner } from './subscriber.js';
+import type { Subscriber, SubscriberOwner } from './subscriber.js';
 import { TimestampCorrector } from './timestamp-corrector.js';
 
-/** What the stream knows of one track, for viewers' headers and for the API. */
-export interface TrackState {
-  /** Codec name from the last sequence header or frame ('avc', 'hevc', 'aac', …). */
-  codec?: string;
-  /** Latest sequence header: payload (to restamp for late joiners) and its shared tag. */
-  config?: { payload: Uint8Array; tag: MediaTag };
-  /** Frames seen since this publish began (sequence headers included). */
-  frames: number;
-  width?: number;
-  height?: number;
-  sampleRate?: number;
-  channels?: number;
-}
+export type { TrackState } from '@flvcast/media';
+
+/** Stands for onMetaData in a viewer's queue: script data, kept when a slow viewer's backlog is cut. */
+const METADATA_FRAME: DataFrame = Object.freeze({ kind: 'data', timestamp: 0, keyframe: false, config: false, name: 'onMetaData', value: null });
 
 interface StreamHooks {
   /** Nothing uses the stream any more: the hub forgets it. */
@@ -43,12 +27,15 @@ interface StreamHooks {
 }
 
 /**
- * One live stream: its current publisher, metadata, sequence headers, GOP cache and viewers. Every
- * incoming message becomes one FLV tag serialized once and handed to each viewer by reference.
+ * One live stream: its current publisher, metadata, decoder configurations, GOP cache and viewers. Every
+ * incoming message becomes one neutral frame; each output (container format) with viewers encodes it
+ * once, and every viewer of that format gets the same bytes by reference. The stream serializes nothing.
  */
-export class LiveStream implements PublisherTarget, SubscriberOwner {
+export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState {
   readonly name: string;
   readonly subscribers = new Set<Subscriber>();
+  /** Formats with viewers now; an output is made with its first viewer and dropped with its last. */
+  readonly #outputs = new Map<Format, StreamOutput>();
   publisher: Publisher | undefined;
   metadata: Record<string, Amf0Value> | undefined;
   readonly audio: TrackState = { frames: 0 };
@@ -85,6 +72,16 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     this.#time = new TimestampCorrector(options.timeJumpMs);
   }
 
+  /** The output of `format` for a new viewer (made on first use: no encoding for a format nobody watches). */
+  outputFor(format: Format): StreamOutput {
+    let output = this.#outputs.get(format);
+    if (output === undefined) {
+      output = new StreamOutput(format, this);
+      this.#outputs.set(format, output);
+    }
+    return output;
+  }
+
   get gopCacheBytes(): number {
     return this.#gop.bytes;
   }
@@ -94,8 +91,8 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     return !this.options.guessHasAv || this.metadata !== undefined || this.#mediaSeen;
   }
 
-  /** FLV header flags for a viewer starting now (SRS `guess_has_av` semantics). */
-  tracks(): { hasAudio: boolean; hasVideo: boolean } {
+  /** The tracks a viewer starting now is told of (FLV header flags; SRS `guess_has_av` semantics). */
+  tracks(): TrackLayout {
     if (!this.options.guessHasAv) return { hasAudio: this.options.hasAudio, hasVideo: this.options.hasVideo };
     const meta = this.metadata;
     const hasAudio = this.audio.frames > 0 || announces(meta, 'audio');
@@ -136,53 +133,62 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
         ? { ...(value instanceof Amf0EcmaArray ? value.entries : value) }
         : {};
       // Viewers already playing get the update; their header cannot change any more.
-      for (const sub of this.subscribers) if (sub.started) sub.deliver(this.#metadataTag(sub));
+      for (const sub of this.subscribers) {
+        if (!sub.started) continue;
+        const bytes = sub.output.muxer.metadataChanged({ hasAudio: sub.hasAudio, hasVideo: sub.hasVideo });
+        if (bytes !== undefined) sub.deliver({ frame: METADATA_FRAME, bytes });
+      }
       this.#settle();
       return;
     }
-    const bytes = encodeTag(18, Math.max(0, this.#time.last), encodeAmf0(name, value));
-    this.#broadcast({ type: 18, timestamp: Math.max(0, this.#time.last), bytes, keyframe: false, config: false });
+    this.#broadcast({ kind: 'data', timestamp: Math.max(0, this.#time.last), keyframe: false, config: false, name, value });
   }
 
-  pushMedia(_publisher: Publisher, type: 8 | 9, timestamp: number, payload: Uint8Array): void {
+  pushMedia(_publisher: Publisher, type: 8 | 9, timestamp_: number, payload: Uint8Array): void {
     if (payload.byteLength === 0) return; // some encoders send empty media messages: nothing to deliver
     // Checked before anything changes: a broken one is dropped and the last good configuration stays.
     const problem = sequenceHeaderProblem(type, payload);
     if (problem !== undefined) throw new HubError(HubErrorCode.badSequenceHeader, `${type === 9 ? 'video' : 'audio'} sequence header dropped: ${problem}`);
     let keyframe = false;
     let config = false;
+    let codec: string;
+    let compositionTime = 0;
     if (type === 9) {
       const info = inspectVideo(payload);
       config = info.isSequenceHeader;
       keyframe = info.isKeyframe && !config && !info.isCommandFrame;
-      this.video.codec = info.codec;
+      codec = info.codec;
+      compositionTime = info.compositionTime ?? 0;
+      this.video.codec = codec;
       this.video.frames++;
     } else {
       const info = inspectAudio(payload);
       config = info.isSequenceHeader;
-      this.audio.codec = info.codec;
+      codec = info.codec;
+      this.audio.codec = codec;
       if (info.sampleRate !== undefined) this.audio.sampleRate = info.sampleRate;
       if (info.channels !== undefined) this.audio.channels = info.channels;
       this.audio.frames++;
     }
-    const ts = this.#time.correct(type, timestamp);
-    const tag: MediaTag = { type, timestamp: ts, bytes: encodeTag(type, ts, payload), keyframe, config };
+    const timestamp = this.#time.correct(type, timestamp_);
+    const frame: MediaFrame = { kind: type === 9 ? 'video' : 'audio', timestamp, compositionTime, keyframe, config, codec, payload };
     this.tagsIn++;
     this.bytesIn += payload.byteLength;
     this.rate.add(this.options.now(), payload.byteLength, type === 9 && !config);
     if (keyframe) {
-      if (this.#lastKeyframeTs !== undefined && ts > this.#lastKeyframeTs) this.gopMs = ts - this.#lastKeyframeTs;
-      this.#lastKeyframeTs = ts;
+      if (this.#lastKeyframeTs !== undefined && timestamp > this.#lastKeyframeTs) this.gopMs = timestamp - this.#lastKeyframeTs;
+      this.#lastKeyframeTs = timestamp;
     }
     if (config) {
-      (type === 9 ? this.video : this.audio).config = { payload, tag };
-      describeConfig(type === 9 ? this.video : this.audio, payload);
+      const track = type === 9 ? this.video : this.audio;
+      track.config = frame;
+      describeConfig(track, payload);
     } else if (!this.#mediaSeen) {
       this.#mediaSeen = true;
       this.#settle();
     }
-    this.#gop.add(tag, this.video.frames > 0);
-    this.#broadcast(tag);
+    this.#gop.add(frame, this.video.frames > 0);
+    this.#broadcast(frame);
   }
 
   unpublish(publisher: Publisher): void {
@@ -192,12 +198,12 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     this.hooks.events.emit('unpublish', { stream: this, publisher });
     this.#settle(); // viewers still waiting for a layout get what is known
     if (this.subscribers.size === 0 || this.options.reconnectGraceMs === 0) {
-      this.#endAll(SubscriberEndReason.unpublished);
+      this.#endAll(EndReason.unpublished);
       return;
     }
     this.#graceTimer = setTimeout(() => {
       this.#graceTimer = undefined;
-      this.#endAll(SubscriberEndReason.unpublished);
+      this.#endAll(EndReason.unpublished);
     }, this.options.reconnectGraceMs);
     this.#graceTimer.unref?.();
   }
@@ -206,6 +212,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
 
   addSubscriber(sub: Subscriber): void {
     this.subscribers.add(sub);
+    sub.output.subscribers.add(sub);
     this.hooks.events.emit('play', { stream: this, subscriber: sub });
     if (this.settled) this.#start(sub);
     else this.#pending.add(sub);
@@ -222,8 +229,12 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     }, this.options.mergeWriteMs);
   }
 
-  detach(sub: Subscriber, reason: SubscriberEndReason | 'left'): void {
+  detach(sub: Subscriber, reason: EndReason): void {
     this.subscribers.delete(sub);
+    const output = sub.output;
+    output.subscribers.delete(sub);
+    // Nobody watches this format any more: its muxer and packets go (a later viewer starts afresh).
+    if (output.subscribers.size === 0 && this.#outputs.get(output.format) === output) this.#outputs.delete(output.format);
     this.#pending.delete(sub);
     this.hooks.events.emit('stop', { stream: this, subscriber: sub, reason });
     this.#releaseIfUnused();
@@ -234,13 +245,13 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
   }
 
   /** Ends every viewer and evicts the publisher (hub shutdown, API stop). */
-  close(reason: SubscriberEndReason): void {
+  close(reason: HubEndReason): void {
     // Viewers first: evicting the publisher first would end them as 'unpublished' when there is no grace.
     this.#endAll(reason);
-    this.publisher?.evict(reason === SubscriberEndReason.kicked ? 'kicked' : 'closed');
+    this.publisher?.evict(reason === EndReason.kicked ? 'kicked' : 'closed');
   }
 
-  #endAll(reason: SubscriberEndReason): void {
+  #endAll(reason: HubEndReason): void {
     if (this.#graceTimer !== undefined) {
       clearTimeout(this.#graceTimer);
       this.#graceTimer = undefined;
@@ -271,43 +282,27 @@ export class LiveStream implements PublisherTarget, SubscriberOwner {
     for (const sub of waiting) this.#start(sub);
   }
 
-  #broadcast(tag: MediaTag): void {
-    for (const sub of this.subscribers) sub.deliver(tag);
+  #broadcast(frame: Frame): void {
+    for (const output of this.#outputs.values()) {
+      const packet = output.packet(frame);
+      if (packet === undefined) continue;
+      for (const sub of output.subscribers) sub.deliver(packet);
+    }
   }
 
-  /** Header, metadata and sequence headers stamped at the viewer's start time, then the cached GOP. */
+  /** The container's preamble (header, metadata, configuration) stamped at the viewer's start, then the cached GOP. */
   #start(sub: Subscriber): void {
     const tracks = this.tracks();
-    const backlog = this.options.gopCache ? this.#gop.tags : [];
-    const startTs = backlog[0]?.timestamp ?? Math.max(0, this.#time.last);
-    const preamble: Uint8Array[] = [encodeFlvHeader(tracks)];
-    preamble.push(this.#metadataTagFor(tracks));
-    if (tracks.hasVideo && this.video.config) preamble.push(encodeTag(9, startTs, this.video.config.payload));
-    if (tracks.hasAudio && this.audio.config) preamble.push(encodeTag(8, startTs, this.audio.config.payload));
-    const waitKeyframe = !this.options.gopCache || backlog.length === 0 || !backlog[0]!.keyframe;
+    const frames = this.options.gopCache ? this.#gop.frames : [];
+    const backlog: Packet[] = [];
+    for (const frame of frames) {
+      const packet = sub.output.packet(frame);
+      if (packet !== undefined) backlog.push(packet);
+    }
+    const startTs = frames[0]?.timestamp ?? Math.max(0, this.#time.last);
+    const preamble = sub.output.muxer.begin(tracks, startTs);
+    const waitKeyframe = !this.options.gopCache || frames.length === 0 || !frames[0]!.keyframe;
     sub.start(tracks, preamble, backlog, waitKeyframe && this.video.frames > 0);
-  }
-
-  #metadataTag(sub: Subscriber): MediaTag {
-    const bytes = this.#metadataTagFor({ hasAudio: sub.hasAudio, hasVideo: sub.hasVideo });
-    return { type: 18, timestamp: 0, bytes, keyframe: false, config: true };
-  }
-
-  /**
-   * onMetaData as players get it: the publisher's keys plus explicit track flags mpegts.js honours. Always
-   * stamped 0: ffmpeg's FLV reader takes script data at any other time for a data track.
-   */
-  #metadataTagFor(tracks: { hasAudio: boolean; hasVideo: boolean }): Uint8Array {
-    const meta: Record<string, Amf0Value> = { ...(this.metadata ?? {}) };
-    // A live stream has no length or size; a file's values would make players treat it as a recording.
-    delete meta.duration;
-    delete meta.filesize;
-    if (this.video.width !== undefined && meta.width === undefined) meta.width = this.video.width;
-    if (this.video.height !== undefined && meta.height === undefined) meta.height = this.video.height;
-    meta.hasAudio = tracks.hasAudio;
-    meta.hasVideo = tracks.hasVideo;
-    meta.server = 'flvcast';
-    return encodeTag(18, 0, encodeOnMetaData(meta));
   }
 }
 

@@ -1,33 +1,44 @@
-import type { MediaTag } from './media-tag.js';
+import { isRenderable } from '@flvcast/media';
+import { EndReason, type HubEndReason } from './end-reason.js';
+import type { Packet } from './packet.js';
+import type { StreamOutput } from './stream-output.js';
 
+/**
+ * @deprecated use EndReason (it adds `tokenExpired` and `left`). Kept for one release.
+ */
 export const SubscriberEndReason = {
-  /** The publisher left and did not come back within the grace window. */
-  unpublished: 'unpublished',
-  /** The viewer accepted no bytes for `stallTimeoutMs`. */
-  stalled: 'stalled',
-  /** The hub is closing (server shutdown). */
-  closed: 'closed',
-  /** Removed on purpose (API kick). */
-  kicked: 'kicked',
+  unpublished: EndReason.unpublished,
+  stalled: EndReason.stalled,
+  closed: EndReason.closed,
+  kicked: EndReason.kicked,
 } as const;
-export type SubscriberEndReason = (typeof SubscriberEndReason)[keyof typeof SubscriberEndReason];
+/** @deprecated use HubEndReason. */
+export type SubscriberEndReason = HubEndReason;
 
-/** Where a viewer's bytes go: an HTTP response, a WebSocket, an RTMP player. */
+/** Where a viewer's bytes go: an HTTP response, a WebSocket, an RTMP player, a file. */
 export interface SubscriberSink {
   /** Writes bytes in order; returns false when the peer is behind (the sink calls `resume()` once drained). */
   write(chunks: readonly Uint8Array[]): boolean;
   /** The hub ended this viewer; it is already detached. Called at most once, never after `close()`. */
-  end(reason: SubscriberEndReason): void;
+  end(reason: HubEndReason): void;
 }
+
+/** A sink, or how to make one for the new subscriber (so a transport gets its subscriber in one step). */
+export type SinkOrFactory = SubscriberSink | ((subscriber: Subscriber) => SubscriberSink);
 
 export interface SubscriberInfo {
   /** 'http-flv', 'ws-flv', 'rtmp', … */
   readonly protocol: string;
   readonly remoteAddress?: string;
+  /**
+   * A recorder, forwarder or remuxer rather than a person watching: not counted as a viewer (summaries,
+   * metrics, viewer limits), and held to its own queue bounds.
+   */
+  readonly internal?: boolean;
 }
 
 export interface SubscriberLimits {
-  /** 0: write each tag as it arrives (lowest latency); > 0: the owner flushes batches (throughput mode). */
+  /** 0: write each packet as it arrives (lowest latency); > 0: the owner flushes batches (throughput mode). */
   readonly mergeWriteMs: number;
   readonly maxQueueBytes: number;
   readonly maxQueueMs: number;
@@ -38,18 +49,18 @@ export interface SubscriberLimits {
 
 /** Callbacks the owning stream gives a subscriber, so the subscriber needs no reference to the hub. */
 export interface SubscriberOwner {
-  /** `left`: the viewer went away (its sink closed); otherwise the hub's reason for ending it. */
-  detach(subscriber: Subscriber, reason: SubscriberEndReason | 'left'): void;
+  /** The subscriber ended (`left`: its sink closed; otherwise the hub's reason). */
+  detach(subscriber: Subscriber, reason: EndReason): void;
   /** The viewer just got its first decodable media frame. */
   firstFrame(subscriber: Subscriber): void;
-  /** With mergeWriteMs: this subscriber has tags waiting; call `flush()` at the end of the merge window. */
+  /** With mergeWriteMs: this subscriber has packets waiting; call `flush()` at the end of the merge window. */
   schedule(subscriber: Subscriber): void;
 }
 
 /**
- * One viewer. Delivers shared tags to its sink as they arrive; while the sink is behind, keeps a backlog
- * bounded in bytes and media time. Past either bound the backlog is dropped (sequence headers kept) and
- * delivery resumes at the next keyframe, so what the viewer gets always decodes.
+ * One viewer of one format. Delivers shared packets to its sink as they arrive; while the sink is behind,
+ * keeps a backlog bounded in bytes and media time. Past either bound the backlog is dropped (configuration
+ * kept) and delivery resumes at the next keyframe, so what the viewer gets always decodes.
  */
 export class Subscriber {
   #hasAudio = true;
@@ -57,15 +68,17 @@ export class Subscriber {
   #started = false;
   #waitKeyframe = false;
   #blockedSince: number | undefined;
-  #queue: MediaTag[] = [];
+  #queue: Packet[] = [];
   #queuedBytes = 0;
-  #ended = false;
+  #endReason: EndReason | undefined;
+  readonly #sink: SubscriberSink;
 
   readonly createdAt: number;
   startedAt: number | undefined;
   /** When the first decodable media frame went to the viewer (time to first frame = this − createdAt). */
   firstFrameAt: number | undefined;
   bytesSent = 0;
+  /** Packets (frames in the viewer's container) sent. */
   tagsSent = 0;
   droppedTags = 0;
   /** Times the backlog was cut back to a keyframe. */
@@ -74,11 +87,18 @@ export class Subscriber {
   constructor(
     readonly id: string,
     readonly info: SubscriberInfo,
-    private readonly sink: SubscriberSink,
+    sink: SinkOrFactory,
+    /** The stream's output for this viewer's format (muxer and encoded packets). */
+    readonly output: StreamOutput,
     private readonly owner: SubscriberOwner,
     private readonly limits: SubscriberLimits,
   ) {
     this.createdAt = limits.now();
+    this.#sink = typeof sink === 'function' ? sink(this) : sink;
+  }
+
+  get format(): string {
+    return this.output.format.name;
   }
 
   get started(): boolean {
@@ -86,7 +106,12 @@ export class Subscriber {
   }
 
   get ended(): boolean {
-    return this.#ended;
+    return this.#endReason !== undefined;
+  }
+
+  /** Why it ended (undefined while it plays). */
+  get endReason(): EndReason | undefined {
+    return this.#endReason;
   }
 
   get hasAudio(): boolean {
@@ -105,14 +130,14 @@ export class Subscriber {
   /** Media time that backlog spans: how far behind live the viewer is, as far as the hub can tell. */
   get queuedMs(): number {
     const q = this.#queue;
-    return q.length < 2 ? 0 : Math.max(0, q[q.length - 1]!.timestamp - q[0]!.timestamp);
+    return q.length < 2 ? 0 : Math.max(0, q[q.length - 1]!.frame.timestamp - q[0]!.frame.timestamp);
   }
 
   /**
-   * Begins delivery: `preamble` (FLV header, metadata, sequence headers) then `backlog` (cached GOP).
+   * Begins delivery: `preamble` (container header, metadata, configuration) then `backlog` (cached GOP).
    * With `waitKeyframe`, inter-frames are skipped until the next keyframe.
    */
-  start(tracks: { hasAudio: boolean; hasVideo: boolean }, preamble: Uint8Array[], backlog: readonly MediaTag[], waitKeyframe: boolean): void {
+  start(tracks: { hasAudio: boolean; hasVideo: boolean }, preamble: Uint8Array[], backlog: readonly Packet[], waitKeyframe: boolean): void {
     this.#hasAudio = tracks.hasAudio;
     this.#hasVideo = tracks.hasVideo;
     this.#started = true;
@@ -120,69 +145,70 @@ export class Subscriber {
     this.#waitKeyframe = waitKeyframe && tracks.hasVideo;
     const chunks = preamble.slice();
     let media = false;
-    for (const tag of backlog) {
-      if (!this.#accepts(tag)) continue;
-      chunks.push(tag.bytes);
-      media ||= isMedia(tag);
+    for (const packet of backlog) {
+      if (!this.#accepts(packet)) continue;
+      chunks.push(packet.bytes);
+      media ||= isRenderable(packet.frame);
     }
     this.#write(chunks, chunks.length - preamble.length);
     if (media && !this.#waitKeyframe) this.#markFirstFrame();
   }
 
-  /** Hands one live tag to this viewer. */
-  deliver(tag: MediaTag): void {
-    if (!this.#started || this.#ended || !this.#accepts(tag)) return;
-    if (this.#waitKeyframe && !tag.config && tag.type !== 18) {
-      if (!tag.keyframe) {
+  /** Hands one live packet to this viewer. */
+  deliver(packet: Packet): void {
+    if (!this.#started || this.#endReason !== undefined || !this.#accepts(packet)) return;
+    const frame = packet.frame;
+    if (this.#waitKeyframe && !frame.config && frame.kind !== 'data') {
+      if (!frame.keyframe) {
         this.droppedTags++;
         return;
       }
       this.#waitKeyframe = false;
     }
-    if (this.firstFrameAt === undefined && isMedia(tag)) this.#markFirstFrame();
+    if (this.firstFrameAt === undefined && isRenderable(frame)) this.#markFirstFrame();
     if (this.#blockedSince === undefined) {
       if (this.limits.mergeWriteMs === 0) {
-        this.#write([tag.bytes], 1);
+        this.#write([packet.bytes], 1);
         return;
       }
-      // Throughput mode: collect the window's tags and write them in one go.
+      // Throughput mode: collect the window's packets and write them in one go.
       if (this.#queue.length === 0) this.owner.schedule(this);
     }
-    this.#enqueue(tag);
+    this.#enqueue(packet);
   }
 
   /** The sink drained: hand over the backlog. */
   resume(): void {
-    if (this.#ended || this.#blockedSince === undefined) return;
+    if (this.#endReason !== undefined || this.#blockedSince === undefined) return;
     this.#blockedSince = undefined;
     this.#catchUp();
   }
 
   /** Writes what is queued, unless the sink is still behind. */
   flush(): void {
-    if (this.#ended || this.#blockedSince !== undefined || this.#queue.length === 0) return;
-    const chunks = this.#queue.map((t) => t.bytes);
+    if (this.#endReason !== undefined || this.#blockedSince !== undefined || this.#queue.length === 0) return;
+    const chunks = this.#queue.map((p) => p.bytes);
     const count = this.#queue.length;
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#write(chunks, count);
   }
 
-  /** The viewer left: detach without calling the sink. */
+  /** The viewer left (its connection closed): detach without calling the sink. */
   close(): void {
-    this.#detach('left');
+    this.#detach(EndReason.left);
   }
 
-  /** The hub ends this viewer: detach and tell the sink why. */
-  end(reason: SubscriberEndReason): void {
-    if (this.#ended) return;
+  /** The hub (or the viewer's owner) ends this viewer: detach and tell the sink why. */
+  end(reason: HubEndReason): void {
+    if (this.#endReason !== undefined) return;
     this.#detach(reason);
-    this.sink.end(reason);
+    this.#sink.end(reason);
   }
 
-  #detach(reason: SubscriberEndReason | 'left'): void {
-    if (this.#ended) return;
-    this.#ended = true;
+  #detach(reason: EndReason): void {
+    if (this.#endReason !== undefined) return;
+    this.#endReason = reason;
     this.#queue = [];
     this.#queuedBytes = 0;
     this.owner.detach(this, reason);
@@ -194,67 +220,63 @@ export class Subscriber {
   }
 
   /**
-   * After a stall the backlog goes out only as fast as the sink takes it (a tag at a time until it is full
-   * again), not in one write: a slow reader given 10 s of media at once would need longer than
+   * After a stall the backlog goes out only as fast as the sink takes it (a packet at a time until it is
+   * full again), not in one write: a slow reader given 10 s of media at once would need longer than
    * stallTimeoutMs to drain it, and would be cut while reading steadily. Each drain is progress.
    */
   #catchUp(): void {
     const queue = this.#queue;
     let i = 0;
-    while (i < queue.length && this.#blockedSince === undefined && !this.#ended) {
-      const tag = queue[i++]!;
-      this.#queuedBytes -= tag.bytes.byteLength;
-      this.#write([tag.bytes], 1);
+    while (i < queue.length && this.#blockedSince === undefined && this.#endReason === undefined) {
+      const packet = queue[i++]!;
+      this.#queuedBytes -= packet.bytes.byteLength;
+      this.#write([packet.bytes], 1);
     }
-    if (!this.#ended) this.#queue = i === queue.length ? [] : queue.slice(i);
+    if (this.#endReason === undefined) this.#queue = i === queue.length ? [] : queue.slice(i);
   }
 
-  #accepts(tag: MediaTag): boolean {
+  #accepts(packet: Packet): boolean {
     if (!this.limits.dropIfNotMatch) return true;
-    if (tag.type === 8) return this.#hasAudio;
-    if (tag.type === 9) return this.#hasVideo;
+    const kind = packet.frame.kind;
+    if (kind === 'audio') return this.#hasAudio;
+    if (kind === 'video') return this.#hasVideo;
     return true;
   }
 
-  #write(chunks: Uint8Array[], tags: number): void {
+  #write(chunks: Uint8Array[], packets: number): void {
     if (chunks.length === 0) return;
     for (const c of chunks) this.bytesSent += c.byteLength;
-    this.tagsSent += tags;
-    if (!this.sink.write(chunks) && !this.#ended) this.#blockedSince = this.limits.now();
+    this.tagsSent += packets;
+    if (!this.#sink.write(chunks) && this.#endReason === undefined) this.#blockedSince = this.limits.now();
   }
 
-  #enqueue(tag: MediaTag): void {
+  #enqueue(packet: Packet): void {
     if (this.#blockedSince !== undefined && this.limits.now() - this.#blockedSince > this.limits.stallTimeoutMs) {
-      this.end(SubscriberEndReason.stalled);
+      this.end(EndReason.stalled);
       return;
     }
-    this.#queue.push(tag);
-    this.#queuedBytes += tag.bytes.byteLength;
+    this.#queue.push(packet);
+    this.#queuedBytes += packet.bytes.byteLength;
     const first = this.#queue[0]!;
-    if (this.#queuedBytes > this.limits.maxQueueBytes || tag.timestamp - first.timestamp > this.limits.maxQueueMs) {
+    if (this.#queuedBytes > this.limits.maxQueueBytes || packet.frame.timestamp - first.frame.timestamp > this.limits.maxQueueMs) {
       this.#skipToKeyframe();
-      // The tag that overflowed may itself be the keyframe to resume at.
-      if (tag.keyframe) {
+      // The packet that overflowed may itself be the keyframe to resume at.
+      if (packet.frame.keyframe) {
         this.droppedTags--;
-        this.#queue.push(tag);
-        this.#queuedBytes += tag.bytes.byteLength;
+        this.#queue.push(packet);
+        this.#queuedBytes += packet.bytes.byteLength;
         this.#waitKeyframe = false;
       }
     }
   }
 
-  /** Drops the backlog except codec configuration, and waits for the next keyframe. */
+  /** Drops the backlog except configuration and script data, and waits for the next keyframe. */
   #skipToKeyframe(): void {
-    const kept = this.#queue.filter((t) => t.config || t.type === 18);
+    const kept = this.#queue.filter((p) => p.frame.config || p.frame.kind === 'data');
     this.droppedTags += this.#queue.length - kept.length;
     this.#queue = kept;
-    this.#queuedBytes = kept.reduce((n, t) => n + t.bytes.byteLength, 0);
+    this.#queuedBytes = kept.reduce((n, p) => n + p.bytes.byteLength, 0);
     this.#waitKeyframe = this.#hasVideo;
     this.skips++;
   }
-}
-
-/** Audio or video that a player can render (not a sequence header, not script data). */
-function isMedia(tag: MediaTag): boolean {
-  return tag.type !== 18 && !tag.config;
 }

@@ -4,6 +4,7 @@ import { decodeScriptData, inspectAudio, inspectVideo } from '@flvcast/flv';
 import { Hub, HubError, summarizeStream } from '../src/index.js';
 import type { Subscriber, SubscriberEndReason, SubscriberSink } from '../src/index.js';
 import { FakeClock, RecordingSink, aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
+import { flvFormat } from '@flvcast/mux';
 
 const key = { vhost: '', app: 'live', stream: 'cam1' };
 const viewer = { protocol: 'test' };
@@ -22,7 +23,7 @@ function publishAv(hub: Hub, frames = 10) {
 
 test('unknown streams: subscribe returns undefined and creates nothing', () => {
   const hub = new Hub();
-  for (let i = 0; i < 100; i++) assert.equal(hub.subscribe({ vhost: '', app: 'live', stream: `x${i}` }, new RecordingSink(), viewer), undefined);
+  for (let i = 0; i < 100; i++) assert.equal(hub.subscribe({ vhost: '', app: 'live', stream: `x${i}` }, flvFormat, new RecordingSink(), viewer), undefined);
   assert.equal(hub.size, 0);
 });
 
@@ -38,7 +39,7 @@ test('a late joiner gets header, onMetaData (ts 0, explicit flags), sequence hea
   const hub = new Hub();
   publishAv(hub, 8); // keyframes at frames 0 and 5
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   const { header, tags } = sink.parse();
   assert.deepEqual(header && { hasAudio: header.hasAudio, hasVideo: header.hasVideo }, { hasAudio: true, hasVideo: true });
   assert.equal(tags[0]!.type, 18);
@@ -59,8 +60,8 @@ test('tags are serialized once and shared by reference between viewers', () => {
   const pub = publishAv(hub, 1);
   const a = new RecordingSink();
   const b = new RecordingSink();
-  hub.subscribe(key, a, viewer);
-  hub.subscribe(key, b, viewer);
+  hub.subscribe(key, flvFormat, a, viewer);
+  hub.subscribe(key, flvFormat, b, viewer);
   const before = a.chunks.length;
   pub.video(1000, avcInterframe());
   assert.equal(a.chunks.length, before + 1);
@@ -74,7 +75,7 @@ test('guessHasAv: an audio-only stream announces audio only and drops nothing it
   pub.audio(0, aacSequenceHeader);
   pub.audio(23, aacFrame());
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   const { header, tags } = sink.parse();
   assert.equal(header?.hasAudio, true);
   assert.equal(header?.hasVideo, false);
@@ -87,7 +88,7 @@ test('guessHasAv off: header flags follow hasAudio/hasVideo, and dropIfNotMatch 
   const hub = new Hub({ guessHasAv: false, hasAudio: false, hasVideo: true });
   const pub = publishAv(hub, 2);
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   pub.audio(500, aacFrame());
   pub.video(520, avcInterframe());
   const { header, tags } = sink.parse();
@@ -96,7 +97,7 @@ test('guessHasAv off: header flags follow hasAudio/hasVideo, and dropIfNotMatch 
   const noDrop = new Hub({ guessHasAv: false, hasAudio: false, dropIfNotMatch: false });
   publishAv(noDrop, 2);
   const s2 = new RecordingSink();
-  noDrop.subscribe(key, s2, viewer);
+  noDrop.subscribe(key, flvFormat, s2, viewer);
   assert.ok(s2.parse().tags.some((t) => t.type === 8));
 });
 
@@ -104,7 +105,7 @@ test('viewers who join before the track layout is known wait for it instead of g
   const hub = new Hub();
   const pub = hub.publish(key, { protocol: 'test' });
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   assert.equal(sink.chunks.length, 0, 'nothing before the layout is known');
   pub.video(0, avcSequenceHeader);
   assert.equal(sink.chunks.length, 0, 'a sequence header alone does not tell whether audio follows');
@@ -119,7 +120,7 @@ test('gopCache off: a new viewer starts at the next keyframe', () => {
   const hub = new Hub({ gopCache: false });
   const pub = publishAv(hub, 3);
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   pub.video(200, avcInterframe());
   pub.audio(205, aacFrame());
   pub.video(240, avcKeyframe());
@@ -146,7 +147,7 @@ test('fastCache keeps a sliding window of audio for audio-only streams', () => {
   pub.audio(0, aacSequenceHeader);
   for (let i = 0; i < 200; i++) pub.audio(i * 23, aacFrame(i));
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   const audio = sink.parse().tags.filter((t) => t.type === 8 && !inspectAudio(t.payload).isSequenceHeader);
   assert.ok(audio.length >= 40 && audio.length <= 45, `about 1 s of 23 ms frames, got ${audio.length}`);
   assert.ok(audio.at(-1)!.timestamp - audio[0]!.timestamp <= 1000);
@@ -158,8 +159,8 @@ test('a slow viewer: backlog bounded, cut back to a keyframe with sequence heade
   const pub = publishAv(hub, 1);
   const slow = new RecordingSink();
   const fast = new RecordingSink();
-  const sub = hub.subscribe(key, slow, viewer)!;
-  hub.subscribe(key, fast, viewer);
+  const sub = hub.subscribe(key, flvFormat, slow, viewer)!;
+  hub.subscribe(key, flvFormat, fast, viewer);
   slow.accepting = false;
   pub.video(40, avcInterframe()); // write returns false: blocked from now on
   const delivered = slow.chunks.length;
@@ -183,7 +184,7 @@ test('a viewer that accepts nothing for stallTimeoutMs is disconnected', () => {
   const hub = new Hub({ stallTimeoutMs: 5000, now: clock.now });
   const pub = publishAv(hub, 1);
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   sink.accepting = false;
   pub.video(40, avcInterframe());
   clock.t += 4000;
@@ -212,7 +213,7 @@ test('republish within the grace window: viewers stay, get new sequence headers,
   const hub = new Hub({ reconnectGraceMs: 5000, now: clock.now });
   const first = publishAv(hub, 10);
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   first.end();
   assert.equal(sink.ended, undefined);
   clock.t += 1500;
@@ -237,7 +238,7 @@ test('after the grace window viewers end cleanly and the stream entry is freed',
   const hub = new Hub({ reconnectGraceMs: 30 });
   const pub = publishAv(hub, 2);
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   pub.end();
   await new Promise((r) => setTimeout(r, 80));
   assert.equal(sink.ended, 'unpublished');
@@ -249,7 +250,7 @@ test('a stream with no viewers is freed when its publisher leaves; the last view
   publishAv(hub, 1).end();
   assert.equal(hub.size, 0);
   const pub = publishAv(hub, 1);
-  const sub = hub.subscribe(key, new RecordingSink(), viewer)!;
+  const sub = hub.subscribe(key, flvFormat, new RecordingSink(), viewer)!;
   pub.end();
   assert.equal(hub.size, 1);
   sub.close();
@@ -266,7 +267,7 @@ test('timestamps: a backwards jump and a 32-bit wrap are smoothed, per-track ord
   pub.video(0x00000038, avcInterframe());
   pub.video(5, avcInterframe()); // backwards
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   pub.video(0x60, avcInterframe());
   const ts = sink.parse().tags.filter((t) => t.type === 9).map((t) => t.timestamp);
   for (let i = 1; i < ts.length; i++) assert.ok(ts[i]! >= ts[i - 1]!, `monotonic: ${ts}`);
@@ -281,7 +282,7 @@ test('hub.close ends viewers as closed (a server going away, not a stream that e
     pub.video(0, avcSequenceHeader);
     pub.video(0, avcKeyframe());
     const sink = new RecordingSink();
-    hub.subscribe(key, sink, viewer);
+    hub.subscribe(key, flvFormat, sink, viewer);
     hub.close();
     assert.equal(sink.ended, 'closed', JSON.stringify(options));
     assert.equal(evicted, 'closed');
@@ -300,8 +301,8 @@ test('mergeWriteMs: tags of one window reach each viewer in a single write, in o
   const pub = publishAv(hub, 1);
   const a = new RecordingSink();
   const b = new RecordingSink();
-  hub.subscribe(key, a, viewer);
-  hub.subscribe(key, b, viewer);
+  hub.subscribe(key, flvFormat, a, viewer);
+  hub.subscribe(key, flvFormat, b, viewer);
   const writesBefore = a.writes;
   const chunksBefore = a.chunks.length;
   for (let i = 1; i <= 6; i++) pub.video(i * 40, avcInterframe(i));
@@ -329,8 +330,8 @@ test('events: publish, play, first frame (after its keyframe), stop with the rea
   pub.audio(0, aacSequenceHeader);
   pub.video(0, avcKeyframe(0));
   pub.video(40, avcInterframe(1));
-  const early = hub.subscribe(key, new RecordingSink(), viewer)!; // gets the cached GOP: a frame at once
-  const late = hub.subscribe(key, new RecordingSink(), viewer)!;
+  const early = hub.subscribe(key, flvFormat, new RecordingSink(), viewer)!; // gets the cached GOP: a frame at once
+  const late = hub.subscribe(key, flvFormat, new RecordingSink(), viewer)!;
   clock.t += 25;
   early.close();
   assert.equal(late.firstFrameAt, 1000);
@@ -353,7 +354,7 @@ test('events: a viewer that waits for a keyframe reports its first frame when th
   const pub = hub.publish(key, { protocol: 'test' });
   pub.video(0, avcSequenceHeader);
   pub.video(0, avcKeyframe(0));
-  const sub = hub.subscribe(key, new RecordingSink(), viewer)!;
+  const sub = hub.subscribe(key, flvFormat, new RecordingSink(), viewer)!;
   clock.t += 30;
   pub.video(40, avcInterframe(1));
   assert.deepEqual(ms, []);
@@ -376,9 +377,9 @@ test('summarizeStream: codecs, size, frame rate, bitrate, GOP length and viewers
     frame.set(i % 25 === 0 ? avcKeyframe(i) : avcInterframe(i));
     pub.video(i * 40, frame);
   }
-  hub.subscribe(key, new RecordingSink(), { protocol: 'http-flv' });
-  hub.subscribe(key, new RecordingSink(), { protocol: 'ws-flv' });
-  hub.subscribe(key, new RecordingSink(), { protocol: 'http-flv' });
+  hub.subscribe(key, flvFormat, new RecordingSink(), { protocol: 'http-flv' });
+  hub.subscribe(key, flvFormat, new RecordingSink(), { protocol: 'ws-flv' });
+  hub.subscribe(key, flvFormat, new RecordingSink(), { protocol: 'http-flv' });
   const s = summarizeStream(hub.get(key)!, clock.t);
   assert.equal(s.name, 'live/cam1');
   assert.deepEqual(s.publisher, { id: pub.id, protocol: 'rtmp', remoteAddress: '10.0.0.7' });
@@ -417,7 +418,7 @@ test('a viewer reading steadily below the stream rate is never cut as stalled: i
   const pub = hub.publish(key, { protocol: 'test' });
   pub.video(0, avcSequenceHeader);
   const sink = new SlowLinkSink(4000);
-  const sub = hub.subscribe(key, sink, viewer)!;
+  const sub = hub.subscribe(key, flvFormat, sink, viewer)!;
   sink.subscriber = sub;
   // 25 kB/s of video (1000-byte frames every 40 ms, a keyframe each second) to a peer reading 10 kB/s, for 30 s.
   for (let i = 0; i < 750; i++) {
@@ -457,7 +458,7 @@ test('a truncated or malformed sequence header is refused before it changes anyt
   // The publisher goes on, and a new viewer starts from the good configuration.
   pub.video(40, avcInterframe());
   const sink = new RecordingSink();
-  hub.subscribe(key, sink, viewer);
+  hub.subscribe(key, flvFormat, sink, viewer);
   const { tags } = sink.parse();
   assert.deepEqual([...tags[1]!.payload], [...avcSequenceHeader]);
   assert.deepEqual([...tags[2]!.payload], [...aacSequenceHeader]);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hub, HubError, KeyedCounter, LimitReporter, LogThrottle } from '../src/index.js';
 import { FakeClock, RecordingSink } from './fixtures.js';
+import { flvFormat } from '@flvcast/mux';
 
 const key = (stream: string) => ({ vhost: '', app: 'live', stream });
 const isTooMany = (e: unknown) => e instanceof HubError && e.code === 'ERR_HUB_TOO_MANY_STREAMS' && /maxStreams/.test(e.message);
@@ -20,7 +21,7 @@ test('maxStreams: a new stream beyond it is refused with ERR_HUB_TOO_MANY_STREAM
 test('maxStreams counts a stream waiting in its grace window, and its own publisher may come back', () => {
   const hub = new Hub({ maxStreams: 1, reconnectGraceMs: 60_000 });
   const first = hub.publish(key('a'), { protocol: 't' });
-  hub.subscribe(key('a'), new RecordingSink(), { protocol: 't' });
+  hub.subscribe(key('a'), flvFormat, new RecordingSink(), { protocol: 't' });
   first.end();
   assert.equal(hub.size, 1, 'the stream waits for its publisher');
   assert.throws(() => hub.publish(key('b'), { protocol: 't' }), isTooMany);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hub } from '../src/index.js';
 import { FakeClock, RecordingSink, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
+import { flvFormat } from '@flvcast/mux';
 
 const key = { vhost: '', app: 'live', stream: 'cam1' };
 
@@ -11,7 +12,7 @@ test('queuedMs: the media time a blocked viewer is behind, back to 0 once it dra
   pub.video(0, avcSequenceHeader);
   pub.video(0, avcKeyframe());
   const sink = new RecordingSink();
-  const sub = hub.subscribe(key, sink, { protocol: 'test' })!;
+  const sub = hub.subscribe(key, flvFormat, sink, { protocol: 'test' })!;
   assert.equal(sub.queuedMs, 0);
   sink.accepting = false;
   pub.video(40, avcInterframe()); // written, but the sink says it is full: the next tags queue

@@ -8,6 +8,7 @@ import { encodeAmf0 } from '@flvcast/amf0';
 import { FlvDemuxer, encodeFlvHeader, encodeTag, type FlvTag } from '@flvcast/flv';
 import { Hub, type SubscriberSink } from '@flvcast/hub';
 import { FileSource } from '../src/index.js';
+import { flvFormat } from '@flvcast/mux';
 
 const avcSeq = Uint8Array.from([0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0xc0, 0x1e, 1, 0, 4, 0x68, 0xcb, 0x83, 0xcb]);
 const key = Uint8Array.from([0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65, 0]);
@@ -43,7 +44,7 @@ test('a file plays in real time and loops with timestamps that keep going forwar
   const source = await FileSource.open(path, hub, { vhost: '', app: 'live', stream: 'f' }, Fastify().log);
   source.start();
   const sink = new Collect();
-  hub.subscribe({ vhost: '', app: 'live', stream: 'f' }, sink, { protocol: 'test' });
+  hub.subscribe({ vhost: '', app: 'live', stream: 'f' }, flvFormat, sink, { protocol: 'test' });
   const started = performance.now();
   await new Promise((r) => setTimeout(r, 420));
   source.stop();

@@ -1,0 +1,126 @@
+/**
+ * Adding a container is one muxer: a throwaway one here writes one JSON line per frame, with a running
+ * index and the codec named by the last configuration it saw (which, for a muxer made after the stream's
+ * configuration came, only the hub's stream state can tell it). It rides the same hub, beside FLV viewers.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Format, Frame, Muxer, StreamState, TrackLayout } from '@flvcast/media';
+import { flvFormat } from '@flvcast/mux';
+import { Hub } from '../src/index.js';
+import { RecordingSink, aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
+
+const key = { vhost: '', app: 'live', stream: 'cam1' };
+const text = new TextEncoder();
+const line = (value: unknown): Uint8Array => text.encode(`${JSON.stringify(value)}\n`);
+
+/** HEVC sequence header (legacy id 12) carrying the hvcC of a 640x360 libx265 clip. */
+const hevcSequenceHeader = Uint8Array.from([
+  0x1c, 0x00, 0, 0, 0,
+  ...Buffer.from(
+    '0101600000009000000000003ff000fcfdf8f800000f03200001001840010c01ffff01600000030090000003000003003f959809' +
+      '210001002a42010101600000030090000003000003003fa00502016965959a4932bc04040000030004000003006420' +
+      '22000100074401c172b46240',
+    'hex',
+  ),
+]);
+const hevcKeyframe = Uint8Array.from([0x1c, 0x01, 0, 0, 0, 0, 0, 0, 3, 0x26, 0x01, 0xaf]);
+
+class JsonLinesMuxer implements Muxer {
+  index = 0;
+  readonly #lastConfig: Record<'audio' | 'video', string | undefined>;
+
+  constructor(
+    private readonly stream: StreamState,
+    private readonly calls: Frame[],
+  ) {
+    // Configuration that came before this muxer existed is stream state, not a frame it was given.
+    this.#lastConfig = { audio: stream.audio.config?.codec, video: stream.video.config?.codec };
+  }
+
+  begin(layout: TrackLayout, startTimestamp: number): Uint8Array[] {
+    return [line({ stream: this.stream.name, start: startTimestamp, ...layout, video: this.stream.video.config?.codec, audio: this.stream.audio.config?.codec })];
+  }
+
+  encode(frame: Frame): Uint8Array | undefined {
+    this.calls.push(frame);
+    if (frame.kind === 'data') return undefined; // this format carries no script data
+    if (frame.config) this.#lastConfig[frame.kind] = frame.codec;
+    return line({ i: this.index++, kind: frame.kind, ts: frame.timestamp, key: frame.keyframe, codec: this.#lastConfig[frame.kind] });
+  }
+
+  metadataChanged(): undefined {
+    return undefined;
+  }
+}
+
+function jsonFormat(calls: Frame[]): Format {
+  return { name: 'jsonl', createMuxer: (stream) => new JsonLinesMuxer(stream, calls) };
+}
+
+const lines = (sink: RecordingSink) => Buffer.concat(sink.chunks).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+test('a second container: its own muxer per stream, each frame encoded once however many viewers, beside FLV', () => {
+  const hub = new Hub();
+  const calls: Frame[] = [];
+  const jsonl = jsonFormat(calls);
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  pub.audio(0, aacSequenceHeader);
+  pub.video(0, avcKeyframe(0));
+  pub.audio(5, aacFrame(0));
+
+  // Two JSON viewers and an FLV one, joining after the configuration came.
+  const a = new RecordingSink();
+  const b = new RecordingSink();
+  const flv = new RecordingSink();
+  hub.subscribe(key, jsonl, a, { protocol: 'test-jsonl' });
+  hub.subscribe(key, jsonl, b, { protocol: 'test-jsonl' });
+  hub.subscribe(key, flvFormat, flv, { protocol: 'test' });
+  assert.equal(calls.length, 2, 'the cached GOP (keyframe, audio frame) was encoded once for both JSON viewers');
+
+  pub.video(40, avcInterframe(1));
+  pub.data('onCuePoint', { name: 'x' });
+  // The publisher switches codec mid-stream: the lines after it name HEVC.
+  pub.video(80, hevcSequenceHeader);
+  pub.video(80, hevcKeyframe);
+  assert.equal(calls.length, 6, 'each live frame encoded once for the format, not once per viewer');
+
+  const got = lines(a);
+  assert.deepEqual(lines(b), got, 'both viewers share the same bytes');
+  assert.deepEqual(got[0], { stream: 'live/cam1', start: 0, hasAudio: true, hasVideo: true, video: 'avc', audio: 'aac' });
+  assert.deepEqual(
+    got.slice(1).map((l) => [l.i, l.kind, l.ts, l.codec]),
+    [
+      [0, 'video', 0, 'avc'], // from the stream's state: this muxer never saw the AVC sequence header
+      [1, 'audio', 5, 'aac'],
+      [2, 'video', 40, 'avc'],
+      [3, 'video', 80, 'hevc'], // the new sequence header, seen
+      [4, 'video', 80, 'hevc'],
+    ],
+  );
+  // The FLV viewer got its own container from the same frames, script data included.
+  const { tags } = flv.parse();
+  assert.deepEqual(tags.map((t) => t.type), [18, 9, 8, 9, 8, 9, 18, 9, 9]);
+});
+
+test('a format nobody watches costs nothing, and its muxer goes with its last viewer', () => {
+  const hub = new Hub();
+  const calls: Frame[] = [];
+  const jsonl = jsonFormat(calls);
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  const flv = new RecordingSink();
+  hub.subscribe(key, flvFormat, flv, { protocol: 'test' });
+  for (let i = 0; i < 10; i++) pub.video(i * 40, i === 0 ? avcKeyframe(i) : avcInterframe(i));
+  assert.equal(calls.length, 0, 'no JSON encoding without JSON viewers');
+
+  const first = hub.subscribe(key, jsonl, new RecordingSink(), { protocol: 'test-jsonl' })!;
+  assert.equal(calls.length, 10, 'a late joiner: the cached GOP is encoded for it, once');
+  first.close();
+  pub.video(400, avcInterframe(10));
+  assert.equal(calls.length, 10, 'the last JSON viewer left: its muxer is gone');
+  const again = new RecordingSink();
+  hub.subscribe(key, jsonl, again, { protocol: 'test-jsonl' });
+  assert.equal(lines(again)[1]!.i, 0, 'a new muxer starts afresh');
+});

@@ -1,0 +1,53 @@
+import { encodeAmf0, type Amf0Value } from '@flvcast/amf0';
+import { encodeFlvHeader, encodeOnMetaData, encodeTag } from '@flvcast/flv';
+import type { Format, Frame, Muxer, StreamState, TrackLayout } from '@flvcast/media';
+
+/**
+ * FLV for live viewers (HTTP-FLV, WS-FLV): a header whose track flags tell the truth, a clean onMetaData,
+ * the decoder configurations, then one tag per frame. The frame payload is the FLV tag body already, so
+ * a tag is its 11-byte header, the payload and the PreviousTagSize.
+ */
+export class FlvMuxer implements Muxer {
+  constructor(private readonly stream: StreamState) {}
+
+  begin(layout: TrackLayout, startTimestamp: number): Uint8Array[] {
+    const out = [encodeFlvHeader(layout), this.#onMetaData(layout)];
+    const { video, audio } = this.stream;
+    if (layout.hasVideo && video.config !== undefined) out.push(encodeTag(9, startTimestamp, video.config.payload));
+    if (layout.hasAudio && audio.config !== undefined) out.push(encodeTag(8, startTimestamp, audio.config.payload));
+    return out;
+  }
+
+  encode(frame: Frame): Uint8Array {
+    if (frame.kind === 'data') return encodeTag(18, frame.timestamp, encodeAmf0(frame.name, frame.value));
+    return encodeTag(frame.kind === 'video' ? 9 : 8, frame.timestamp, frame.payload);
+  }
+
+  metadataChanged(layout: TrackLayout): Uint8Array {
+    return this.#onMetaData(layout);
+  }
+
+  /**
+   * onMetaData as players get it: the publisher's keys plus explicit track flags mpegts.js honours. Always
+   * stamped 0: ffmpeg's FLV reader takes script data at any other time for a data track.
+   */
+  #onMetaData(layout: TrackLayout): Uint8Array {
+    const meta: Record<string, Amf0Value> = { ...(this.stream.metadata ?? {}) };
+    // A live stream has no length or size; a file's values would make players treat it as a recording.
+    delete meta.duration;
+    delete meta.filesize;
+    const { video } = this.stream;
+    if (video.width !== undefined && meta.width === undefined) meta.width = video.width;
+    if (video.height !== undefined && meta.height === undefined) meta.height = video.height;
+    meta.hasAudio = layout.hasAudio;
+    meta.hasVideo = layout.hasVideo;
+    meta.server = 'flvcast';
+    return encodeTag(18, 0, encodeOnMetaData(meta));
+  }
+}
+
+/** The FLV container: `hub.subscribe(key, flvFormat, ...)`. */
+export const flvFormat: Format = {
+  name: 'flv',
+  createMuxer: (stream) => new FlvMuxer(stream),
+};

@@ -1,0 +1,1 @@
+export { FlvMuxer, flvFormat } from './flv-muxer.js';
