@@ -49,7 +49,7 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
         scope.delete<{ Params: StreamParams }>(url, { schema: schemas.stopStream }, async (request, reply) => {
           const stream = findStream(hub, request.params);
           if (stream === undefined) return notFound(reply, `no stream ${nameOf(request.params)}`);
-          const stopped = { name: stream.name, publisher: stream.publisher?.id ?? null, viewers: stream.subscribers.size };
+          const stopped = { name: stream.name, publisher: stream.publisher?.id ?? null, viewers: stream.viewerCount };
           // Viewers end now rather than wait out the reconnect grace: the stop is meant.
           stream.close(SubscriberEndReason.kicked);
           request.log.info({ stream: stopped.name, publisher: stopped.publisher, viewers: stopped.viewers }, 'ops: stream stopped');
@@ -98,6 +98,7 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
           streams++;
           if (stream.publisher !== undefined) publishers++;
           for (const sub of stream.subscribers) {
+            if (sub.info.internal === true) continue;
             viewers++;
             viewersByProtocol[sub.info.protocol] = (viewersByProtocol[sub.info.protocol] ?? 0) + 1;
           }

@@ -52,7 +52,7 @@ export class FlvcastMetrics {
       registers,
       collect() {
         const by = new Map(VIEWER_PROTOCOLS.map((p) => [p, 0]));
-        for (const s of hub.streams()) for (const sub of s.subscribers) by.set(sub.info.protocol, (by.get(sub.info.protocol) ?? 0) + 1);
+        for (const s of hub.streams()) for (const sub of s.subscribers) if (sub.info.internal !== true) by.set(sub.info.protocol, (by.get(sub.info.protocol) ?? 0) + 1);
         this.reset();
         for (const [protocol, n] of by) this.set({ protocol }, n);
       },
@@ -90,7 +90,7 @@ export class FlvcastMetrics {
     };
     perStream('flvcast_stream_ingest_bits_per_second', 'Ingest bitrate over the last couple of seconds', (s) => s.rate.kbps * 1000);
     perStream('flvcast_stream_frames_per_second', 'Ingest video frame rate', (s) => s.rate.fps);
-    perStream('flvcast_stream_viewers', 'Viewers of the stream', (s) => s.subscribers.size);
+    perStream('flvcast_stream_viewers', 'Viewers of the stream', (s) => s.viewerCount);
     perStream('flvcast_viewer_queued_bytes', "Bytes held back for the stream's viewers that are behind", (s) => {
       let n = 0;
       for (const sub of s.subscribers) n += sub.queuedBytes;

@@ -6,7 +6,7 @@ import { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherIn
 import { invalidKeyPart, streamKeyToString, type StreamKey } from './stream-key.js';
 import type { Format } from '@flvcast/media';
 import { EndReason } from './end-reason.js';
-import { Subscriber, type SinkOrFactory, type SubscriberInfo } from './subscriber.js';
+import { Subscriber, type SinkOrFactory, type SubscriberInfo, type SubscriberLimits } from './subscriber.js';
 
 /**
  * The stream registry: one per server (reached through the `streams` Fastify decorator), never a module
@@ -71,13 +71,16 @@ export class Hub {
   /**
    * Attaches a viewer of `format` (e.g. `flvFormat` from @flvcast/mux) to a live stream, or returns
    * undefined (and creates nothing) when there is none. `sink` may be a factory, so a transport gets its
-   * subscriber in the same step.
+   * subscriber in the same step. `limits` overrides the hub's queue bounds for this one (internal
+   * subscribers: a recorder may buffer more than a viewer).
    */
-  subscribe(key: StreamKey, format: Format, sink: SinkOrFactory, info: SubscriberInfo): Subscriber | undefined {
+  subscribe(key: StreamKey, format: Format, sink: SinkOrFactory, info: SubscriberInfo, limits?: Partial<Omit<SubscriberLimits, 'now'>>): Subscriber | undefined {
     if (this.#closed || invalidKeyPart(key) !== undefined) return undefined;
     const stream = this.#streams.get(streamKeyToString(key));
     if (stream === undefined) return undefined;
-    const sub = new Subscriber(this.#newId(), info, sink, stream.outputFor(format), stream, this.options);
+    // An internal subscriber (a recorder, say) may be held to other queue bounds than viewers.
+    const own = limits === undefined ? this.options : { ...this.options, ...limits, now: this.options.now };
+    const sub = new Subscriber(this.#newId(), info, sink, stream.outputFor(format), stream, own);
     stream.addSubscriber(sub);
     return sub;
   }

@@ -5,7 +5,7 @@ export { LiveStream, type TrackState } from './live-stream.js';
 export type { Packet } from './packet.js';
 export { StreamOutput } from './stream-output.js';
 export { EndReason, type HubEndReason } from './end-reason.js';
-export { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherInfo } from './publisher.js';
+export { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherInfo, type Source } from './publisher.js';
 export { invalidKeyPart, isValidName, streamKeyToString, type StreamKey } from './stream-key.js';
 export { Subscriber, SubscriberEndReason, type SinkOrFactory, type SubscriberInfo, type SubscriberSink } from './subscriber.js';
 export { TimestampCorrector } from './timestamp-corrector.js';

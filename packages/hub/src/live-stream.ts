@@ -34,6 +34,8 @@ interface StreamHooks {
 export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState {
   readonly name: string;
   readonly subscribers = new Set<Subscriber>();
+  /** Internal subscribers among them (recorders, forwarders, remuxers): not viewers. */
+  #internal = 0;
   /** Formats with viewers now; an output is made with its first viewer and dropped with its last. */
   readonly #outputs = new Map<Format, StreamOutput>();
   publisher: Publisher | undefined;
@@ -80,6 +82,11 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
       this.#outputs.set(format, output);
     }
     return output;
+  }
+
+  /** People watching: subscribers that are not internal (recorder, forwarder, remuxer). */
+  get viewerCount(): number {
+    return this.subscribers.size - this.#internal;
   }
 
   get gopCacheBytes(): number {
@@ -212,6 +219,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
 
   addSubscriber(sub: Subscriber): void {
     this.subscribers.add(sub);
+    if (sub.info.internal === true) this.#internal++;
     sub.output.subscribers.add(sub);
     this.hooks.events.emit('play', { stream: this, subscriber: sub });
     if (this.settled) this.#start(sub);
@@ -230,7 +238,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   }
 
   detach(sub: Subscriber, reason: EndReason): void {
-    this.subscribers.delete(sub);
+    if (this.subscribers.delete(sub) && sub.info.internal === true) this.#internal--;
     const output = sub.output;
     output.subscribers.delete(sub);
     // Nobody watches this format any more: its muxer and packets go (a later viewer starts afresh).

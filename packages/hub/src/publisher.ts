@@ -1,3 +1,4 @@
+import type { StreamKey } from './stream-key.js';
 import type { Amf0Value } from '@flvcast/amf0';
 
 export interface PublisherInfo {
@@ -85,4 +86,17 @@ export class Publisher {
     this.end();
     this.handlers.onEvict?.(reason);
   }
+}
+
+/**
+ * Something that feeds one stream through a Publisher of its own, started and stopped by its owner: an
+ * FLV file played live (@flvcast/relay), later an RTMP or HTTP-FLV pull, or an edge's upstream. (An RTMP
+ * encoder is the other kind: it pushes, and its connection is its lifetime.)
+ */
+export interface Source {
+  readonly key: StreamKey;
+  /** Begins publishing (hub.publish) into the stream. */
+  start(): void;
+  /** Stops and ends its publisher; calling it again does nothing. */
+  stop(): void;
 }

@@ -17,7 +17,7 @@ export interface StreamSummary {
   ingestKbps: number;
   gopMs: number;
   bytesIn: number;
-  /** Viewers by protocol ('http-flv', 'ws-flv', …) and in total. */
+  /** Viewers by protocol ('http-flv', 'ws-flv', …) and in total (internal subscribers are not viewers). */
   viewers: { total: number; byProtocol: Record<string, number> };
   /** Tags dropped for slow viewers (current viewers, summed). */
   droppedTags: number;
@@ -27,8 +27,8 @@ export function summarizeStream(stream: LiveStream, now: number): StreamSummary 
   const byProtocol: Record<string, number> = {};
   let droppedTags = 0;
   for (const sub of stream.subscribers) {
-    byProtocol[sub.info.protocol] = (byProtocol[sub.info.protocol] ?? 0) + 1;
     droppedTags += sub.droppedTags;
+    if (sub.info.internal !== true) byProtocol[sub.info.protocol] = (byProtocol[sub.info.protocol] ?? 0) + 1;
   }
   const pub = stream.publisher;
   const { video, audio } = stream;
@@ -45,7 +45,7 @@ export function summarizeStream(stream: LiveStream, now: number): StreamSummary 
     ingestKbps: stream.rate.kbps,
     gopMs: stream.gopMs,
     bytesIn: stream.bytesIn,
-    viewers: { total: stream.subscribers.size, byProtocol },
+    viewers: { total: stream.viewerCount, byProtocol },
     droppedTags,
   };
 }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Format, Frame, Muxer, StreamState, TrackLayout } from '@flvcast/media';
 import { flvFormat } from '@flvcast/mux';
-import { Hub } from '../src/index.js';
+import { Hub, summarizeStream } from '../src/index.js';
 import { RecordingSink, aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
 
 const key = { vhost: '', app: 'live', stream: 'cam1' };
@@ -123,4 +123,27 @@ test('a format nobody watches costs nothing, and its muxer goes with its last vi
   const again = new RecordingSink();
   hub.subscribe(key, jsonl, again, { protocol: 'test-jsonl' });
   assert.equal(lines(again)[1]!.i, 0, 'a new muxer starts afresh');
+});
+
+test('internal subscribers (recorder, forwarder) are not viewers and keep queue bounds of their own', () => {
+  const hub = new Hub({ maxQueueBytes: 64 * 1024 });
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  pub.video(0, avcKeyframe(0));
+  const viewer = new RecordingSink();
+  const recorder = new RecordingSink();
+  const v = hub.subscribe(key, flvFormat, viewer, { protocol: 'test' })!;
+  const r = hub.subscribe(key, flvFormat, recorder, { protocol: 'dvr', internal: true }, { maxQueueBytes: 8 * 1024 * 1024 })!;
+  const live = hub.get(key)!;
+  assert.equal(live.viewerCount, 1);
+  assert.deepEqual(summarizeStream(live, 0).viewers, { total: 1, byProtocol: { test: 1 } });
+  // Both stop reading; 100 KB of frames arrive: the viewer's 64 KB bound cuts its backlog, the recorder's doesn't.
+  viewer.accepting = false;
+  recorder.accepting = false;
+  pub.video(40, avcInterframe(1));
+  for (let i = 2; i < 102; i++) pub.video(i * 40, Uint8Array.from([0x27, 0x01, 0, 0, 0, ...new Uint8Array(1000)]));
+  assert.ok(v.skips >= 1 && v.droppedTags > 0, 'the viewer was cut back to a keyframe');
+  assert.equal(r.skips, 0);
+  assert.equal(r.droppedTags, 0);
+  assert.ok(r.queuedBytes > 64 * 1024, 'the recorder holds what it has not written yet');
 });

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { accessOptions } from './access-options.js';
 import { trustProxySetting, type FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
-import { FileSource } from './file-source.js';
+import { FileSource } from '@flvcast/relay';
 import { HttpListeners } from './http-listeners.js';
 import { reportHttpTimeouts } from './http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';

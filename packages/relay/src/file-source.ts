@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { FlvDemuxer, decodeScriptData, type FlvTag } from '@flvcast/flv';
-import type { Hub, Publisher, StreamKey } from '@flvcast/hub';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Hub, Publisher, Source, StreamKey } from '@flvcast/hub';
+import type { SourceLog } from './source-log.js';
 
 /** Files are read whole: a bound keeps a wrong path (a huge recording) from taking the process down. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -12,7 +12,7 @@ const BATCH_MS = 20;
  * Publishes an FLV file as a live stream in real time, looping forever; timestamps continue across loops
  * so viewers see one endless stream. Stops with `stop()` or when the hub evicts it.
  */
-export class FileSource {
+export class FileSource implements Source {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #publisher: Publisher | undefined;
   #stopped = false;
@@ -21,11 +21,11 @@ export class FileSource {
     private readonly tags: FlvTag[],
     private readonly duration: number,
     private readonly hub: Hub,
-    private readonly key: StreamKey,
-    private readonly log: FastifyBaseLogger,
+    readonly key: StreamKey,
+    private readonly log: SourceLog,
   ) {}
 
-  static async open(path: string, hub: Hub, key: StreamKey, log: FastifyBaseLogger): Promise<FileSource> {
+  static async open(path: string, hub: Hub, key: StreamKey, log: SourceLog): Promise<FileSource> {
     const bytes = await readFile(path);
     if (bytes.byteLength > MAX_FILE_BYTES) throw new Error(`${path} is larger than ${MAX_FILE_BYTES} bytes`);
     const tags = new FlvDemuxer().push(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));

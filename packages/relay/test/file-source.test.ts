@@ -3,12 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify from 'fastify';
 import { encodeAmf0 } from '@flvcast/amf0';
 import { FlvDemuxer, encodeFlvHeader, encodeTag, type FlvTag } from '@flvcast/flv';
 import { Hub, type SubscriberSink } from '@flvcast/hub';
 import { FileSource } from '../src/index.js';
 import { flvFormat } from '@flvcast/mux';
+
+/** Lines the sources log. */
+const logged: Array<{ level: string; message: string }> = [];
+const log = {
+  info: (_fields: Record<string, unknown>, message: string) => void logged.push({ level: 'info', message }),
+  error: (_fields: Record<string, unknown>, message: string) => void logged.push({ level: 'error', message }),
+};
 
 const avcSeq = Uint8Array.from([0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0xc0, 0x1e, 1, 0, 4, 0x68, 0xcb, 0x83, 0xcb]);
 const key = Uint8Array.from([0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65, 0]);
@@ -41,7 +47,7 @@ test('a file plays in real time and loops with timestamps that keep going forwar
     [9, 100, inter],
   ]);
   const hub = new Hub();
-  const source = await FileSource.open(path, hub, { vhost: '', app: 'live', stream: 'f' }, Fastify().log);
+  const source = await FileSource.open(path, hub, { vhost: '', app: 'live', stream: 'f' }, log);
   source.start();
   const sink = new Collect();
   hub.subscribe({ vhost: '', app: 'live', stream: 'f' }, flvFormat, sink, { protocol: 'test' });
@@ -63,13 +69,14 @@ test('a tag the hub refuses stops the source, not the process', async () => {
     [9, 40, Uint8Array.from([0x80 | 0x10 | 3])], // an Enhanced RTMP header cut after its first byte
   ]);
   const hub = new Hub();
-  const source = await FileSource.open(path, hub, { vhost: '', app: 'live', stream: 'bad' }, Fastify({ logger: false }).log);
+  const source = await FileSource.open(path, hub, { vhost: '', app: 'live', stream: 'bad' }, log);
   source.start();
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(hub.get({ vhost: '', app: 'live', stream: 'bad' }), undefined, 'the source ended and its stream is gone');
+  assert.ok(logged.some((l) => l.level === 'error' && /file source stopped/.test(l.message)), 'and said why');
 });
 
 test('files without media are refused when opened', async () => {
   const path = flvFile([[18, 0, encodeAmf0('onMetaData', {})]]);
-  await assert.rejects(FileSource.open(path, new Hub(), { vhost: '', app: 'live', stream: 'x' }, Fastify().log), /no audio or video/);
+  await assert.rejects(FileSource.open(path, new Hub(), { vhost: '', app: 'live', stream: 'x' }, log), /no audio or video/);
 });

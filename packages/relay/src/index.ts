@@ -1,0 +1,2 @@
+export { FileSource } from './file-source.js';
+export type { SourceLog } from './source-log.js';
