@@ -169,7 +169,14 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
       }
       state.grant = decision.grant;
     }
-    if (options.hub.get(key) === undefined) {
+    // A stream nobody publishes may still be resolved (an edge pulling from its origin), for a bounded time.
+    const resolving = options.hub.get(key) === undefined;
+    const stream = resolving ? await options.hub.find(key) : true;
+    if (resolving && clientGone(request)) {
+      reply.hijack();
+      return;
+    }
+    if (stream === undefined) {
       state.refusal = { reason: 'no such stream', logged: false };
       await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
       return;

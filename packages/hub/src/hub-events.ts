@@ -32,6 +32,8 @@ export interface HubEventMap {
   firstFrame: { stream: LiveStream; subscriber: Subscriber; ms: number };
   deny: AccessDenial;
   limit: LimitHit;
+  /** A resolver was asked for a stream nobody published: whether it came, how long it took, what failed. */
+  resolve: { stream: string; found: boolean; ms: number; error?: unknown };
 }
 
 type Listener<T> = (event: T) => void;

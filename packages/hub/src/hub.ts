@@ -4,6 +4,7 @@ import { validateHubOptions, type HubOptions } from './hub-options.js';
 import { LiveStream } from './live-stream.js';
 import { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherInfo } from './publisher.js';
 import { invalidKeyPart, streamKeyToString, type StreamKey } from './stream-key.js';
+import type { ResolverOptions, StreamResolver } from './stream-resolver.js';
 import type { Format } from '@flvcast/media';
 import { EndReason } from './end-reason.js';
 import { Subscriber, type SinkOrFactory, type SubscriberInfo, type SubscriberLimits } from './subscriber.js';
@@ -20,6 +21,9 @@ export class Hub {
   #streams = new Map<string, LiveStream>();
   #nextId = 0;
   #closed = false;
+  #resolver: { resolve: StreamResolver; timeoutMs: number; maxPending: number } | undefined;
+  /** Names being resolved, each shared by every request asking for it meanwhile. */
+  #resolving = new Map<string, Promise<LiveStream | undefined>>();
 
   constructor(options: Partial<HubOptions> = {}) {
     this.options = validateHubOptions(options);
@@ -35,6 +39,80 @@ export class Hub {
 
   get(key: StreamKey): LiveStream | undefined {
     return this.#streams.get(streamKeyToString(key));
+  }
+
+  /**
+   * Sets (or, with undefined, removes) the resolver asked for streams nobody publishes yet; see find().
+   * Throws HubError ERR_HUB_BAD_OPTION on bad bounds.
+   */
+  setResolver(resolve: StreamResolver | undefined, options: ResolverOptions = {}): void {
+    if (resolve === undefined) {
+      this.#resolver = undefined;
+      return;
+    }
+    const { timeoutMs = 5000, maxPending = 100 } = options;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) throw new HubError(HubErrorCode.badOption, `option "resolveTimeoutMs" must be an integer from 1 to 600000, got ${timeoutMs}`, 'resolveTimeoutMs');
+    if (!Number.isInteger(maxPending) || maxPending < 1 || maxPending > 100_000) throw new HubError(HubErrorCode.badOption, `option "maxResolving" must be an integer from 1 to 100000, got ${maxPending}`, 'maxResolving');
+    this.#resolver = { resolve, timeoutMs, maxPending };
+  }
+
+  /** Names being resolved now. */
+  get resolving(): number {
+    return this.#resolving.size;
+  }
+
+  /**
+   * The live stream `key`; when there is none and a resolver is set, whatever the resolver brings within
+   * its timeout (requests for the same name meanwhile share one resolution). Never waits longer than the
+   * timeout; undefined means "no such stream" (404, StreamNotFound).
+   */
+  async find(key: StreamKey): Promise<LiveStream | undefined> {
+    const existing = this.get(key);
+    const resolver = this.#resolver;
+    if (existing !== undefined || resolver === undefined || this.#closed || invalidKeyPart(key) !== undefined) return existing;
+    const name = streamKeyToString(key);
+    let pending = this.#resolving.get(name);
+    if (pending === undefined) {
+      if (this.#resolving.size >= resolver.maxPending) {
+        this.events.emit('limit', { limit: 'maxResolving', protocol: 'hub' });
+        return undefined;
+      }
+      pending = this.#resolve(key, name, resolver);
+      this.#resolving.set(name, pending);
+      void pending.then(() => this.#resolving.delete(name));
+    }
+    return pending;
+  }
+
+  async #resolve(key: StreamKey, name: string, resolver: { resolve: StreamResolver; timeoutMs: number; maxPending: number }): Promise<LiveStream | undefined> {
+    const started = this.options.now();
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let offPublish: (() => void) | undefined;
+    let error: unknown;
+    // Whichever comes first: the stream is published, or the time is up. The resolver settling early
+    // (it started a pull that publishes a moment later) does not end the wait.
+    const published = new Promise<void>((resolve) => {
+      offPublish = this.events.on('publish', ({ stream }) => {
+        if (stream.name === name) resolve();
+      });
+      timer = setTimeout(resolve, resolver.timeoutMs);
+    });
+    const asked = Promise.resolve()
+      .then(() => resolver.resolve(key, controller.signal))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          error = err;
+        },
+      );
+    await Promise.race([published, asked.then(() => (this.get(key) !== undefined || error !== undefined ? undefined : published))]);
+    clearTimeout(timer);
+    offPublish?.();
+    controller.abort();
+    const stream = this.get(key);
+    this.events.emit('resolve', { stream: name, found: stream !== undefined, ms: this.options.now() - started, ...(error === undefined ? {} : { error }) });
+    return stream;
   }
 
   /**

@@ -16,3 +16,4 @@ export { summarizeStream, type StreamSummary } from './stream-summary.js';
 export { LogThrottle, type LogThrottleOptions } from './log-throttle.js';
 export { LimitReporter, type WarnLogger } from './limit-reporter.js';
 export { KeyedCounter } from './keyed-counter.js';
+export type { ResolverOptions, StreamResolver } from './stream-resolver.js';
