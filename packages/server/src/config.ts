@@ -60,7 +60,7 @@ export const configSchema = {
     dashboard: { type: 'boolean', default: true, description: 'web player and stream list at / (public: lists stream names)' },
     logLevel: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'log level' },
     logFormat: { type: 'string', enum: ['auto', 'pretty', 'json'], default: 'auto', description: 'log lines: pretty (one readable line each), json (one JSON object each), auto = pretty on a terminal, else json' },
-    trustProxy: { type: 'string', default: '', description: 'trust X-Forwarded-For from these proxies: "true" (any), a hop count, or addresses/CIDRs (comma-separated); "" = off. Client address for limits, IP rules, signed URLs, logs' },
+    trustProxy: { type: 'string', default: '', description: 'trust X-Forwarded-For from these proxies: their addresses/CIDRs (comma-separated), a hop count, or "true" (any; unsafe with nginx\'s $proxy_add_x_forwarded_for); "" = off. Client address for limits, IP rules, signed URLs, logs' },
     signedUrlSecret: { type: 'string', default: '', description: 'require HMAC-signed URLs made with this secret (16+ chars; prefer the env var); "" = off' },
     signedUrlActions: { type: 'array', items: { type: 'string', enum: ['publish', 'play'] }, default: ['publish', 'play'], description: 'what needs a signed URL when a secret is set' },
     signedUrlKick: { type: 'boolean', default: true, description: 'disconnect clients when their signed URL expires' },
@@ -252,16 +252,19 @@ function accessProblems(config: FlvcastConfig): string[] {
 const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /**
- * The trustProxy option as Fastify takes it: false, true (every hop), a hop count, or a list of proxy
- * addresses/CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal).
+ * The trustProxy option as Fastify takes it: false, true (every hop), a list of proxy addresses/CIDRs (and
+ * proxy-addr's names loopback, linklocal, uniquelocal), or for a hop count a function trusting the nearest
+ * n hops (Fastify 5.12 refuses a bare number: it cannot tell who the nearest hop is, so that is safe only
+ * when flvcast is reachable through the proxy alone, e.g. listening on loopback behind it).
  */
-export function trustProxySetting(text: string): boolean | number | string[] | { problem: string } {
+export function trustProxySetting(text: string): boolean | string[] | ((address: string, hop: number) => boolean) | { problem: string } {
   const value = text.trim();
   if (value === '' || value === 'false') return false;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) {
     const hops = Number(value);
-    return hops >= 1 && hops <= 100 ? hops : { problem: `a hop count must be 1-100, got ${value}` };
+    if (hops < 1 || hops > 100) return { problem: `a hop count must be 1-100, got ${value}` };
+    return (_address, hop) => hop < hops;
   }
   const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const item of list) {

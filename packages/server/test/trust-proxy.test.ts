@@ -27,7 +27,8 @@ test('trustProxySetting: off, true, hop counts, addresses/CIDRs and named ranges
   assert.equal(trustProxySetting(''), false);
   assert.equal(trustProxySetting('false'), false);
   assert.equal(trustProxySetting('true'), true);
-  assert.equal(trustProxySetting('2'), 2);
+  const hops = trustProxySetting('2');
+  assert.ok(typeof hops === 'function' && hops('10.0.0.1', 0) && hops('10.0.0.2', 1) && !hops('203.0.113.1', 2), 'a hop count trusts the nearest n hops');
   assert.deepEqual(trustProxySetting('127.0.0.1, 10.0.0.0/8,::1,loopback'), ['127.0.0.1', '10.0.0.0/8', '::1', 'loopback']);
   for (const bad of ['0', '1000', 'proxy.example', '10.0.0.0/40']) {
     assert.ok(typeof trustProxySetting(bad) === 'object' && 'problem' in (trustProxySetting(bad) as object), bad);
@@ -54,6 +55,16 @@ test('with --trust-proxy, per-IP limits count the forwarded client; without it, 
   const d = await view(plain.port, '203.0.113.2');
   assert.deepEqual([c.statusCode, d.statusCode], [200, 429], 'X-Forwarded-For is not believed unless trusted');
   c.destroy();
+});
+
+test('a hop count works as a hop count (Fastify alone ignores a bare number)', async (t) => {
+  const byHops = await started({ trustProxy: '1', maxViewersPerIp: 1 });
+  t.after(() => byHops.app.close());
+  const a = await view(byHops.port, '203.0.113.1');
+  const b = await view(byHops.port, '203.0.113.2');
+  assert.deepEqual([a.statusCode, b.statusCode], [200, 200]);
+  a.destroy();
+  b.destroy();
 });
 
 test('IP rules judge the forwarded client only when the proxy is trusted, and only from that proxy', async (t) => {
