@@ -1,6 +1,7 @@
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
-import { LimitReporter, invalidKeyPart, streamKeyToString, type Hub, type StreamKey } from '@flvcast/hub';
+import { invalidKeyPart, streamKeyToString, type Hub, type StreamKey } from '@flvcast/hub';
+import { LimitReporter, isLogCode, type LogCode } from '@flvcast/limits';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -88,7 +89,7 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
         // error with a stack per connection (a flood). Anything else is ours and stays an error.
         errorHandler: (err, socket, request) => {
           const code = (err as { code?: unknown }).code;
-          if (typeof code === 'string' && code.startsWith('WS_ERR_')) reporter.warn(request.log, code, request.ip, {}, `ws: closing connection: ${err.message}`);
+          if (isLogCode(code) && code.startsWith('WS_ERR_')) reporter.warn(request.log, code, request.ip, {}, `ws: closing connection: ${err.message}`);
           else request.log.error({ err }, 'ws: handler error');
           socket.terminate();
         },
@@ -135,7 +136,7 @@ interface Refusal {
 }
 
 /** What a viewer refused by each limit gets: HTTP status, WS close code, log code. */
-const REFUSALS: Record<ViewerLimit, { status: 429 | 503; wsCode: number; code: string }> = {
+const REFUSALS: Record<ViewerLimit, { status: 429 | 503; wsCode: number; code: LogCode }> = {
   maxViewers: { status: 503, wsCode: 4503, code: 'ERR_FLV_TOO_MANY_VIEWERS' },
   maxViewersPerStream: { status: 503, wsCode: 4503, code: 'ERR_FLV_TOO_MANY_VIEWERS_PER_STREAM' },
   maxViewersPerIp: { status: 429, wsCode: 4429, code: 'ERR_FLV_TOO_MANY_VIEWERS_PER_IP' },

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { normalizeIp, redactToken, scheduleExpiry, type AccessContext } from '@flvcast/access';
-import { HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type LimitReporter, type Publisher, type StreamKey } from '@flvcast/hub';
+import { HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type Publisher, type StreamKey } from '@flvcast/hub';
+import { logCodeOf, type LimitReporter, type LogCode } from '@flvcast/limits';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedRtmpOptions } from './options.js';
@@ -21,7 +22,7 @@ interface PublishGrant {
   expired: boolean;
 }
 /** Protocol errors that are a configured limit being hit (reported as `limit` events too). */
-const LIMIT_OF_ERROR: Record<string, string> = {
+const LIMIT_OF_ERROR: Partial<Record<LogCode, string>> = {
   ERR_RTMP_MESSAGE_TOO_LARGE: 'maxMessageSize',
   ERR_RTMP_CHUNK_SIZE: 'maxChunkSize',
 };
@@ -119,8 +120,8 @@ export class IngestConnection {
       events = this.#session.push(data);
       for (const event of events) this.#onEvent(event);
     } catch (err) {
-      const e = err as { code?: string; message?: string };
-      const code = e.code ?? 'ERR_UNEXPECTED';
+      const e = err as { message?: string };
+      const code = logCodeOf(err);
       const message = `rtmp: closing connection: ${e.message ?? String(err)}`;
       const limit = LIMIT_OF_ERROR[code];
       if (limit !== undefined) this.reporter.limit(this.#log, { limit, protocol: 'rtmp', remoteAddress: this.remoteAddress }, code, {}, message);
@@ -262,7 +263,7 @@ export class IngestConnection {
       const code = tooMany ? 'NetStream.Publish.Rejected' : 'NetStream.Publish.BadName';
       const fields = { stream: streamKeyToString(key) };
       if (tooMany) this.reporter.limit(this.#log, { limit: 'maxStreams', protocol: 'rtmp', remoteAddress: this.remoteAddress }, err.code, fields, `rtmp: publish refused: ${err.message}`);
-      else this.reporter.warn(this.#log, err.code, this.remoteAddress, fields, `rtmp: publish refused: ${err.message}`);
+      else this.reporter.warn(this.#log, logCodeOf(err), this.remoteAddress, fields, `rtmp: publish refused: ${err.message}`);
       this.#session.rejectPublish(streamId, code, err.message);
       this.#flush();
       // The status goes out first; the encoder aborts on it and we close our side.

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer } from 'node:tls';
 // The hub decorator (`fastify.streams`) and its typing come from the HTTP-FLV plugin.
 import type {} from '@flvcast/fastify-http-flv';
-import { KeyedCounter, LimitReporter } from '@flvcast/hub';
+import { KeyedCounter, LimitReporter } from '@flvcast/limits';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { IngestConnection } from './ingest-connection.js';
