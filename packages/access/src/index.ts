@@ -18,3 +18,4 @@ export { invalidIpRule, ipBlockList, ipInList, ipRulesHook, type IpRules } from 
 export { MIN_SECRET_LENGTH, SIGNED_URL_PARAMS, signStream, verifySignedStream, type SignStreamOptions, type SignedUrlCheck, type VerifyStreamOptions } from './signed-url.js';
 export { resolveSignedUrls, type ResolvedSignedUrls, type SignedUrlsOptions } from './signed-urls-options.js';
 export { redactToken } from './redact-token.js';
+export { parseQuery, splitQuery, type QueryParams } from './query-params.js';

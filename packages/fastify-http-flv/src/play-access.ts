@@ -1,4 +1,4 @@
-import { checkAccess, normalizeIp, scheduleExpiry, verifySignedStream, type AccessContext, type AccessStatus } from '@flvcast/access';
+import { checkAccess, normalizeIp, parseQuery, scheduleExpiry, verifySignedStream, type AccessContext, type AccessStatus } from '@flvcast/access';
 import { streamKeyToString, type StreamKey } from '@flvcast/hub';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { ResolvedHttpFlvOptions } from './options.js';
@@ -41,7 +41,7 @@ export async function checkPlay(request: FastifyRequest, key: StreamKey, options
     clientId: request.id,
     ip: normalizeIp(request.ip),
     ...key,
-    query: firstValues(request.query),
+    query: parseQuery(request.query),
     headers: request.headers,
   };
   let expiresAtMs: number | undefined;
@@ -55,17 +55,6 @@ export async function checkPlay(request: FastifyRequest, key: StreamKey, options
     if (!decision.allowed) return deny(decision.status, decision.reason, decision.error);
   }
   return { allowed: true, grant: { ctx, expiresAtMs } };
-}
-
-/** Fastify's query parser gives arrays for repeated keys; the first value wins, as for RTMP names. */
-function firstValues(query: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (query === null || typeof query !== 'object') return out;
-  for (const [k, v] of Object.entries(query as Record<string, unknown>)) {
-    const first = Array.isArray(v) ? v[0] : v;
-    if (typeof first === 'string') out[k] = first;
-  }
-  return out;
 }
 
 /**

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { normalizeIp, redactToken, scheduleExpiry, type AccessContext } from '@flvcast/access';
+import { normalizeIp, redactToken, scheduleExpiry, splitQuery, type AccessContext } from '@flvcast/access';
 import { HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type Publisher, type StreamKey } from '@flvcast/hub';
 import { logCodeOf, type LimitReporter, type LogCode } from '@flvcast/limits';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedRtmpOptions } from './options.js';
-import { REFUSAL_STATUS, checkPublish, tcUrlQuery } from './publish-access.js';
+import { REFUSAL_STATUS, checkPublish } from './publish-access.js';
 
 const hmacSha256 = (key: Uint8Array, data: Uint8Array): Uint8Array => createHmac('sha256', key).update(data).digest();
 
@@ -206,7 +206,8 @@ export class IngestConnection {
       clientId: this.id,
       ip: normalizeIp(this.remoteAddress),
       ...key,
-      query: { ...tcUrlQuery(this.#tcUrl), ...query },
+      // Tokens may ride the tcUrl (OBS users put them in the server URL); the name's parameters win.
+      query: { ...(this.#tcUrl === undefined ? {} : splitQuery(this.#tcUrl).query), ...query },
       ...(this.#tcUrl === undefined ? {} : { tcUrl: this.#tcUrl }),
     };
     const guarded = this.options.signedUrls !== undefined || this.options.onPublish !== undefined;

@@ -25,12 +25,3 @@ export async function checkPublish(ctx: AccessContext, stream: string, options: 
   }
   return { allowed: true, expiresAtMs };
 }
-
-/** Query parameters of a tcUrl (`rtmp://host/live?token=…`: OBS users put tokens in the server URL). */
-export function tcUrlQuery(tcUrl: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  const q = tcUrl?.indexOf('?') ?? -1;
-  if (tcUrl === undefined || q < 0) return out;
-  for (const [k, v] of new URLSearchParams(tcUrl.slice(q + 1))) if (!Object.hasOwn(out, k)) out[k] = v;
-  return out;
-}
