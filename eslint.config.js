@@ -3,7 +3,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const pureSources = ['packages/amf0/src/**/*.ts', 'packages/flv/src/**/*.ts', 'packages/rtmp/src/**/*.ts'];
+// access/src/query-params.ts is pure too: the RTMP package reads stream names with it (`@flvcast/access/query`).
+const pureSources = ['packages/amf0/src/**/*.ts', 'packages/flv/src/**/*.ts', 'packages/rtmp/src/**/*.ts', 'packages/access/src/query-params.ts'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**'] },
@@ -18,7 +19,14 @@ export default tseslint.config(
   {
     files: pureSources,
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'events', 'stream'], message: 'protocol packages are pure: no Node-only APIs' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'events', 'stream'], message: 'protocol packages are pure: no Node-only APIs' }],
+          // The root of @flvcast/access uses node:crypto and node:net; its `/query` subpath is pure.
+          paths: [{ name: '@flvcast/access', message: 'protocol packages are pure: import @flvcast/access/query' }],
+        },
+      ],
       'no-restricted-globals': ['error', 'Buffer', 'process', 'setTimeout', 'setInterval', 'setImmediate', 'console'],
     },
   },

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { normalizeIp, type AccessHook } from './access-context.js';
+import { normalizeIp, type AccessHook, type AccessRefusal } from './access-context.js';
 
 /** Allow and deny lists of addresses and CIDR blocks (IPv4 and IPv6), e.g. `10.0.0.0/8`, `::1`. */
 export interface IpRules {
@@ -44,16 +44,25 @@ export function ipInList(list: BlockList, ip: string): boolean {
   return list.check(plain, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** An access hook from IP rules (403 outside them), or undefined when there are none. */
-export function ipRulesHook(rules: IpRules): AccessHook | undefined {
+/** Compiled IP rules: the refusal (403) for an address outside them, or undefined when it may. */
+export type IpFilter = (ip: string) => AccessRefusal | undefined;
+
+/** Compiles IP rules once (throws a TypeError naming the first bad rule), or undefined when there are none. */
+export function ipFilter(rules: IpRules): IpFilter | undefined {
   const allow = rules.allow ?? [];
   const deny = rules.deny ?? [];
   if (allow.length === 0 && deny.length === 0) return undefined;
   const allowList = ipBlockList(allow);
   const denyList = ipBlockList(deny);
-  return (ctx) => {
-    if (ipInList(denyList, ctx.ip)) return { status: 403, reason: `address ${ctx.ip} is denied` };
-    if (allow.length > 0 && !ipInList(allowList, ctx.ip)) return { status: 403, reason: `address ${ctx.ip} is not allowed` };
+  return (ip) => {
+    if (ipInList(denyList, ip)) return { status: 403, reason: `address ${ip} is denied` };
+    if (allow.length > 0 && !ipInList(allowList, ip)) return { status: 403, reason: `address ${ip} is not allowed` };
     return undefined;
   };
+}
+
+/** An access hook from IP rules (403 outside them), or undefined when there are none. */
+export function ipRulesHook(rules: IpRules): AccessHook | undefined {
+  const filter = ipFilter(rules);
+  return filter && ((ctx) => filter(ctx.ip));
 }

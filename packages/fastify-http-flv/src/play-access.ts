@@ -1,13 +1,10 @@
-import { checkAccess, normalizeIp, scheduleExpiry, verifySignedStream, type AccessContext, type AccessStatus } from '@flvcast/access';
+import { admit, EndReasonTokenExpired, followGrant, normalizeIp, parseQuery, type AccessContext, type AccessGrant, type AccessStatus } from '@flvcast/access';
 import { streamKeyToString, type StreamKey } from '@flvcast/hub';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { ResolvedHttpFlvOptions } from './options.js';
 
 /** A viewer let in: the context it was judged on, and when its signed URL runs out (ms), if it does. */
-export interface PlayGrant {
-  readonly ctx: AccessContext;
-  readonly expiresAtMs: number | undefined;
-}
+export type PlayGrant = AccessGrant;
 
 export type PlayDecision =
   | { allowed: true; grant: PlayGrant }
@@ -15,9 +12,10 @@ export type PlayDecision =
   | { allowed: false; status: AccessStatus; reason: string; handshake?: boolean };
 
 /**
- * The access checks of one play request, in order: WS Origin allow-list, signed URL, `onPlay` hook.
- * Every refusal is reported once: a `deny` hub event and one log line naming the client (the request's
- * only line: see request-log.ts).
+ * The access checks of one play request: the WS Origin allow-list (HTTP-FLV's own, at the handshake), then
+ * the admission pipeline of @flvcast/access (signed URL, IP rules, `onPlay` hook). Every refusal is
+ * reported once: a `deny` hub event and one log line naming the client (the request's only line: see
+ * request-log.ts).
  */
 export async function checkPlay(request: FastifyRequest, key: StreamKey, options: ResolvedHttpFlvOptions, log: FastifyBaseLogger): Promise<PlayDecision> {
   const ws = request.ws === true;
@@ -41,31 +39,12 @@ export async function checkPlay(request: FastifyRequest, key: StreamKey, options
     clientId: request.id,
     ip: normalizeIp(request.ip),
     ...key,
-    query: firstValues(request.query),
+    query: parseQuery(request.query),
     headers: request.headers,
   };
-  let expiresAtMs: number | undefined;
-  if (options.signedUrls !== undefined) {
-    const check = verifySignedStream({ secret: options.signedUrls.secret, action: 'play', stream, query: ctx.query, ip: ctx.ip, now: Math.floor(Date.now() / 1000) });
-    if (!check.ok) return deny(check.status, check.reason);
-    if (options.signedUrls.kickOnExpiry) expiresAtMs = check.expiresAt * 1000;
-  }
-  if (options.onPlay !== undefined) {
-    const decision = await checkAccess(options.onPlay, ctx, options.accessTimeoutMs);
-    if (!decision.allowed) return deny(decision.status, decision.reason, decision.error);
-  }
-  return { allowed: true, grant: { ctx, expiresAtMs } };
-}
-
-/** Fastify's query parser gives arrays for repeated keys; the first value wins, as for RTMP names. */
-function firstValues(query: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (query === null || typeof query !== 'object') return out;
-  for (const [k, v] of Object.entries(query as Record<string, unknown>)) {
-    const first = Array.isArray(v) ? v[0] : v;
-    if (typeof first === 'string') out[k] = first;
-  }
-  return out;
+  const admission = await admit(ctx, { signedUrls: options.signedUrls, hook: options.onPlay, hookTimeoutMs: options.accessTimeoutMs });
+  if (!admission.allowed) return deny(admission.status, admission.reason, admission.error);
+  return { allowed: true, grant: admission.grant };
 }
 
 /**
@@ -79,19 +58,13 @@ export function followViewer(
   log: FastifyBaseLogger,
   kick: () => void,
 ): (reason: string) => void {
-  const cancel = grant.expiresAtMs === undefined ? undefined : scheduleExpiry(grant.expiresAtMs, () => {
-    log.info({ reason: 'token-expired' }, 'flv: signed URL expired, disconnecting viewer');
-    kick();
+  const follower = followGrant(grant, {
+    kick: () => {
+      log.info({ reason: EndReasonTokenExpired }, 'flv: signed URL expired, disconnecting viewer');
+      kick();
+    },
+    onEnd: options.onStop,
+    onEndError: (err) => log.warn({ err }, 'flv: onStop hook failed'),
   });
-  let done = false;
-  return (reason) => {
-    if (done) return;
-    done = true;
-    cancel?.();
-    if (options.onStop === undefined) return;
-    // A notification: its failure is logged and changes nothing for anyone.
-    Promise.resolve()
-      .then(() => options.onStop!({ ...grant.ctx, bytes: viewer.bytesSent, reason }))
-      .catch((err: unknown) => log.warn({ err }, 'flv: onStop hook failed'));
-  };
+  return (reason) => follower.end(viewer.bytesSent, reason);
 }

@@ -1,7 +1,8 @@
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { fastifyHub } from '@flvcast/fastify-hub';
-import { EndReason, LimitReporter, invalidKeyPart, streamKeyToString, type StreamKey, type Subscriber } from '@flvcast/hub';
+import { EndReason, invalidKeyPart, streamKeyToString, type StreamKey, type Subscriber } from '@flvcast/hub';
+import { LimitReporter, isLogCode, type LogCode } from '@flvcast/limits';
 import { flvFormat } from '@flvcast/mux';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -84,7 +85,7 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
         // error with a stack per connection (a flood). Anything else is ours and stays an error.
         errorHandler: (err, socket, request) => {
           const code = (err as { code?: unknown }).code;
-          if (typeof code === 'string' && code.startsWith('WS_ERR_')) reporter.warn(request.log, code, request.ip, {}, `ws: closing connection: ${err.message}`);
+          if (isLogCode(code) && code.startsWith('WS_ERR_')) reporter.warn(request.log, code, request.ip, {}, `ws: closing connection: ${err.message}`);
           else request.log.error({ err }, 'ws: handler error');
           socket.terminate();
         },
@@ -125,7 +126,7 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
 }
 
 /** What a viewer refused by each limit gets: HTTP status, WS close code, log code. */
-const REFUSALS: Record<ViewerLimit, { status: 429 | 503; wsCode: number; code: string }> = {
+const REFUSALS: Record<ViewerLimit, { status: 429 | 503; wsCode: number; code: LogCode }> = {
   maxViewers: { status: 503, wsCode: 4503, code: 'ERR_FLV_TOO_MANY_VIEWERS' },
   maxViewersPerStream: { status: 503, wsCode: 4503, code: 'ERR_FLV_TOO_MANY_VIEWERS_PER_STREAM' },
   maxViewersPerIp: { status: 429, wsCode: 4429, code: 'ERR_FLV_TOO_MANY_VIEWERS_PER_IP' },

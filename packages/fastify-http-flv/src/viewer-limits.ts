@@ -1,4 +1,4 @@
-import { KeyedCounter } from '@flvcast/hub';
+import { KeyedCounter } from '@flvcast/limits';
 
 export type ViewerLimit = 'maxViewers' | 'maxViewersPerIp' | 'maxViewersPerStream';
 

@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { normalizeIp, redactToken, scheduleExpiry, type AccessContext } from '@flvcast/access';
-import { HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type LimitReporter, type Publisher, type StreamKey } from '@flvcast/hub';
+import { EndReasonTokenExpired, followGrant, redactToken, type AccessGrant, type GrantFollower } from '@flvcast/access';
+import { HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type Publisher, type StreamKey } from '@flvcast/hub';
+import { logCodeOf, type LimitReporter, type LogCode } from '@flvcast/limits';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedRtmpOptions } from './options.js';
-import { REFUSAL_STATUS, checkPublish, tcUrlQuery } from './publish-access.js';
+import { REFUSAL_STATUS, checkPublish, publishContext, publishGuarded } from './publish-access.js';
 
 const hmacSha256 = (key: Uint8Array, data: Uint8Array): Uint8Array => createHmac('sha256', key).update(data).digest();
 
@@ -14,14 +15,8 @@ type Phase = 'handshake' | 'waiting' | 'active';
 
 /** After our side ended, how long a peer that never closes its side keeps the socket. */
 const LINGER_MS = 500;
-/** What a publish was admitted with: for the expiry kick and the onUnpublish notification. */
-interface PublishGrant {
-  readonly ctx: AccessContext;
-  cancelExpiry: (() => void) | undefined;
-  expired: boolean;
-}
 /** Protocol errors that are a configured limit being hit (reported as `limit` events too). */
-const LIMIT_OF_ERROR: Record<string, string> = {
+const LIMIT_OF_ERROR: Partial<Record<LogCode, string>> = {
   ERR_RTMP_MESSAGE_TOO_LARGE: 'maxMessageSize',
   ERR_RTMP_CHUNK_SIZE: 'maxChunkSize',
 };
@@ -33,7 +28,8 @@ const LIMIT_OF_ERROR: Record<string, string> = {
 export class IngestConnection {
   readonly #session: RtmpServerSession;
   readonly #publishers = new Map<number, Publisher>();
-  readonly #grants = new Map<number, PublishGrant>();
+  /** Admitted publishes, followed for the expiry kick and the onUnpublish notification. */
+  readonly #grants = new Map<number, GrantFollower>();
   /** Publishes waiting on access checks; the session drops their media meanwhile (nothing buffers). */
   readonly #pending = new Set<number>();
   #phase: Phase = 'handshake';
@@ -119,8 +115,8 @@ export class IngestConnection {
       events = this.#session.push(data);
       for (const event of events) this.#onEvent(event);
     } catch (err) {
-      const e = err as { code?: string; message?: string };
-      const code = e.code ?? 'ERR_UNEXPECTED';
+      const e = err as { message?: string };
+      const code = logCodeOf(err);
       const message = `rtmp: closing connection: ${e.message ?? String(err)}`;
       const limit = LIMIT_OF_ERROR[code];
       if (limit !== undefined) this.reporter.limit(this.#log, { limit, protocol: 'rtmp', remoteAddress: this.remoteAddress }, code, {}, message);
@@ -198,25 +194,15 @@ export class IngestConnection {
    * has no Publish.Start, so it sends no media; whatever it sends anyway is dropped by the session.
    */
   #requestPublish(streamId: number, name: string, query: Record<string, string>): void {
-    const key: StreamKey = { vhost: query.vhost ?? '', app: this.#session.app, stream: name };
-    const ctx: AccessContext = {
-      action: 'publish',
-      protocol: 'rtmp',
-      clientId: this.id,
-      ip: normalizeIp(this.remoteAddress),
-      ...key,
-      query: { ...tcUrlQuery(this.#tcUrl), ...query },
-      ...(this.#tcUrl === undefined ? {} : { tcUrl: this.#tcUrl }),
-    };
-    const guarded = this.options.signedUrls !== undefined || this.options.onPublish !== undefined;
+    const { key, ctx } = publishContext({ clientId: this.id, remoteAddress: this.remoteAddress, app: this.#session.app, tcUrl: this.#tcUrl, name, query });
     // A bad name is refused as it always was (BadName); the hooks only see names that could be published.
-    if (!guarded || invalidKeyPart(key) !== undefined) return this.#publish(streamId, key, ctx, undefined);
+    if (!publishGuarded(this.options) || invalidKeyPart(key) !== undefined) return this.#publish(streamId, key, { ctx, expiresAtMs: undefined });
     this.#pending.add(streamId);
     const stream = streamKeyToString(key);
-    void checkPublish(ctx, stream, this.options).then((decision) => {
+    void checkPublish(ctx, this.options).then((decision) => {
       // The encoder left, or unpublished, while we were asking.
       if (this.#closed || !this.#pending.delete(streamId)) return;
-      if (decision.allowed) return this.#publish(streamId, key, ctx, decision.expiresAtMs);
+      if (decision.allowed) return this.#publish(streamId, key, decision.grant);
       this.hub.events.emit('deny', { action: 'publish', protocol: 'rtmp', remoteAddress: this.remoteAddress, stream, reason: decision.reason });
       const fields = { stream, ip: this.remoteAddress, status: decision.status, reason: decision.reason };
       if (decision.error === undefined) this.#log.info(fields, 'rtmp: publish refused');
@@ -232,8 +218,8 @@ export class IngestConnection {
     });
   }
 
-  #publish(streamId: number, key: StreamKey, ctx: AccessContext, expiresAtMs: number | undefined): void {
-    const query = ctx.query;
+  #publish(streamId: number, key: StreamKey, grant: AccessGrant): void {
+    const query = grant.ctx.query;
     let publisher: Publisher;
     try {
       publisher = this.hub.publish(
@@ -244,13 +230,13 @@ export class IngestConnection {
             // The hub closes with the server: the encoder may be asked to reconnect rather than just cut off.
             if (this.hub.closed) return void this.shutdown();
             const expired = this.#grants.get(streamId)?.expired === true;
-            this.#log.info({ reason: expired ? 'token-expired' : reason }, 'rtmp: publisher evicted');
+            this.#log.info({ reason: expired ? EndReasonTokenExpired : reason }, 'rtmp: publisher evicted');
             this.#publishers.delete(streamId);
             if (expired) this.#session.sendStatus(streamId, 'error', REFUSAL_STATUS[401], 'stopped: token expired');
             else this.#session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', `stopped: ${reason}`);
             this.#flush();
             this.socket.end();
-            this.#release(streamId, publisher, expired ? 'token-expired' : reason);
+            this.#release(streamId, publisher, reason);
           },
         },
       );
@@ -262,7 +248,7 @@ export class IngestConnection {
       const code = tooMany ? 'NetStream.Publish.Rejected' : 'NetStream.Publish.BadName';
       const fields = { stream: streamKeyToString(key) };
       if (tooMany) this.reporter.limit(this.#log, { limit: 'maxStreams', protocol: 'rtmp', remoteAddress: this.remoteAddress }, err.code, fields, `rtmp: publish refused: ${err.message}`);
-      else this.reporter.warn(this.#log, err.code, this.remoteAddress, fields, `rtmp: publish refused: ${err.message}`);
+      else this.reporter.warn(this.#log, logCodeOf(err), this.remoteAddress, fields, `rtmp: publish refused: ${err.message}`);
       this.#session.rejectPublish(streamId, code, err.message);
       this.#flush();
       // The status goes out first; the encoder aborts on it and we close our side.
@@ -274,29 +260,29 @@ export class IngestConnection {
     this.#session.acceptPublish(streamId);
     this.#flush();
     this.#log.info({ ip: this.remoteAddress }, 'rtmp: publishing');
-    const grant: PublishGrant = { ctx, cancelExpiry: undefined, expired: false };
-    this.#grants.set(streamId, grant);
-    if (expiresAtMs !== undefined) {
-      grant.cancelExpiry = scheduleExpiry(expiresAtMs, () => {
-        grant.expired = true;
-        this.#log.info({ reason: 'token-expired' }, 'rtmp: signed URL expired, disconnecting publisher');
-        publisher.evict('kicked');
-      });
-    }
+    const log = this.#log;
+    this.#grants.set(
+      streamId,
+      followGrant(grant, {
+        kick: () => {
+          log.info({ reason: EndReasonTokenExpired }, 'rtmp: signed URL expired, disconnecting publisher');
+          publisher.evict('kicked');
+        },
+        onEnd: this.options.onUnpublish,
+        onEndError: (err) => log.warn({ err }, 'rtmp: onUnpublish hook failed'),
+      }),
+    );
   }
 
-  /** A publisher ended: stop its expiry timer and tell onUnpublish (a notification: failures are only logged). */
+  /**
+   * A publisher ended: stop its expiry timer and tell onUnpublish (a notification: failures are only
+   * logged), with `token-expired` as the reason once it was cut for its signed URL.
+   */
   #release(streamId: number, publisher: Publisher, reason: string): void {
-    const grant = this.#grants.get(streamId);
-    if (grant === undefined) return;
+    const follower = this.#grants.get(streamId);
+    if (follower === undefined) return;
     this.#grants.delete(streamId);
-    grant.cancelExpiry?.();
-    const onUnpublish = this.options.onUnpublish;
-    if (onUnpublish === undefined) return;
-    const log = this.#log;
-    Promise.resolve()
-      .then(() => onUnpublish({ ...grant.ctx, bytes: publisher.bytesIn, reason }))
-      .catch((err: unknown) => log.warn({ err }, 'rtmp: onUnpublish hook failed'));
+    follower.end(publisher.bytesIn, reason);
   }
 
   #onTimeout(): void {

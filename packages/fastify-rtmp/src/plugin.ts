@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { requireHub } from '@flvcast/fastify-hub';
-import { KeyedCounter, LimitReporter } from '@flvcast/hub';
+import { KeyedCounter, LimitReporter } from '@flvcast/limits';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { IngestConnection } from './ingest-connection.js';

@@ -1,9 +1,6 @@
-import { checkAccess, verifySignedStream, type AccessContext, type AccessStatus } from '@flvcast/access';
+import { admit, normalizeIp, splitQuery, type AccessContext, type AccessStatus, type Admission } from '@flvcast/access';
+import type { StreamKey } from '@flvcast/hub';
 import type { ResolvedRtmpOptions } from './options.js';
-
-export type PublishDecision =
-  | { allowed: true; expiresAtMs: number | undefined }
-  | { allowed: false; status: AccessStatus; reason: string; error?: unknown };
 
 /** onStatus codes of a refused publish: level 'error' makes encoders abort and print the description. */
 export const REFUSAL_STATUS: Record<AccessStatus, string> = {
@@ -11,26 +8,42 @@ export const REFUSAL_STATUS: Record<AccessStatus, string> = {
   403: 'NetStream.Publish.Forbidden',
 };
 
-/** The access checks of one publish, in order: signed URL, then the `onPublish` hook. */
-export async function checkPublish(ctx: AccessContext, stream: string, options: ResolvedRtmpOptions): Promise<PublishDecision> {
-  let expiresAtMs: number | undefined;
-  if (options.signedUrls !== undefined) {
-    const check = verifySignedStream({ secret: options.signedUrls.secret, action: 'publish', stream, query: ctx.query, ip: ctx.ip, now: Math.floor(Date.now() / 1000) });
-    if (!check.ok) return { allowed: false, status: check.status, reason: check.reason };
-    if (options.signedUrls.kickOnExpiry) expiresAtMs = check.expiresAt * 1000;
-  }
-  if (options.onPublish !== undefined) {
-    const decision = await checkAccess(options.onPublish, ctx, options.accessTimeoutMs);
-    if (!decision.allowed) return decision;
-  }
-  return { allowed: true, expiresAtMs };
+/** The publish a client asked for: what the connection knows of it. */
+export interface PublishRequest {
+  readonly clientId: string;
+  readonly remoteAddress: string;
+  /** From the connect command. */
+  readonly app: string;
+  readonly tcUrl: string | undefined;
+  /** The publish name without its query, and that query's parameters. */
+  readonly name: string;
+  readonly query: Readonly<Record<string, string>>;
 }
 
-/** Query parameters of a tcUrl (`rtmp://host/live?token=…`: OBS users put tokens in the server URL). */
-export function tcUrlQuery(tcUrl: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  const q = tcUrl?.indexOf('?') ?? -1;
-  if (tcUrl === undefined || q < 0) return out;
-  for (const [k, v] of new URLSearchParams(tcUrl.slice(q + 1))) if (!Object.hasOwn(out, k)) out[k] = v;
-  return out;
+/**
+ * The stream key and access context of a publish. The vhost comes from the name's query (`cam1?vhost=v`);
+ * tokens may also ride the tcUrl (OBS users put them in the server URL), and the name's parameters win.
+ */
+export function publishContext(req: PublishRequest): { key: StreamKey; ctx: AccessContext } {
+  const key: StreamKey = { vhost: req.query.vhost ?? '', app: req.app, stream: req.name };
+  const ctx: AccessContext = {
+    action: 'publish',
+    protocol: 'rtmp',
+    clientId: req.clientId,
+    ip: normalizeIp(req.remoteAddress),
+    ...key,
+    query: { ...(req.tcUrl === undefined ? {} : splitQuery(req.tcUrl).query), ...req.query },
+    ...(req.tcUrl === undefined ? {} : { tcUrl: req.tcUrl }),
+  };
+  return { key, ctx };
+}
+
+/** True when publishes are checked at all (otherwise they are let in without a grant to follow). */
+export function publishGuarded(options: ResolvedRtmpOptions): boolean {
+  return options.signedUrls !== undefined || options.onPublish !== undefined;
+}
+
+/** The admission pipeline of @flvcast/access for one publish: signed URL, IP rules, `onPublish` hook. */
+export function checkPublish(ctx: AccessContext, options: ResolvedRtmpOptions): Promise<Admission> {
+  return admit(ctx, { signedUrls: options.signedUrls, hook: options.onPublish, hookTimeoutMs: options.accessTimeoutMs });
 }

@@ -1,3 +1,4 @@
+import type { LimitHit } from '@flvcast/limits';
 import type { LiveStream } from './live-stream.js';
 import type { Publisher } from './publisher.js';
 import type { EndReason } from './end-reason.js';
@@ -13,13 +14,8 @@ export interface AccessDenial {
   readonly reason: string;
 }
 
-/** A configured limit refused or cut a client (connections, streams, viewers, sizes, timeouts). */
-export interface LimitHit {
-  /** The option's name, e.g. `maxConnectionsPerIp`. */
-  readonly limit: string;
-  readonly protocol: string;
-  readonly remoteAddress?: string;
-}
+// The limit-hit record lives with the limit reporting (@flvcast/limits); the hub carries the event.
+export type { LimitHit };
 
 /** What happens in a hub, for observers such as the metrics and API plugins. */
 export interface HubEventMap {

@@ -13,7 +13,5 @@ export { GopCache } from './gop-cache.js';
 export { HubEvents, type AccessDenial, type HubEventMap, type LimitHit } from './hub-events.js';
 export { IngestRate } from './ingest-rate.js';
 export { summarizeStream, type StreamSummary } from './stream-summary.js';
-export { LogThrottle, type LogThrottleOptions } from './log-throttle.js';
-export { LimitReporter, type WarnLogger } from './limit-reporter.js';
-export { KeyedCounter } from './keyed-counter.js';
+export { KeyedCounter, LimitReporter, LogThrottle, type LogThrottleOptions, type WarnLogger } from './deprecated-limits.js';
 export type { ResolverOptions, StreamResolver } from './stream-resolver.js';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { LimitReporter } from '@flvcast/hub';
+import { LimitReporter } from '@flvcast/limits';
 import type { FastifyInstance } from 'fastify';
 
 /**
