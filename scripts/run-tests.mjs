@@ -1,7 +1,7 @@
 // Runs every compiled test file of the workspace with node's test runner.
 // Usage: node scripts/run-tests.mjs [substring filter...]
-import { readdirSync, statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const roots = ['packages', 'test'];
@@ -16,7 +16,15 @@ function walk(dir) {
 for (const root of roots) {
   for (const pkg of readdirSync(root)) {
     const dir = join(root, pkg, 'dist', 'test');
-    if (existsSync(dir)) walk(dir);
+    if (!existsSync(dir)) continue;
+    const before = files.length;
+    walk(dir);
+    // tsc never deletes output: a test moved or removed would keep running from dist/. Clean those out.
+    for (const path of files.splice(before)) {
+      const source = join(root, pkg, 'test', relative(dir, path).replace(/\.js$/, '.ts'));
+      if (existsSync(source)) files.push(path);
+      else for (const ext of ['', '.map']) for (const f of [path + ext, path.replace(/\.js$/, '.d.ts') + ext]) rmSync(f, { force: true });
+    }
   }
 }
 const filters = process.argv.slice(2);

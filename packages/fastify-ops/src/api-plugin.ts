@@ -36,7 +36,7 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
 
       scope.get('/streams', { schema: schemas.listStreams }, async () => {
         const now = hub.options.now();
-        return { streams: [...hub.streams()].map((s) => summarizeStream(s, now)) };
+        return { streams: [...hub.list()].map((s) => summarizeStream(s, now)) };
       });
 
       // A stream's path under /streams/ is its name: app/stream, or vhost/app/stream.
@@ -61,7 +61,7 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
         const now = hub.options.now();
         const wallNow = Date.now();
         const clients: ClientSummary[] = [];
-        for (const stream of hub.streams()) {
+        for (const stream of hub.list()) {
           if (request.query.stream !== undefined && stream.name !== request.query.stream) continue;
           if (stream.publisher !== undefined) clients.push(summarizePublisher(stream, stream.publisher, now, wallNow));
           for (const sub of stream.subscribers) clients.push(summarizeViewer(stream, sub, now, wallNow));
@@ -94,7 +94,7 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
         let publishers = 0;
         let viewers = 0;
         const viewersByProtocol: Record<string, number> = {};
-        for (const stream of hub.streams()) {
+        for (const stream of hub.list()) {
           streams++;
           if (stream.publisher !== undefined) publishers++;
           for (const sub of stream.subscribers) {
@@ -118,7 +118,7 @@ const nameOf = (params: StreamParams): string => [params.vhost, params.app, para
 
 /** Publishers and viewers share the hub's id space, so one id names one connection. */
 function findClient(hub: Hub, id: string): Client | undefined {
-  for (const stream of hub.streams()) {
+  for (const stream of hub.list()) {
     if (stream.publisher?.id === id) return { stream, publisher: stream.publisher };
     for (const subscriber of stream.subscribers) if (subscriber.id === id) return { stream, subscriber };
   }

@@ -41,7 +41,7 @@ export class FlvcastMetrics {
       registers,
       collect() {
         let n = 0;
-        for (const s of hub.streams()) if (s.publisher !== undefined) n++;
+        for (const s of hub.list()) if (s.publisher !== undefined) n++;
         this.set(n);
       },
     });
@@ -52,7 +52,7 @@ export class FlvcastMetrics {
       registers,
       collect() {
         const by = new Map(VIEWER_PROTOCOLS.map((p) => [p, 0]));
-        for (const s of hub.streams()) for (const sub of s.subscribers) if (sub.info.internal !== true) by.set(sub.info.protocol, (by.get(sub.info.protocol) ?? 0) + 1);
+        for (const s of hub.list()) for (const sub of s.subscribers) if (sub.info.internal !== true) by.set(sub.info.protocol, (by.get(sub.info.protocol) ?? 0) + 1);
         this.reset();
         for (const [protocol, n] of by) this.set({ protocol }, n);
       },
@@ -84,7 +84,7 @@ export class FlvcastMetrics {
         registers,
         collect() {
           this.reset();
-          for (const s of hub.streams()) this.set({ stream: s.name }, value(s));
+          for (const s of hub.list()) this.set({ stream: s.name }, value(s));
         },
       });
     };

@@ -32,7 +32,7 @@ export class TrafficTotals {
 
   snapshot(): TrafficSnapshot {
     const out = { ...this.#departed };
-    for (const stream of this.hub.streams()) {
+    for (const stream of this.hub.list()) {
       if (stream.publisher !== undefined) out.bytesIn += stream.publisher.bytesIn;
       for (const sub of stream.subscribers) {
         out.bytesOut += sub.bytesSent;

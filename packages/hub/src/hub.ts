@@ -33,8 +33,14 @@ export class Hub {
     return this.#streams.size;
   }
 
-  streams(): IterableIterator<LiveStream> {
+  /** Every stream the hub carries (published, or waiting for its publisher to return). */
+  list(): IterableIterator<LiveStream> {
     return this.#streams.values();
+  }
+
+  /** @deprecated use list() (`app.streams.streams()` read twice); kept for one release. */
+  streams(): IterableIterator<LiveStream> {
+    return this.list();
   }
 
   get(key: StreamKey): LiveStream | undefined {

@@ -1,5 +1,5 @@
 import { decodeAmf0, encodeAmf0, type Amf0Object, type Amf0Value } from '@flvcast/amf0';
-import { readUint24BE } from './bytes.js';
+import { FlvDemuxer, FlvError, type FlvTag } from '@flvcast/flv';
 import { amf0Body, decodeCommand, encodeCommand, statusInfo, type RtmpCommand } from './command.js';
 import { ServerHandshake, type HmacSha256 } from './handshake.js';
 import { MessageType, PeerBandwidthLimit } from './message-type.js';
@@ -269,23 +269,27 @@ export class RtmpServerSession {
     events.push({ type: 'metadata', streamId: msg.streamId, timestamp: msg.timestamp, name, data, payload });
   }
 
-  /** Aggregate (RTMP 1.0 §7.1.6): FLV-tag-like sub-messages, timestamps rebased on the aggregate's. */
+  /**
+   * Aggregate (RTMP 1.0 §7.1.6): a run of FLV tags (header, body, back pointer), read with the FLV demuxer;
+   * timestamps are rebased on the aggregate's, and its stream id overrides the tags' own. A missing final
+   * back pointer is tolerated; anything else cut short is a bad message.
+   */
   #onAggregate(msg: RtmpMessage, events: RtmpEvent[]): void {
-    const p = msg.payload;
-    let o = 0;
-    let first: number | undefined;
-    while (o < p.length) {
-      if (p.length - o < 11) throw new RtmpError(RtmpErrorCode.BadMessage, 'truncated aggregate sub-message header');
-      const type = p[o] as number;
-      const size = readUint24BE(p, o + 1);
-      const ts = (readUint24BE(p, o + 4) | ((p[o + 7] as number) << 24)) >>> 0;
-      if (p.length - o - 11 < size) throw new RtmpError(RtmpErrorCode.BadMessage, 'truncated aggregate sub-message body');
-      first ??= ts;
-      const payload = p.subarray(o + 11, o + 11 + size);
-      // The aggregate's stream id overrides the sub-messages' own.
-      const sub: RtmpMessage = { csid: msg.csid, type, streamId: msg.streamId, timestamp: (msg.timestamp + ts - first) >>> 0, payload };
-      if (type === MessageType.Audio || type === MessageType.Video || type === MessageType.DataAmf0) this.#onMedia(sub, events);
-      o += 11 + size + 4; // + back pointer
+    const demuxer = new FlvDemuxer({ expectHeader: false, maxTagSize: msg.payload.length });
+    let tags: FlvTag[];
+    try {
+      tags = demuxer.push(msg.payload);
+      if (demuxer.bufferedBytes > 0) tags.push(...demuxer.push(new Uint8Array(4)));
+    } catch (err) {
+      if (err instanceof FlvError) throw new RtmpError(RtmpErrorCode.BadMessage, `bad aggregate message: ${err.message}`);
+      throw err;
+    }
+    if (demuxer.bufferedBytes > 0) throw new RtmpError(RtmpErrorCode.BadMessage, 'truncated aggregate sub-message');
+    const first = tags[0]?.timestamp ?? 0;
+    for (const tag of tags) {
+      if (tag.type !== MessageType.Audio && tag.type !== MessageType.Video && tag.type !== MessageType.DataAmf0) continue;
+      const sub: RtmpMessage = { csid: msg.csid, type: tag.type, streamId: msg.streamId, timestamp: (msg.timestamp + tag.timestamp - first) >>> 0, payload: tag.payload };
+      this.#onMedia(sub, events);
     }
   }
 

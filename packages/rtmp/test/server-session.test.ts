@@ -309,6 +309,14 @@ test('aggregate messages are split with rebased timestamps', () => {
     ['audio', 120],
     ['video', 140],
   ]);
+  // Without the last back pointer (some muxers leave it out): the same three.
+  const noTail = enc.message({ csid: 6, type: 22, streamId: 1, timestamp: 200, payload: payload.subarray(0, payload.length - 4) });
+  assert.deepEqual(noTail.map((e) => e.type), ['video', 'audio', 'video']);
+  // Cut inside a sub-message: a typed error, never a partial frame.
+  assert.throws(
+    () => enc.message({ csid: 6, type: 22, streamId: 1, timestamp: 300, payload: payload.subarray(0, 20) }),
+    (err: Error & { code?: string }) => err.code === 'ERR_RTMP_BAD_MESSAGE' && /aggregate/.test(err.message),
+  );
 });
 
 test('bytes split at every boundary give the same events', () => {

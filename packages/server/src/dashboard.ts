@@ -113,7 +113,7 @@ export async function dashboard(fastify: FastifyInstance, opts: DashboardOptions
     // The hub's own clock (performance.now() unless configured): uptimes are differences against it.
     const now = fastify.streams.options.now();
     const list: StreamSummary[] = [];
-    for (const stream of fastify.streams.streams()) list.push(publicSummary(summarizeStream(stream, now)));
+    for (const stream of fastify.streams.list()) list.push(publicSummary(summarizeStream(stream, now)));
     list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return list;
   });

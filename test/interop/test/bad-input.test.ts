@@ -281,7 +281,7 @@ describe('hostile input', () => {
         assert.equal(events.some((e) => e.type === 'published'), false, 'never published');
       }, /^ERR_HUB_BAD_STREAM_NAME$/);
     }
-    assert.deepEqual([...server.app.streams.streams()].map((s) => s.name), ['live/victim'], 'no stream entry for refused names');
+    assert.deepEqual([...server.app.streams.list()].map((s) => s.name), ['live/victim'], 'no stream entry for refused names');
     assert.equal(server.app.streams.get({ vhost: '', app: 'live', stream: 'victim' })?.publisher?.ended, false, 'the victim\'s publisher is untouched');
   });
 
