@@ -2,18 +2,10 @@ import httpFlv from '@flvcast/fastify-http-flv';
 import { Hub, type SubscriberEndReason, type SubscriberSink } from '@flvcast/hub';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-/** AVC sequence header whose SPS says 320x240 Baseline (made by x264), in an FLV video body. */
-export const avcSequenceHeader = Uint8Array.from([
-  0x17, 0x00, 0x00, 0x00, 0x00, // key frame, AVC, sequence header, CTS 0
-  0x01, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0x00, 0x0e, // record v1, profile 66, level 30, 1 SPS of 14 bytes
-  0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x01, 0x41, 0xfb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00,
-  0x01, 0x00, 0x04, 0x68, 0xcb, 0x83, 0xcb, // 1 PPS of 4 bytes
-]);
-export const avcKeyframe = (n = 1) => Uint8Array.from([0x17, 0x01, 0, 0, 0, 0, 0, 0, 1, 0x65, n & 0xff]);
-export const avcInterframe = (n = 1) => Uint8Array.from([0x27, 0x01, 0, 0, 0, 0, 0, 0, 1, 0x41, n & 0xff]);
-/** AAC-LC 44.1 kHz stereo AudioSpecificConfig, then a frame. */
-export const aacSequenceHeader = Uint8Array.from([0xaf, 0x00, 0x12, 0x10]);
-export const aacFrame = (n = 1) => Uint8Array.from([0xaf, 0x01, 0x21, n & 0xff]);
+import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
+
+// The media byte vectors are shared by every package's tests.
+export { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader };
 
 /** A viewer's sink that records what it got and can pretend to be a slow peer. */
 export class RecordingSink implements SubscriberSink {

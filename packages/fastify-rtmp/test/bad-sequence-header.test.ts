@@ -3,15 +3,8 @@ import assert from 'node:assert/strict';
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FlvDemuxer, inspectVideo, type FlvTag } from '@flvcast/flv';
+import { avcKeyframe as avcKey, avcSequenceHeader as avcSeq } from '@flvcast/test-fixtures';
 import { TestClient, startApp, until } from './test-client.js';
-
-/** AVC sequence header: 320x240 Baseline from x264 (1 SPS, 1 PPS). */
-const avcSeq = Uint8Array.from([
-  0x17, 0x00, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0x00, 0x0e,
-  0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x01, 0x41, 0xfb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00,
-  0x01, 0x00, 0x04, 0x68, 0xcb, 0x83, 0xcb,
-]);
-const avcKey = (n: number) => Uint8Array.from([0x17, 0x01, 0, 0, 0, 0, 0, 0, 2, 0x65, n]);
 
 test('a truncated sequence header from an encoder is dropped with one throttled warn line; the publisher stays and the next good one plays', async (t) => {
   const { app, port, warns } = await startApp({}, { reconnectGraceMs: 0 });

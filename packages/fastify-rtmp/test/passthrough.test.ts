@@ -7,26 +7,17 @@ import Fastify from 'fastify';
 import httpFlv from '@flvcast/fastify-http-flv';
 import { FlvDemuxer, type FlvTag } from '@flvcast/flv';
 import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
+import { hevcSequenceHeader as legacyHevcSequence, hvc1SequenceStart } from '@flvcast/test-fixtures';
 import rtmp from '../src/index.js';
 
 const fourcc = (s: string) => [...s].map((c) => c.charCodeAt(0));
-/** hvcC of a 640x360 Main profile clip from libx265 (VPS, SPS, PPS): a sequence header the hub accepts. */
-const hvcC = Buffer.from(
-  '0101600000009000000000003ff000fcfdf8f800000f03' + // 23-byte fixed part, 3 arrays
-    '200001001840010c01ffff01600000030090000003000003003f959809' + // VPS
-    '210001002a42010101600000030090000003000003003fa00502016965959a4932bc04040000030004000003006420' + // SPS
-    '22000100074401c172b46240', // PPS
-  'hex',
-);
 // Enhanced RTMP v2 ExVideoTagHeader: IsExHeader (0x80) | FrameType << 4 | VideoPacketType, then the FourCC.
-const hvc1SequenceStart = Uint8Array.from([0x80 | (1 << 4) | 0, ...fourcc('hvc1'), ...hvcC]);
 const hvc1KeyframeX = Uint8Array.from([0x80 | (1 << 4) | 3, ...fourcc('hvc1'), 0, 0, 0, 3, 0x26, 0x01, 0xaf]); // CodedFramesX: no CTS
 const hvc1InterX = Uint8Array.from([0x80 | (2 << 4) | 3, ...fourcc('hvc1'), 0, 0, 0, 3, 0x02, 0x01, 0xd0]);
 // ExAudioTagHeader: SoundFormat 9 (ExHeader) << 4 | AudioPacketType, then the FourCC.
 const opusSequenceStart = Uint8Array.from([(9 << 4) | 0, ...fourcc('Opus'), ...fourcc('OpusHead'), 1, 2, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0]);
 const opusFrame = Uint8Array.from([(9 << 4) | 1, ...fourcc('Opus'), 0xfc, 0xff, 0xfe]);
 // Legacy FLV HEVC (codec id 12): FrameType 1 << 4 | 12, then AVC-style packet type + CTS.
-const legacyHevcSequence = Uint8Array.from([0x1c, 0x00, 0, 0, 0, ...hvcC]);
 const legacyHevcKey = Uint8Array.from([0x1c, 0x01, 0, 0, 0, 0, 0, 0, 3, 0x26, 0x01, 0xaf]);
 
 async function run(name: string, frames: Array<[8 | 9, number, Uint8Array]>, before: number): Promise<FlvTag[]> {

@@ -1,18 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { avcC, hvcC } from '@flvcast/test-fixtures';
 import { sequenceHeaderProblem } from '../src/index.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
-/** AVCDecoderConfigurationRecord: v1, Baseline 3.0, 4-byte lengths, 1 SPS (320x240, x264), 1 PPS. */
-const avcC = hex('01 42c01e ff  e1 000e 6742c01ed90141fb011000000300  01 0004 68cb83cb');
-/** hvcC of a 640x360 Main profile clip from libx265: 23-byte fixed part, then VPS, SPS, PPS arrays. */
-const hvcC = hex(
-  '0101600000009000000000003ff000fcfdf8f800000f03' +
-    '200001001840010c01ffff01600000030090000003000003003f959809' +
-    '210001002a42010101600000030090000003000003003fa00502016965959a4932bc04040000030004000003006420' +
-    '22000100074401c172b46240',
-);
 const cat = (...parts: (Uint8Array | number[])[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 const fourcc = (s: string) => [...s].map((c) => c.charCodeAt(0));
 

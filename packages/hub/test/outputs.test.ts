@@ -8,23 +8,12 @@ import assert from 'node:assert/strict';
 import type { Format, Frame, Muxer, StreamState, TrackLayout } from '@flvcast/media';
 import { flvFormat } from '@flvcast/mux';
 import { Hub, summarizeStream } from '../src/index.js';
+import { hevcKeyframe, hevcSequenceHeader } from '@flvcast/test-fixtures';
 import { RecordingSink, aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
 
 const key = { vhost: '', app: 'live', stream: 'cam1' };
 const text = new TextEncoder();
 const line = (value: unknown): Uint8Array => text.encode(`${JSON.stringify(value)}\n`);
-
-/** HEVC sequence header (legacy id 12) carrying the hvcC of a 640x360 libx265 clip. */
-const hevcSequenceHeader = Uint8Array.from([
-  0x1c, 0x00, 0, 0, 0,
-  ...Buffer.from(
-    '0101600000009000000000003ff000fcfdf8f800000f03200001001840010c01ffff01600000030090000003000003003f959809' +
-      '210001002a42010101600000030090000003000003003fa00502016965959a4932bc04040000030004000003006420' +
-      '22000100074401c172b46240',
-    'hex',
-  ),
-]);
-const hevcKeyframe = Uint8Array.from([0x1c, 0x01, 0, 0, 0, 0, 0, 0, 3, 0x26, 0x01, 0xaf]);
 
 class JsonLinesMuxer implements Muxer {
   index = 0;

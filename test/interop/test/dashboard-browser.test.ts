@@ -20,6 +20,7 @@ import { buildServer, dashboardAssets, resolveConfig } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { publish, streamKey, waitForMedia } from '../src/tools.js';
+import { hvc1SequenceStart } from '@flvcast/test-fixtures';
 
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const haveChromium = existsSync(chromiumPath);
@@ -143,14 +144,7 @@ async function secondOrigin(t: TestContext): Promise<string> {
 
 // An Enhanced-RTMP HEVC stream: sequence start (the hvcC of a 640x360 Main profile clip from libx265:
 // VPS, SPS, PPS), then one keyframe.
-const hvcC = Buffer.from(
-  '0101600000009000000000003ff000fcfdf8f800000f03' + // 23-byte fixed part, 3 arrays
-    '200001001840010c01ffff01600000030090000003000003003f959809' + // VPS
-    '210001002a42010101600000030090000003000003003fa00502016965959a4932bc04040000030004000003006420' + // SPS
-    '22000100074401c172b46240', // PPS
-  'hex',
-);
-const hevcSeq = Uint8Array.from([0x90, 0x68, 0x76, 0x63, 0x31, ...hvcC]);
+const hevcSeq = hvc1SequenceStart;
 const hevcKey = Uint8Array.from([0x91, 0x68, 0x76, 0x63, 0x31, 0, 0, 0, 0, 0, 0, 1, 0x26, 1]);
 
 test('web dashboard in headless Chromium: lists the stream, plays HTTP-FLV and WS-FLV, works from another origin', { skip, timeout: 90_000 }, async (t) => {
