@@ -1,4 +1,12 @@
 export { fastifyHttpFlv, fastifyHttpFlv as default } from './plugin.js';
-export { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
+export {
+  httpFlvOptionDescriptors,
+  httpFlvOwnOptionDescriptors,
+  hubPluginOptionDescriptors,
+  validateOptions,
+  type DeprecatedHttpFlvOptions,
+  type HttpFlvPluginOptions,
+  type ResolvedHttpFlvOptions,
+} from './options.js';
 export { FST_FLVCAST_INVALID_OPTION } from './errors.js';
 export { parseMount, type Mount } from './mount.js';

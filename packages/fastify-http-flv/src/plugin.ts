@@ -44,6 +44,7 @@ const FLV_HEADERS = {
 
 async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Promise<void> {
   const options = validateOptions(opts);
+  for (const line of options.deprecations) fastify.log.warn(line);
   const hub = options.hub;
   fastify.decorate('streams', hub);
   fastify.decorateRequest('flvStreamKey', undefined);
@@ -224,13 +225,13 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, options: Resolv
   if (raw.httpVersion === '1.1') {
     // HTTP/1.1: straight to the socket, with chunk framing shared by all viewers (the hot path).
     const socket = raw.socket;
-    sink = new SocketSink(socket, { frames, highWaterMark: options.highWaterMark, finish: () => socket.end(LAST_HTTP_CHUNK) });
+    sink = new SocketSink(socket, { frames, highWaterMark: options.highWaterMarkBytes, finish: () => socket.end(LAST_HTTP_CHUNK) });
     raw.socket.write(responseHead(headers));
   } else {
     // HTTP/1.0 and HTTP/2: through Node's response, which frames (or doesn't) as the protocol needs.
     reply.raw.writeHead(200, headers);
     reply.raw.flushHeaders();
-    sink = new HttpFlvSink(reply.raw, options.highWaterMark);
+    sink = new HttpFlvSink(reply.raw, options.highWaterMarkBytes);
   }
   const sub = options.hub.subscribe(key, sink, { protocol: 'http-flv', remoteAddress: request.ip });
   if (sub === undefined) {
@@ -300,7 +301,7 @@ function serveWs(socket: WebSocket, request: FastifyRequest, options: ResolvedHt
   let expired = false;
   const sink = new SocketSink(request.raw.socket, {
     frames,
-    highWaterMark: options.highWaterMark,
+    highWaterMark: options.highWaterMarkBytes,
     finish: (reason) => (expired ? socket.close(4401, 'token expired') : closeWs(socket, reason)),
     open: () => socket.readyState === socket.OPEN,
   });

@@ -77,7 +77,7 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     guessHasAv: config.guessHasAv,
     dropIfNotMatch: config.dropIfNotMatch,
     gopCache: config.gopCache,
-    fastCache: config.fastCache,
+    fastCacheMs: config.fastCache * 1000,
     mergeWriteMs: config.mergeWriteMs,
     reconnectGraceMs: config.reconnectGraceMs,
     publishTakeover: config.publishTakeover,
