@@ -20,7 +20,11 @@ interface PublishGrant {
   cancelExpiry: (() => void) | undefined;
   expired: boolean;
 }
-/** Protocol errors that are a configured limit being hit (reported as `limit` events too). */
+/**
+ * Protocol errors that are a configured limit being hit (reported as `limit` events too). The names are the
+ * options' spellings before they gained their Bytes suffix: they are metric labels (`limit`) that dashboards
+ * and alerts already match.
+ */
 const LIMIT_OF_ERROR: Record<string, string> = {
   ERR_RTMP_MESSAGE_TOO_LARGE: 'maxMessageSize',
   ERR_RTMP_CHUNK_SIZE: 'maxChunkSize',
@@ -55,10 +59,10 @@ export class IngestConnection {
     this.#log = log.child({ client: id });
     this.#session = new RtmpServerSession({
       hmacSha256,
-      chunkSize: options.chunkSize,
-      maxChunkSize: options.maxChunkSize,
-      maxMessageSize: options.maxMessageSize,
-      windowAckSize: options.windowAckSize,
+      chunkSize: options.chunkSizeBytes,
+      maxChunkSize: options.maxChunkSizeBytes,
+      maxMessageSize: options.maxMessageSizeBytes,
+      windowAckSize: options.windowAckSizeBytes,
     });
     socket.setNoDelay(true);
     socket.setTimeout(options.handshakeTimeoutMs);

@@ -25,6 +25,7 @@ declare module 'fastify' {
 
 async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<void> {
   const options = validateOptions(opts);
+  for (const line of options.deprecations) fastify.log.warn(line);
   const hub = fastify.streams;
   const log = fastify.log.child({ plugin: 'rtmp' });
   const servers: Server[] = [];

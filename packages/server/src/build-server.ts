@@ -99,12 +99,12 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     firstPacketTimeoutMs: config.firstPacketTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
-    chunkSize: config.chunkSize,
-    maxMessageSize: config.maxMessageSize,
+    chunkSizeBytes: config.chunkSize,
+    maxMessageSizeBytes: config.maxMessageSize,
     // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
     ...access.publish,
-    maxChunkSize: config.maxChunkSize,
+    maxChunkSizeBytes: config.maxChunkSize,
     maxConnections: config.maxConnections,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
   });
