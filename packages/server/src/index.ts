@@ -1,5 +1,6 @@
 export { buildServer, demoClipPath, type BuiltServer } from './build-server.js';
-export { ConfigError, configFromEnv, configFromFile, configSchema, envName, flagName, resolveConfig, type FlvcastConfig } from './config.js';
+export { ConfigError, configDeprecations, configFromEnv, configFromFile, configSchema, envName, flagName, resolveConfig, type FlvcastConfig } from './config.js';
+export { flvcastOptionDescriptors, pluginSettings } from './server-options.js';
 export { FileSource } from './file-source.js';
 export { parseListenAddress, urlHost, type ListenAddress } from './listen-address.js';
 export { DASHBOARD_POLL_MS, dashboard, dashboardAssets, publicSummary, type DashboardAsset, type DashboardConfig, type DashboardOptions } from './dashboard.js';
