@@ -5,3 +5,4 @@ export { FileSource } from './file-source.js';
 export { parseListenAddress, urlHost, type ListenAddress } from './listen-address.js';
 export { DASHBOARD_POLL_MS, dashboard, dashboardAssets, publicSummary, type DashboardAsset, type DashboardConfig, type DashboardOptions } from './dashboard.js';
 export { signCommand, signUsage } from './sign-command.js';
+export { OPTION_DOC_FILES, REGENERATE_OPTION_DOCS, optionDocSections, renderOptionDocs } from './option-docs.js';
