@@ -16,7 +16,8 @@ export default tseslint.config(
     },
   },
   {
-    files: pureSources,
+    // The option descriptors are pure too: values in, values and problems out.
+    files: [...pureSources, 'packages/options/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'events', 'stream'], message: 'protocol packages are pure: no Node-only APIs' }] }],
       'no-restricted-globals': ['error', 'Buffer', 'process', 'setTimeout', 'setInterval', 'setImmediate', 'console'],
