@@ -84,7 +84,7 @@ export function resolveHubOptions(input: HubOptionsInput = {}): { options: HubOp
         ? `unknown option "${problem.option}"`
         : problem.expected !== undefined
           ? `option "${problem.option}" must be ${problem.message.slice('expected '.length)}`
-          : `option "${problem.option}" ${problem.message}`;
+          : `option "${problem.option}": ${problem.message}`;
     throw new HubError(HubErrorCode.badOption, text, problem.option);
   }
   return { options: values, deprecations };

@@ -158,5 +158,5 @@ export function valueProblem(d: OptionDescriptor, value: unknown): Omit<OptionPr
 }
 
 function bothGiven(alias: string, option: string): OptionProblem {
-  return { option: alias, message: `is the old spelling of "${option}", which is given too: pass only "${option}"` };
+  return { option: alias, message: `the old spelling of "${option}", which is given too: pass only "${option}"` };
 }
