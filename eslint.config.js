@@ -17,7 +17,8 @@ export default tseslint.config(
     },
   },
   {
-    files: pureSources,
+    // The option descriptors are pure too: values in, values and problems out.
+    files: [...pureSources, 'packages/options/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,5 +1,13 @@
 export { fastifyHttpFlv, fastifyHttpFlv as default } from './plugin.js';
-export { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
+export {
+  httpFlvOptionDescriptors,
+  httpFlvOwnOptionDescriptors,
+  hubPluginOptionDescriptors,
+  validateOptions,
+  type DeprecatedHttpFlvOptions,
+  type HttpFlvPluginOptions,
+  type ResolvedHttpFlvOptions,
+} from './options.js';
 export { FST_FLVCAST_INVALID_OPTION } from './errors.js';
 export { parseMount, type Mount } from './mount.js';
 // The hub plugin and its `fastify.streams` typing, for apps that imported them from here.

@@ -1,45 +1,97 @@
 import { resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls, type SignedUrlsOptions } from '@flvcast/access';
-import { Hub, HubError, validateHubOptions, type HubOptions } from '@flvcast/hub';
+import { Hub, hubOptionDescriptors, type DeprecatedHubOptions, type HubOptionsInput } from '@flvcast/hub';
+import { defineOptions, omitOptions, option, resolveOptions, type AliasNames, type OptionInput } from '@flvcast/options';
 import { FST_FLVCAST_INVALID_OPTION } from './errors.js';
 import { parseMount, type Mount } from './mount.js';
 
-export interface HttpFlvPluginOptions extends Partial<Omit<HubOptions, 'now'>> {
-  /** Route template, as SRS's `mount`: `[app]/[stream].flv` (default) or `[vhost]/[app]/[stream].flv`. */
-  mount?: string;
-  /** CORS on the FLV routes, preflight included, through @fastify/cors (SRS `crossdomain`). Default true. */
-  crossdomain?: boolean;
-  /** Serve WebSocket-FLV on the same path through @fastify/websocket. Default true. */
-  websocket?: boolean;
-  /** Bytes a viewer's sink buffers before the hub queues for it instead. Default 256 KiB. */
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i;
+
+/** The plugin's own options, each declared once (docs/configuration.md is generated from them). */
+export const httpFlvOwnOptionDescriptors = defineOptions({
+  mount: option.string({
+    default: '[app]/[stream].flv',
+    server: true,
+    check: (v) => (parseMount(v) === undefined ? `expected "[app]/[stream].flv" or "[vhost]/[app]/[stream].flv", got ${JSON.stringify(v)}` : undefined),
+    doc: 'route template, as SRS `mount`: `[app]/[stream].flv`, or `[vhost]/[app]/[stream].flv` to key streams by vhost too',
+  }),
+  crossdomain: option.boolean({
+    default: true,
+    server: true,
+    doc: 'CORS on the FLV routes through @fastify/cors (SRS `crossdomain`): `Access-Control-Allow-Origin: *`, a preflight is allowed the request headers it names (`Range`, `X-Auth-Token`, mpegts.js `headers`…), `Access-Control-Expose-Headers`',
+  }),
+  websocket: option.boolean({ default: true, server: true, doc: 'WebSocket-FLV on the same path through @fastify/websocket' }),
+  highWaterMarkBytes: option.integer({
+    min: 1024,
+    default: 256 * 1024,
+    unit: 'bytes',
+    aliases: [{ name: 'highWaterMark' }],
+    doc: "bytes a viewer's socket path buffers before the hub queues for it instead",
+  }),
+  hub: option.custom({
+    typeName: '`Hub`',
+    expected: 'a Hub from @flvcast/hub',
+    is: (v): v is Hub => v instanceof Hub,
+    doc: 'use this hub instead of creating one (the hub options are then ignored)',
+  }),
+  onPlay: option.custom({
+    typeName: 'function',
+    expected: 'a function',
+    is: (v): v is AccessHook => typeof v === 'function',
+    doc: 'decides whether a viewer (HTTP-FLV or WS-FLV) may watch, before any FLV byte is sent: refusals get HTTP 401/403 or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses',
+  }),
+  onStop: option.custom({
+    typeName: 'function',
+    expected: 'a function',
+    is: (v): v is AccessEndHook => typeof v === 'function',
+    doc: 'told when an admitted viewer leaves (bytes sent, reason); errors are logged, never fatal',
+  }),
+  signedUrls: option.custom({
+    typeName: '`{ secret, kickOnExpiry? }`',
+    expected: '{ secret, kickOnExpiry? }',
+    is: (_v): _v is SignedUrlsOptions => true,
+    check: (v) => {
+      const resolved = resolveSignedUrls(v);
+      return typeof resolved === 'string' ? resolved : undefined;
+    },
+    doc: 'require HMAC-signed URLs (`?expires=&token=`, see @flvcast/access `signStream`) to play',
+  }),
+  wsAllowedOrigins: option.list({
+    server: { default: [] },
+    check: (origins) => {
+      const bad = origins.find((o) => !ORIGIN.test(o));
+      return bad === undefined ? undefined : `expected origins such as "https://example.com" (scheme://host[:port], no path), got ${JSON.stringify(bad)}`;
+    },
+    doc: 'browser origins allowed to open WS-FLV (against cross-site WebSocket hijacking); requests without `Origin` (not browsers) pass; none = any',
+  }),
+  accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPlay` hook may take' }),
+  maxViewers: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'FLV viewers (HTTP and WS) at once; one more gets 503 (WS: close 4503)' }),
+  maxViewersPerIp: option.integer({ min: 1, max: 1_000_000, default: 100, server: true, doc: 'FLV viewers per client address; one more gets 429 (WS: close 4429)' }),
+  maxViewersPerStream: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'FLV viewers of one stream; one more gets 503 (WS: close 4503)' }),
+});
+
+/** The hub options the plugin passes on when it creates the hub (every one but the clock). */
+export const hubPluginOptionDescriptors = omitOptions(hubOptionDescriptors, ['now']);
+
+/** Everything the plugin takes: its own options and the hub's. */
+export const httpFlvOptionDescriptors = defineOptions({ ...httpFlvOwnOptionDescriptors, ...hubPluginOptionDescriptors });
+
+/** Old spellings, accepted (converted, with one deprecation warning line) until the next release. */
+export interface DeprecatedHttpFlvOptions extends DeprecatedHubOptions {
+  /** @deprecated Use `highWaterMarkBytes` (same value). Removed in the next release. */
   highWaterMark?: number;
-  /** Use this hub instead of creating one (the hub options above are then ignored). */
-  hub?: Hub;
-  /**
-   * Decides whether a viewer (HTTP-FLV or WS-FLV) may watch, before any FLV byte is sent. Refusals get
-   * HTTP 401/403, or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses.
-   */
-  onPlay?: AccessHook;
-  /** Told when an admitted viewer leaves (bytes sent, reason); errors are logged, never fatal. */
-  onStop?: AccessEndHook;
-  /** Require HMAC-signed URLs (`?expires=&token=`, see @flvcast/access `signStream`) to play. */
-  signedUrls?: SignedUrlsOptions;
-  /** Browser origins allowed to open WS-FLV (cross-site WebSocket hijacking); requests without Origin pass. Default: any. */
-  wsAllowedOrigins?: string[];
-  /** Longest an `onPlay` hook may take. Default 5000 ms. */
-  accessTimeoutMs?: number;
-  /** FLV viewers (HTTP and WS) at most; one more gets 503 (WS: close 4503). Default 10 000. */
-  maxViewers?: number;
-  /** FLV viewers per client address at most; one more gets 429 (WS: close 4429). Default 100. */
-  maxViewersPerIp?: number;
-  /** FLV viewers of one stream at most; one more gets 503 (WS: close 4503). Default 10 000. */
-  maxViewersPerStream?: number;
 }
+
+export interface HttpFlvPluginOptions extends OptionInput<typeof httpFlvOptionDescriptors>, DeprecatedHttpFlvOptions {}
+
+// Compile-time: the deprecated fields are exactly the old spellings the descriptors accept.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _deprecatedTyped: Same<keyof DeprecatedHttpFlvOptions, AliasNames<typeof httpFlvOptionDescriptors>> = true;
 
 export interface ResolvedHttpFlvOptions {
   mount: Mount;
   crossdomain: boolean;
   websocket: boolean;
-  highWaterMark: number;
+  highWaterMarkBytes: number;
   hub: Hub;
   onPlay: AccessHook | undefined;
   onStop: AccessEndHook | undefined;
@@ -50,66 +102,38 @@ export interface ResolvedHttpFlvOptions {
   maxViewers: number;
   maxViewersPerIp: number;
   maxViewersPerStream: number;
+  /** One line per old option spelling used, for the plugin to log at registration. */
+  deprecations: readonly string[];
 }
 
-const OWN = new Set(['mount', 'crossdomain', 'websocket', 'highWaterMark', 'hub', 'onPlay', 'onStop', 'signedUrls', 'wsAllowedOrigins', 'accessTimeoutMs', 'maxViewers', 'maxViewersPerIp', 'maxViewersPerStream']);
+/** Fastify's own registration options: not the plugin's. */
+const FASTIFY_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 
-const VIEWER_LIMITS = { maxViewers: 10_000, maxViewersPerIp: 100, maxViewersPerStream: 10_000 } as const;
-
-/** Pure: checks the options, applies defaults, builds the hub. Throws FST_FLVCAST_INVALID_OPTION. */
+/** Pure: checks the options, applies defaults, builds the hub. Throws FST_FLVCAST_INVALID_OPTION naming the option. */
 export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFlvOptions {
-  const { mount = '[app]/[stream].flv', crossdomain = true, websocket = true, highWaterMark = 256 * 1024, hub } = opts;
-  if (typeof mount !== 'string') throw new FST_FLVCAST_INVALID_OPTION('mount', 'expected a string');
-  const parsed = parseMount(mount);
-  if (parsed === undefined) {
-    throw new FST_FLVCAST_INVALID_OPTION('mount', `expected "[app]/[stream].flv" or "[vhost]/[app]/[stream].flv", got ${JSON.stringify(mount)}`);
-  }
-  if (typeof crossdomain !== 'boolean') throw new FST_FLVCAST_INVALID_OPTION('crossdomain', 'expected a boolean');
-  if (typeof websocket !== 'boolean') throw new FST_FLVCAST_INVALID_OPTION('websocket', 'expected a boolean');
-  if (typeof highWaterMark !== 'number' || !Number.isInteger(highWaterMark) || highWaterMark < 1024) {
-    throw new FST_FLVCAST_INVALID_OPTION('highWaterMark', 'expected an integer >= 1024 (bytes)');
-  }
-  if (hub !== undefined && !(hub instanceof Hub)) throw new FST_FLVCAST_INVALID_OPTION('hub', 'expected a Hub from @flvcast/hub');
-  const access = validateAccessOptions(opts);
-  const hubOptions = Object.fromEntries(Object.entries(opts).filter(([k]) => !OWN.has(k) && !['prefix', 'logLevel', 'logSerializers'].includes(k)));
-  if ('now' in hubOptions) throw new FST_FLVCAST_INVALID_OPTION('now', 'unknown option');
-  let resolvedHub = hub;
-  if (resolvedHub === undefined) {
-    try {
-      resolvedHub = new Hub(validateHubOptions(hubOptions as Partial<HubOptions>));
-    } catch (err) {
-      if (err instanceof HubError) throw new FST_FLVCAST_INVALID_OPTION(err.option ?? 'hub', err.message);
-      throw err;
-    }
-  }
-  const limits: Record<keyof typeof VIEWER_LIMITS, number> = { ...VIEWER_LIMITS };
-  for (const name of Object.keys(VIEWER_LIMITS) as (keyof typeof VIEWER_LIMITS)[]) {
-    const value = opts[name] ?? VIEWER_LIMITS[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000) {
-      throw new FST_FLVCAST_INVALID_OPTION(name, `expected an integer from 1 to 1000000, got ${JSON.stringify(value)}`);
-    }
-    limits[name] = value;
-  }
-  return { mount: parsed, crossdomain, websocket, highWaterMark, hub: resolvedHub, ...access, ...limits };
-}
-
-function validateAccessOptions(opts: HttpFlvPluginOptions): Pick<ResolvedHttpFlvOptions, 'onPlay' | 'onStop' | 'signedUrls' | 'wsAllowedOrigins' | 'accessTimeoutMs'> {
-  const { onPlay, onStop, wsAllowedOrigins, accessTimeoutMs = 5000 } = opts;
-  if (onPlay !== undefined && typeof onPlay !== 'function') throw new FST_FLVCAST_INVALID_OPTION('onPlay', 'expected a function');
-  if (onStop !== undefined && typeof onStop !== 'function') throw new FST_FLVCAST_INVALID_OPTION('onStop', 'expected a function');
-  const signedUrls = resolveSignedUrls(opts.signedUrls);
-  if (typeof signedUrls === 'string') throw new FST_FLVCAST_INVALID_OPTION('signedUrls', signedUrls);
-  if (wsAllowedOrigins !== undefined && (!Array.isArray(wsAllowedOrigins) || !wsAllowedOrigins.every((o) => typeof o === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i.test(o)))) {
-    throw new FST_FLVCAST_INVALID_OPTION('wsAllowedOrigins', 'expected origins such as "https://example.com" (scheme://host[:port], no path)');
-  }
-  if (typeof accessTimeoutMs !== 'number' || !Number.isInteger(accessTimeoutMs) || accessTimeoutMs < 1 || accessTimeoutMs > 600_000) {
-    throw new FST_FLVCAST_INVALID_OPTION('accessTimeoutMs', 'expected an integer from 1 to 600000 (ms)');
-  }
+  // With a hub passed in, the hub options (and anything unknown) are ignored, as they always were.
+  const ownHub = opts.hub !== undefined;
+  const table = ownHub ? httpFlvOwnOptionDescriptors : httpFlvOptionDescriptors;
+  const { values, problems, deprecations } = resolveOptions(table, opts, { ignore: FASTIFY_KEYS, unknown: ownHub ? 'ignore' : 'problem' });
+  const problem = problems[0];
+  if (problem !== undefined) throw new FST_FLVCAST_INVALID_OPTION(problem.option, problem.message);
+  const all = values as Partial<Record<string, unknown>>;
+  const hubOptions = Object.fromEntries(Object.keys(hubPluginOptionDescriptors).map((k) => [k, all[k]])) as HubOptionsInput;
+  const origins = values.wsAllowedOrigins;
   return {
-    onPlay,
-    onStop,
-    signedUrls,
-    wsAllowedOrigins: wsAllowedOrigins === undefined || wsAllowedOrigins.length === 0 ? undefined : new Set(wsAllowedOrigins.map((o) => o.toLowerCase())),
-    accessTimeoutMs,
+    mount: parseMount(values.mount)!,
+    crossdomain: values.crossdomain,
+    websocket: values.websocket,
+    highWaterMarkBytes: values.highWaterMarkBytes,
+    hub: values.hub ?? new Hub(hubOptions),
+    onPlay: values.onPlay,
+    onStop: values.onStop,
+    signedUrls: resolveSignedUrls(values.signedUrls) as ResolvedSignedUrls | undefined,
+    wsAllowedOrigins: origins === undefined || origins.length === 0 ? undefined : new Set(origins.map((o) => o.toLowerCase())),
+    accessTimeoutMs: values.accessTimeoutMs,
+    maxViewers: values.maxViewers,
+    maxViewersPerIp: values.maxViewersPerIp,
+    maxViewersPerStream: values.maxViewersPerStream,
+    deprecations: deprecations.map((d) => `@flvcast/fastify-http-flv: ${d.message}`),
   };
 }

@@ -48,6 +48,7 @@ const FLV_HEADERS = {
 
 async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Promise<void> {
   const validated = validateOptions(opts);
+  for (const line of validated.deprecations) fastify.log.warn(line);
   // The hub is the hub plugin's; registering this plugin alone registers that one too (with these options).
   if (!fastify.hasDecorator('streams')) await fastify.register(fastifyHub, { hub: validated.hub });
   else if (opts.hub !== undefined && opts.hub !== fastify.streams) throw new FST_FLVCAST_INVALID_OPTION('hub', 'this app already has a hub (fastify.streams): pass that one or none');
@@ -234,7 +235,7 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
   // The viewer's stream (header, metadata, configuration, cached GOP) starts as it subscribes.
   const sub = options.hub.subscribe(key, flvFormat, (subscriber) => new TransportSink(subscriber, target, {
     frames: fast ? frames : undefined,
-    highWaterMark: options.highWaterMark,
+    highWaterMark: options.highWaterMarkBytes,
     finish: fast ? () => socket.end(LAST_HTTP_CHUNK) : () => reply.raw.end(),
   }), { protocol: 'http-flv', remoteAddress: request.ip });
   if (sub === undefined) {
@@ -306,7 +307,7 @@ function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestSt
   // frames `ws` itself sends (pongs, the close frame).
   const sub = options.hub.subscribe(key, flvFormat, (subscriber) => new TransportSink(subscriber, request.raw.socket, {
     frames,
-    highWaterMark: options.highWaterMark,
+    highWaterMark: options.highWaterMarkBytes,
     finish: (reason) => closeWs(socket, reason),
     open: () => socket.readyState === socket.OPEN,
   }), { protocol: 'ws-flv', remoteAddress: request.ip });

@@ -161,7 +161,7 @@ test('maxViewers: 503 (WS: close 4503) past the total, whatever the stream or ad
 });
 
 test('a viewer dropped by stallTimeoutMs is reported as a limit hit with its address', async (t) => {
-  const { app, port, hits } = await start({ stallTimeoutMs: 300, highWaterMark: 1024, maxQueueBytes: 64 * 1024 * 1024, maxQueueMs: 600_000 });
+  const { app, port, hits } = await start({ stallTimeoutMs: 300, highWaterMarkBytes: 1024, maxQueueBytes: 64 * 1024 * 1024, maxQueueMs: 600_000 });
   t.after(() => app.close());
   // A client that asks and then never reads: the kernel buffers fill, then the server's.
   const socket = connect({ port, host: '127.0.0.1' });

@@ -41,7 +41,7 @@ test('invalid options fail registration with FST_FLVCAST_INVALID_OPTION naming t
     [{ crossdomain: 'yes' }, /crossdomain/],
     [{ gopCache: 1 }, /gopCache/],
     [{ maxQueueBytes: 0 }, /maxQueueBytes/],
-    [{ highWaterMark: 10 }, /highWaterMark/],
+    [{ highWaterMarkBytes: 10 }, /highWaterMarkBytes/],
   ] as const) {
     const app = Fastify();
     await assert.rejects(async () => { await app.register(httpFlv, opts as never); await app.ready(); }, (err: Error & { code?: string }) => err.code === 'FST_FLVCAST_INVALID_OPTION' && re.test(err.message));

@@ -2,6 +2,9 @@ export { fastifyOpsApi } from './api-plugin.js';
 export { fastifyOpsMetrics } from './metrics-plugin.js';
 export { FlvcastMetrics, type FlvcastMetricsOptions } from './flvcast-metrics.js';
 export {
+  opsAccessOptionDescriptors,
+  opsApiOptionDescriptors,
+  opsMetricsOptionDescriptors,
   validateApiOptions,
   validateMetricsOptions,
   type AllowWithoutToken,

@@ -15,7 +15,11 @@ type Phase = 'handshake' | 'waiting' | 'active';
 
 /** After our side ended, how long a peer that never closes its side keeps the socket. */
 const LINGER_MS = 500;
-/** Protocol errors that are a configured limit being hit (reported as `limit` events too). */
+/**
+ * Protocol errors that are a configured limit being hit (reported as `limit` events too). The names are the
+ * options' spellings before they gained their Bytes suffix: they are metric labels (`limit`) that dashboards
+ * and alerts already match.
+ */
 const LIMIT_OF_ERROR: Partial<Record<LogCode, string>> = {
   ERR_RTMP_MESSAGE_TOO_LARGE: 'maxMessageSize',
   ERR_RTMP_CHUNK_SIZE: 'maxChunkSize',
@@ -51,10 +55,10 @@ export class IngestConnection {
     this.#log = log.child({ client: id });
     this.#session = new RtmpServerSession({
       hmacSha256,
-      chunkSize: options.chunkSize,
-      maxChunkSize: options.maxChunkSize,
-      maxMessageSize: options.maxMessageSize,
-      windowAckSize: options.windowAckSize,
+      chunkSize: options.chunkSizeBytes,
+      maxChunkSize: options.maxChunkSizeBytes,
+      maxMessageSize: options.maxMessageSizeBytes,
+      windowAckSize: options.windowAckSizeBytes,
     });
     socket.setNoDelay(true);
     socket.setTimeout(options.handshakeTimeoutMs);

@@ -1,5 +1,6 @@
 import type { TlsOptions } from 'node:tls';
 import { resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls, type SignedUrlsOptions } from '@flvcast/access';
+import { defineOptions, option, resolveOptions, type AliasNames, type OptionInput } from '@flvcast/options';
 import { FST_FLVCAST_RTMP_INVALID_OPTION } from './errors.js';
 
 export interface RtmpListen {
@@ -16,56 +17,105 @@ export interface ResolvedRtmpListen {
   tls?: TlsOptions;
 }
 
-export interface RtmpPluginOptions {
-  /** Where the RTMP server listens; one address or several (e.g. IPv4 and IPv6). Default 0.0.0.0:1935. */
-  listen?: RtmpListen | RtmpListen[];
-  /** The handshake must complete within this. Default 5 s. */
-  handshakeTimeoutMs?: number;
-  /** After the handshake, a connection must start publishing and send media within this. Default 20 s. */
-  firstPacketTimeoutMs?: number;
-  /** A connection (publisher or not) that sends nothing for this long is closed. Default 10 s. */
-  idleTimeoutMs?: number;
-  /** Outgoing chunk size. Default 4096. */
+/** The plugin's options, each declared once (docs/configuration.md is generated from them). */
+export const rtmpOptionDescriptors = defineOptions({
+  listen: option.custom({
+    typeName: '`{ host, port, tls? }` or an array',
+    expected: '{ host, port, tls? } or an array of them',
+    defaultText: '`{ host: "0.0.0.0", port: 1935 }`',
+    is: (_v): _v is RtmpListen | RtmpListen[] => true,
+    doc: 'where the RTMP server listens: one address or several (IPv4 and IPv6); port `0` picks a free one (`fastify.rtmp.addresses()`); `tls` (Node TLS options with `cert` and `key`) serves RTMPS there',
+  }),
+  handshakeTimeoutMs: option.integer({ min: 100, max: 600_000, default: 5000, unit: 'ms', server: true, doc: 'the RTMP handshake must complete within this' }),
+  firstPacketTimeoutMs: option.integer({ min: 100, max: 600_000, default: 20_000, unit: 'ms', server: true, doc: 'after the handshake, a connection must start publishing and send media within this' }),
+  idleTimeoutMs: option.integer({ min: 100, max: 3_600_000, default: 10_000, unit: 'ms', server: true, doc: 'a connection (publisher or not) that sends nothing for this long is closed' }),
+  chunkSizeBytes: option.integer({ min: 128, max: 0xffffff, default: 4096, unit: 'bytes', aliases: [{ name: 'chunkSize' }], server: true, doc: 'outgoing RTMP chunk size' }),
+  maxChunkSizeBytes: option.integer({
+    min: 128,
+    max: 0x7fffffff,
+    default: 65536,
+    unit: 'bytes',
+    aliases: [{ name: 'maxChunkSize' }],
+    server: true,
+    doc: 'largest chunk size a peer may announce; a larger Set Chunk Size closes the connection',
+  }),
+  maxMessageSizeBytes: option.integer({
+    min: 1024,
+    max: 0xffffff,
+    default: 8 * 1024 * 1024,
+    unit: 'bytes',
+    aliases: [{ name: 'maxMessageSize' }],
+    server: true,
+    doc: 'largest message a peer may declare (a video frame is the big one); a larger one closes the connection before its body is buffered',
+  }),
+  windowAckSizeBytes: option.integer({ min: 1024, max: 0x7fffffff, default: 2_500_000, unit: 'bytes', aliases: [{ name: 'windowAckSize' }], doc: 'Window Acknowledgement Size asked of peers' }),
+  shutdownWaitMs: option.integer({
+    min: 0,
+    max: 600_000,
+    default: 2000,
+    unit: 'ms',
+    doc: 'at close, an encoder that supports Enhanced RTMP reconnect is sent ReconnectRequest and may keep its connection this long to reach a keyframe and leave by itself; 0 closes at once',
+  }),
+  onPublish: option.custom({
+    typeName: 'function',
+    expected: 'a function',
+    is: (v): v is AccessHook => typeof v === 'function',
+    doc: 'decides whether a publish may start (the encoder gets no Publish.Start, its media is dropped, until it resolves); refusals get NetStream.Publish.Unauthorized (401) or .Forbidden (403) and the close; a hook that throws or outlives `accessTimeoutMs` refuses',
+  }),
+  onUnpublish: option.custom({
+    typeName: 'function',
+    expected: 'a function',
+    is: (v): v is AccessEndHook => typeof v === 'function',
+    doc: 'told when a publisher stops (bytes received, reason); errors are logged, never fatal',
+  }),
+  signedUrls: option.custom({
+    typeName: '`{ secret, kickOnExpiry? }`',
+    expected: '{ secret, kickOnExpiry? }',
+    is: (_v): _v is SignedUrlsOptions => true,
+    check: (v) => {
+      const resolved = resolveSignedUrls(v);
+      return typeof resolved === 'string' ? resolved : undefined;
+    },
+    doc: 'require HMAC-signed publish names (`cam1?expires=&token=`, see @flvcast/access `signStream`)',
+  }),
+  accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPublish` hook may take' }),
+  maxConnections: option.integer({ min: 1, max: 1_000_000, default: 1000, server: true, doc: 'open RTMP connections at once; one more is closed at once, before the handshake' }),
+  maxConnectionsPerIp: option.integer({
+    min: 1,
+    max: 1_000_000,
+    default: 50,
+    server: true,
+    doc: 'open RTMP connections per client address (same refusal); a gateway pushing many cameras needs more',
+  }),
+});
+
+/** Old spellings, accepted (with one deprecation warning line) until the next release. */
+export interface DeprecatedRtmpOptions {
+  /** @deprecated Use `chunkSizeBytes` (same value). Removed in the next release. */
   chunkSize?: number;
-  /** Largest chunk size a peer may announce. Default 65536. */
+  /** @deprecated Use `maxChunkSizeBytes` (same value). Removed in the next release. */
   maxChunkSize?: number;
-  /** Largest message a peer may declare (a video frame is the big one). Default 8 MiB. */
+  /** @deprecated Use `maxMessageSizeBytes` (same value). Removed in the next release. */
   maxMessageSize?: number;
-  /** Window Acknowledgement Size asked of peers. Default 2 500 000. */
+  /** @deprecated Use `windowAckSizeBytes` (same value). Removed in the next release. */
   windowAckSize?: number;
-  /**
-   * At close, an encoder that supports Enhanced RTMP reconnect is sent ReconnectRequest and may keep its
-   * connection this long to reach a keyframe and leave by itself. Default 2 s; 0 closes at once.
-   */
-  shutdownWaitMs?: number;
-  /**
-   * Decides whether a publish may start; the encoder gets no Publish.Start (and its media is dropped)
-   * until it resolves. Refusals get an error onStatus (NetStream.Publish.Unauthorized for 401,
-   * NetStream.Publish.Forbidden for 403) and the connection closes; a hook that throws or outlives
-   * `accessTimeoutMs` refuses.
-   */
-  onPublish?: AccessHook;
-  /** Told when a publisher stops (bytes received, reason); errors are logged, never fatal. */
-  onUnpublish?: AccessEndHook;
-  /** Require HMAC-signed publish names (`cam1?expires=&token=`, see @flvcast/access `signStream`). */
-  signedUrls?: SignedUrlsOptions;
-  /** Longest an `onPublish` hook may take. Default 5000 ms. */
-  accessTimeoutMs?: number;
-  /** Open RTMP connections at most; one more is closed at once, before the handshake. Default 1000. */
-  maxConnections?: number;
-  /** Open RTMP connections per client address at most (same refusal); a gateway pushing many cameras needs more. Default 50. */
-  maxConnectionsPerIp?: number;
 }
+
+export interface RtmpPluginOptions extends OptionInput<typeof rtmpOptionDescriptors>, DeprecatedRtmpOptions {}
+
+// Compile-time: the deprecated fields are exactly the old spellings the descriptors accept.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _deprecatedTyped: Same<keyof DeprecatedRtmpOptions, AliasNames<typeof rtmpOptionDescriptors>> = true;
 
 export interface ResolvedRtmpOptions {
   listen: ResolvedRtmpListen[];
   handshakeTimeoutMs: number;
   firstPacketTimeoutMs: number;
   idleTimeoutMs: number;
-  chunkSize: number;
-  maxChunkSize: number;
-  maxMessageSize: number;
-  windowAckSize: number;
+  chunkSizeBytes: number;
+  maxChunkSizeBytes: number;
+  maxMessageSizeBytes: number;
+  windowAckSizeBytes: number;
   shutdownWaitMs: number;
   onPublish: AccessHook | undefined;
   onUnpublish: AccessEndHook | undefined;
@@ -73,39 +123,31 @@ export interface ResolvedRtmpOptions {
   accessTimeoutMs: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
+  /** One line per old option spelling used, for the plugin to log at registration. */
+  deprecations: readonly string[];
 }
 
-const LIMITS = {
-  handshakeTimeoutMs: [100, 600_000, 5_000],
-  firstPacketTimeoutMs: [100, 600_000, 20_000],
-  idleTimeoutMs: [100, 3_600_000, 10_000],
-  chunkSize: [128, 0xffffff, 4096],
-  maxChunkSize: [128, 0x7fffffff, 65536],
-  maxMessageSize: [1024, 0xffffff, 8 * 1024 * 1024],
-  windowAckSize: [1024, 0x7fffffff, 2_500_000],
-  shutdownWaitMs: [0, 600_000, 2_000],
-  accessTimeoutMs: [1, 600_000, 5_000],
-  maxConnections: [1, 1_000_000, 1000],
-  maxConnectionsPerIp: [1, 1_000_000, 50],
-} as const;
+/** Fastify's own registration options: not the plugin's. */
+const FASTIFY_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 
-/** Pure: checks the options and applies defaults. Throws FST_FLVCAST_RTMP_INVALID_OPTION. */
+/** Pure: checks the options and applies defaults. Throws FST_FLVCAST_RTMP_INVALID_OPTION naming the option. */
 export function validateOptions(opts: RtmpPluginOptions = {}): ResolvedRtmpOptions {
-  const known = new Set([...Object.keys(LIMITS), 'listen', 'onPublish', 'onUnpublish', 'signedUrls', 'prefix', 'logLevel', 'logSerializers']);
-  for (const name of Object.keys(opts)) {
-    if (!known.has(name)) throw new FST_FLVCAST_RTMP_INVALID_OPTION(name, 'unknown option');
-  }
-  const out: Record<string, unknown> = {};
-  for (const [name, [min, max, fallback]] of Object.entries(LIMITS)) {
-    const value = (opts as Record<string, unknown>)[name] ?? fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new FST_FLVCAST_RTMP_INVALID_OPTION(name, `expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    }
-    out[name] = value;
-  }
-  const listens = opts.listen === undefined ? [{}] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  const { values, problems, deprecations } = resolveOptions(rtmpOptionDescriptors, opts, { ignore: FASTIFY_KEYS });
+  const problem = problems[0];
+  if (problem !== undefined) throw new FST_FLVCAST_RTMP_INVALID_OPTION(problem.option, problem.message);
+  const { listen: _listen, ...rest } = values;
+  return {
+    ...rest,
+    listen: resolveListen(values.listen),
+    signedUrls: resolveSignedUrls(values.signedUrls) as ResolvedSignedUrls | undefined,
+    deprecations: deprecations.map((d) => `@flvcast/fastify-rtmp: ${d.message}`),
+  };
+}
+
+function resolveListen(listen: RtmpListen | RtmpListen[] | undefined): ResolvedRtmpListen[] {
+  const listens = listen === undefined ? [{}] : Array.isArray(listen) ? listen : [listen];
   if (listens.length === 0) throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen', 'expected at least one address');
-  out.listen = listens.map((l) => {
+  return listens.map((l) => {
     if (l === null || typeof l !== 'object') throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen', 'expected { host, port }');
     const { host = '0.0.0.0', port = 1935, tls } = l;
     if (typeof host !== 'string' || host === '') throw new FST_FLVCAST_RTMP_INVALID_OPTION('listen.host', `expected a host name or address, got ${JSON.stringify(host)}`);
@@ -118,12 +160,4 @@ export function validateOptions(opts: RtmpPluginOptions = {}): ResolvedRtmpOptio
     }
     return { host, port, tls };
   });
-  for (const name of ['onPublish', 'onUnpublish'] as const) {
-    if (opts[name] !== undefined && typeof opts[name] !== 'function') throw new FST_FLVCAST_RTMP_INVALID_OPTION(name, 'expected a function');
-    out[name] = opts[name];
-  }
-  const signedUrls = resolveSignedUrls(opts.signedUrls);
-  if (typeof signedUrls === 'string') throw new FST_FLVCAST_RTMP_INVALID_OPTION('signedUrls', signedUrls);
-  out.signedUrls = signedUrls;
-  return out as unknown as ResolvedRtmpOptions;
 }

@@ -24,6 +24,7 @@ declare module 'fastify' {
 
 async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<void> {
   const options = validateOptions(opts);
+  for (const line of options.deprecations) fastify.log.warn(line);
   const hub = requireHub(fastify, '@flvcast/fastify-rtmp');
   const log = fastify.log.child({ plugin: 'rtmp' });
   const servers: Server[] = [];

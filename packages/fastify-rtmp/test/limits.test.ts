@@ -90,19 +90,19 @@ test('maxStreams (hub option): a publish on a new key beyond it gets NetStream.P
 });
 
 test('timeouts and size limits are reported as limit events with the client', async (t) => {
-  const { app, port, hits } = await startApp({ handshakeTimeoutMs: 150, firstPacketTimeoutMs: 300, idleTimeoutMs: 300, maxChunkSize: 4096, maxMessageSize: 4096 });
+  const { app, port, hits } = await startApp({ handshakeTimeoutMs: 150, firstPacketTimeoutMs: 300, idleTimeoutMs: 300, maxChunkSizeBytes: 4096, maxMessageSizeBytes: 4096 });
   t.after(() => app.close());
   const silent = connect({ port, host: '127.0.0.1' });
   silent.on('error', () => {});
   await new Promise((r) => silent.once('close', r));
   const big = new TestClient(port);
   await big.settle();
-  // Set Chunk Size (type 1) of 8192 on csid 2, over the server's maxChunkSize.
+  // Set Chunk Size (type 1) of 8192 on csid 2, over the server's maxChunkSizeBytes.
   big.socket.write(Uint8Array.from([0x02, 0, 0, 0, 0, 0, 4, 0x01, 0, 0, 0, 0, 0, 0, 0x20, 0]));
   await until(() => big.closed, 'the oversized chunk size to close the connection');
   const huge = new TestClient(port);
   await huge.settle();
-  // A video message (type 9) on csid 6 declaring 5000 bytes, over maxMessageSize.
+  // A video message (type 9) on csid 6 declaring 5000 bytes, over maxMessageSizeBytes.
   huge.socket.write(Uint8Array.from([0x06, 0, 0, 0, 0, 0x13, 0x88, 0x09, 1, 0, 0, 0]));
   await until(() => huge.closed, 'the oversized message to close the connection');
   const idle = new TestClient(port);

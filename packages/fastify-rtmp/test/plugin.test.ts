@@ -62,7 +62,7 @@ test('fails at boot with a clear error when the HTTP-FLV plugin (the hub) is mis
 });
 
 test('invalid options are refused naming the option', async () => {
-  await assertOptionsRefused([{ idleTimeoutMs: -1 }, { listen: { port: 70000 } }, { chunkSize: 'big' }, { bogus: 1 }]);
+  await assertOptionsRefused([{ idleTimeoutMs: -1 }, { listen: { port: 70000 } }, { chunkSizeBytes: 'big' }, { bogus: 1 }]);
 });
 
 test('listens on ready; a publish lands in the shared hub; unpublish frees it', async (t) => {

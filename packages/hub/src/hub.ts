@@ -1,6 +1,6 @@
 import { HubError, HubErrorCode } from './hub-error.js';
 import { HubEvents } from './hub-events.js';
-import { validateHubOptions, type HubOptions } from './hub-options.js';
+import { validateHubOptions, type HubOptions, type HubOptionsInput } from './hub-options.js';
 import { LiveStream } from './live-stream.js';
 import { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherInfo } from './publisher.js';
 import { invalidKeyPart, streamKeyToString, type StreamKey } from './stream-key.js';
@@ -25,7 +25,7 @@ export class Hub {
   /** Names being resolved, each shared by every request asking for it meanwhile. */
   #resolving = new Map<string, Promise<LiveStream | undefined>>();
 
-  constructor(options: Partial<HubOptions> = {}) {
+  constructor(options: HubOptionsInput = {}) {
     this.options = validateHubOptions(options);
   }
 

@@ -1,6 +1,14 @@
 export { Hub } from './hub.js';
 export { HubError, HubErrorCode } from './hub-error.js';
-export { defaultHubOptions, validateHubOptions, type HubOptions } from './hub-options.js';
+export {
+  defaultHubOptions,
+  hubOptionDescriptors,
+  resolveHubOptions,
+  validateHubOptions,
+  type DeprecatedHubOptions,
+  type HubOptions,
+  type HubOptionsInput,
+} from './hub-options.js';
 export { LiveStream, type TrackState } from './live-stream.js';
 export type { Packet } from './packet.js';
 export { StreamOutput } from './stream-output.js';

@@ -70,7 +70,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   ) {
     this.name = streamKeyToString(key);
     this.createdAt = options.now();
-    this.#gop = new GopCache(options.gopCacheMaxFrames, options.gopCacheMaxBytes, options.fastCache * 1000);
+    this.#gop = new GopCache(options.gopCacheMaxFrames, options.gopCacheMaxBytes, options.fastCacheMs);
     this.#time = new TimestampCorrector(options.timeJumpMs);
   }
 

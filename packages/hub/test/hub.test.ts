@@ -141,8 +141,8 @@ test('the GOP cache is bounded: an oversized GOP is not cached', () => {
   assert.ok(hub.get(key)!.gopCacheBytes > 0);
 });
 
-test('fastCache keeps a sliding window of audio for audio-only streams', () => {
-  const hub = new Hub({ fastCache: 1 });
+test('fastCacheMs keeps a sliding window of audio for audio-only streams', () => {
+  const hub = new Hub({ fastCacheMs: 1000 });
   const pub = hub.publish(key, { protocol: 'test' });
   pub.audio(0, aacSequenceHeader);
   for (let i = 0; i < 200; i++) pub.audio(i * 23, aacFrame(i));

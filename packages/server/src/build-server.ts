@@ -1,17 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { fastifyHttpFlv } from '@flvcast/fastify-http-flv';
+import { fastifyHttpFlv, httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
-import { fastifyRtmp } from '@flvcast/fastify-rtmp';
+import { fastifyRtmp, rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { accessOptions } from './access-options.js';
-import { trustProxySetting, type FlvcastConfig } from './config.js';
+import { configDeprecations, trustProxySetting, type FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
 import { FileSource } from '@flvcast/relay';
 import { HttpListeners } from './http-listeners.js';
 import { reportHttpTimeouts } from './http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { loggerOptions } from './log-output.js';
+import { pluginSettings } from './server-options.js';
 import { readPemPair, transportOptions } from './transport-options.js';
 
 /** The demo clip shipped with the package (8 s, 640x360 H.264 + AAC, made by ffmpeg's test sources). */
@@ -61,6 +62,8 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     connectionTimeout: 0,
     forceCloseConnections: true,
   });
+  // Old option spellings: one warning line each, once, at startup.
+  for (const line of configDeprecations(config)) app.log.warn(line);
   const listeners = new HttpListeners(app, config.httpListen.map((text) => parseListenAddress(text) as ListenAddress));
   // Shutdown stops accepting first: later preClose hooks may take a moment (encoders asked to reconnect).
   app.addHook('preClose', (done) => {
@@ -68,45 +71,18 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     done();
   });
   const access = accessOptions(config, app.log);
-  await app.register(fastifyHttpFlv, {
-    mount: config.mount,
-    crossdomain: config.crossdomain,
-    websocket: config.websocket,
-    hasAudio: config.hasAudio,
-    hasVideo: config.hasVideo,
-    guessHasAv: config.guessHasAv,
-    dropIfNotMatch: config.dropIfNotMatch,
-    gopCache: config.gopCache,
-    fastCache: config.fastCache,
-    mergeWriteMs: config.mergeWriteMs,
-    reconnectGraceMs: config.reconnectGraceMs,
-    publishTakeover: config.publishTakeover,
-    maxQueueBytes: config.maxQueueBytes,
-    maxQueueMs: config.maxQueueMs,
-    stallTimeoutMs: config.stallTimeoutMs,
-    ...access.play,
-    maxStreams: config.maxStreams,
-    maxViewers: config.maxViewers,
-    maxViewersPerIp: config.maxViewersPerIp,
-    maxViewersPerStream: config.maxViewersPerStream,
-  });
+  // The plugins' settings come from the descriptors their packages mark as server settings.
+  await app.register(fastifyHttpFlv, { ...pluginSettings(httpFlvOptionDescriptors, config), ...access.play });
   reportHttpTimeouts(app);
   await app.register(fastifyRtmp, {
+    ...pluginSettings(rtmpOptionDescriptors, config),
     listen: [
       ...config.rtmpListen.map((text) => parseListenAddress(text) as ListenAddress),
       ...config.rtmpsListen.map((text) => ({ ...(parseListenAddress(text) as ListenAddress), tls: rtmpsTls })),
     ],
-    handshakeTimeoutMs: config.handshakeTimeoutMs,
-    firstPacketTimeoutMs: config.firstPacketTimeoutMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    chunkSize: config.chunkSize,
-    maxMessageSize: config.maxMessageSize,
     // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
     ...access.publish,
-    maxChunkSize: config.maxChunkSize,
-    maxConnections: config.maxConnections,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
   });
   const api = await buildApiApp(config, app);
 

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildServer } from './build-server.js';
-import { ConfigError, configFromEnv, configFromFile, configKeys, configSchema, envName, flagName, resolveConfig } from './config.js';
+import { ConfigError, configAliases, configFromEnv, configFromFile, configKeys, envName, flagName, isBooleanKey, isListKey, resolveConfig } from './config.js';
+import { flvcastOptionDescriptors } from './server-options.js';
 import { urlHost } from './listen-address.js';
 import { signCommand } from './sign-command.js';
 
@@ -10,32 +11,43 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 function usage(): string {
   const lines = ['Usage: flvcast [options]', '', 'Live streaming server: RTMP in, HTTP-FLV and WebSocket-FLV out.', '', 'Options (each also as an environment variable):'];
+  const value = (key: string): string => {
+    const values = (flvcastOptionDescriptors as Record<string, { kind: string; values?: readonly string[] }>)[key]?.values;
+    return isBooleanKey(key) ? '[=true|false]' : values === undefined ? ' <value>' : ` <${values.join('|')}>`;
+  };
+  const flag = (key: string): string => `--${flagName(key)}${value(key)}${isListKey(key) ? ' (repeatable)' : ''}`;
   for (const key of configKeys) {
-    const p = configSchema.properties[key];
-    const isBool = p.type === 'boolean';
-    const flag = `--${flagName(key)}${isBool ? '[=true|false]' : ' <value>'}${p.type === 'array' ? ' (repeatable)' : ''}`;
-    lines.push(`  ${flag.padEnd(40)} ${p.description} [${JSON.stringify(p.default)}] ${envName(key)}`);
+    const d = flvcastOptionDescriptors[key];
+    lines.push(`  ${flag(key).padEnd(40)} ${d.doc} [${JSON.stringify(d.default)}] ${envName(key)}`);
   }
   lines.push(`  ${'--config <file.json>'.padEnd(40)} JSON file with the same keys (camelCase) FLVCAST_CONFIG`);
   lines.push(`  ${'--help, --version'.padEnd(40)}`);
+  if (configAliases.size > 0) {
+    lines.push('', 'Old spellings, accepted with a warning until the next release (see docs/migration.md):');
+    for (const [alias, { option, alias: spec }] of configAliases) {
+      const factor = spec.factor === undefined || spec.factor === 1 ? 'same value' : `${spec.unit ?? 'old unit'}, ×${spec.factor}`;
+      lines.push(`  ${flag(alias).padEnd(40)} use --${flagName(option)} (${factor}) ${envName(alias)}`);
+    }
+  }
   lines.push('', 'Commands:', '  flvcast sign --stream app/stream [--action play|publish] ...   print a signed URL (flvcast sign --help)');
   return lines.join('\n');
 }
 
-/** Flags → partial config. Booleans accept `--x`, `--x=false`, `--no-x`. */
+/** Flags → partial config. Booleans accept `--x`, `--x=false`, `--no-x`. Old spellings are flags too. */
 function configFromArgs(argv: string[]): { config: Record<string, unknown>; file?: string; help: boolean; version: boolean } {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
     config: { type: 'string' },
     help: { type: 'boolean' },
     version: { type: 'boolean' },
   };
-  for (const key of configKeys) {
-    options[flagName(key)] = { type: 'string', multiple: configSchema.properties[key].type === 'array' };
-    if (configSchema.properties[key].type === 'boolean') options[`no-${flagName(key)}`] = { type: 'boolean' };
+  const keys = [...configKeys, ...configAliases.keys()];
+  for (const key of keys) {
+    options[flagName(key)] = { type: 'string', multiple: isListKey(key) };
+    if (isBooleanKey(key)) options[`no-${flagName(key)}`] = { type: 'boolean' };
   }
   // A bare boolean flag (`--demo`) has no value for parseArgs' string type: give it one.
   const normalized = argv.map((arg) => {
-    const key = configKeys.find((k) => `--${flagName(k)}` === arg && configSchema.properties[k].type === 'boolean');
+    const key = keys.find((k) => `--${flagName(k)}` === arg && isBooleanKey(k));
     return key === undefined ? arg : `${arg}=true`;
   });
   let values: Record<string, unknown>;
@@ -45,7 +57,7 @@ function configFromArgs(argv: string[]): { config: Record<string, unknown>; file
     throw new ConfigError(`${(err as Error).message}\n\n${usage()}`);
   }
   const config: Record<string, unknown> = {};
-  for (const key of configKeys) {
+  for (const key of keys) {
     const value = values[flagName(key)];
     if (value !== undefined) config[key] = value;
     if (values[`no-${flagName(key)}`] === true) config[key] = false;

@@ -43,12 +43,12 @@ test('flvcast --demo honours FLVCAST_HTTP_LISTEN/FLVCAST_RTMP_LISTEN, serves the
 });
 
 test('a bad flag exits 2 with a message that names it', async () => {
-  const child = spawn(process.execPath, [cli, '--chunk-size', 'huge'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, '--chunk-size-bytes', 'huge'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise((resolve) => child.once('exit', resolve));
   assert.equal(code, 2);
-  assert.match(err, /--chunk-size/);
+  assert.match(err, /--chunk-size-bytes/);
   const unknown = spawn(process.execPath, [cli, '--no-such-flag'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err2 = '';
   unknown.stderr.on('data', (d: Buffer) => (err2 += d.toString()));

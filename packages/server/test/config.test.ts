@@ -36,17 +36,17 @@ test('defaults: HTTP 8080, RTMP 1935, SRS-like http_remux defaults', () => {
 test('precedence: flags > environment > file > defaults; env strings are coerced', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flvcast-'));
   const file = join(dir, 'c.json');
-  writeFileSync(file, JSON.stringify({ gopCache: false, fastCache: 2, httpListen: ['1.2.3.4:1'] }));
-  const env = configFromEnv({ FLVCAST_HTTP_LISTEN: '127.0.0.1:18080, [::1]:18080', FLVCAST_FAST_CACHE: '3', FLVCAST_GUESS_HAS_AV: 'false' });
-  const c = resolveConfig(configFromFile(file), env, { fastCache: '4' });
+  writeFileSync(file, JSON.stringify({ gopCache: false, fastCacheMs: 2000, httpListen: ['1.2.3.4:1'] }));
+  const env = configFromEnv({ FLVCAST_HTTP_LISTEN: '127.0.0.1:18080, [::1]:18080', FLVCAST_FAST_CACHE_MS: '3000', FLVCAST_GUESS_HAS_AV: 'false' });
+  const c = resolveConfig(configFromFile(file), env, { fastCacheMs: '4000' });
   assert.deepEqual(c.httpListen, ['127.0.0.1:18080', '[::1]:18080']);
   assert.equal(c.gopCache, false);
-  assert.equal(c.fastCache, 4);
+  assert.equal(c.fastCacheMs, 4000);
   assert.equal(c.guessHasAv, false);
 });
 
 test('errors name the option, its flag and its variable', () => {
-  assert.throws(() => resolveConfig({ chunkSize: 'abc' }), (e: unknown) => e instanceof ConfigError && /chunkSize \(--chunk-size, FLVCAST_CHUNK_SIZE\): must be integer/.test(e.message));
+  assert.throws(() => resolveConfig({ chunkSizeBytes: 'abc' }), (e: unknown) => e instanceof ConfigError && /chunkSizeBytes \(--chunk-size-bytes, FLVCAST_CHUNK_SIZE_BYTES\): must be integer/.test(e.message));
   assert.throws(() => resolveConfig({ httpListen: ['nope'] }), /httpListen .*expected host:port/);
   assert.throws(() => resolveConfig({ logLevel: 'loud' }), /logLevel .*must be equal to one of the allowed values: fatal/);
   assert.throws(() => resolveConfig({ bogus: 1 }), /unknown option "bogus"/);

@@ -20,7 +20,7 @@ test('the limits are config keys with flags and env vars, and reach the plugins'
 test('limit defaults: generous for a normal deployment, finite against abuse', () => {
   const c = resolveConfig();
   assert.deepEqual(
-    [c.maxConnections, c.maxConnectionsPerIp, c.maxChunkSize, c.maxStreams, c.maxViewers, c.maxViewersPerIp, c.maxViewersPerStream],
+    [c.maxConnections, c.maxConnectionsPerIp, c.maxChunkSizeBytes, c.maxStreams, c.maxViewers, c.maxViewersPerIp, c.maxViewersPerStream],
     [1000, 50, 65536, 1000, 10_000, 100, 10_000],
   );
 });

@@ -132,7 +132,7 @@ describe('hostile input', () => {
   before(async () => {
     server = await startApp({
       captureLogs: true,
-      rtmp: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, maxMessageSize: MAX_MESSAGE_SIZE },
+      rtmp: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, maxMessageSizeBytes: MAX_MESSAGE_SIZE },
     });
     encoder = publish(`${server.rtmpUrl}/live/victim`, 'av', { seconds: 90 });
     await waitForMedia(server.app, 'victim');
@@ -230,7 +230,7 @@ describe('hostile input', () => {
     await waitUntil(() => server.app.rtmp.connections === 1, 2_000, 'the sanity-check connection to go');
   });
 
-  test('a chunk declaring a message over maxMessageSize: closed before the body is buffered', async () => {
+  test('a chunk declaring a message over maxMessageSizeBytes: closed before the body is buffered', async () => {
     for (const length of [MAX_MESSAGE_SIZE + 1, 0xffffff]) {
       await attack(`message of ${length} bytes`, async () => {
         const c = new RawClient(server.rtmpPort);

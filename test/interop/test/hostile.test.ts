@@ -286,7 +286,7 @@ describe('hostile input: the process survives, other streams keep flowing, count
         keepAliveTimeout: 1000,
         http: { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 250 },
       },
-      rtmp: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, firstPacketTimeoutMs: 2000, idleTimeoutMs: 2000, maxMessageSize: 1024 * 1024, maxConnectionsPerIp: 500 },
+      rtmp: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, firstPacketTimeoutMs: 2000, idleTimeoutMs: 2000, maxMessageSizeBytes: 1024 * 1024, maxConnectionsPerIp: 500 },
       httpFlv: { maxViewersPerIp: 30, reconnectGraceMs: 0 },
     });
     console.log(`# hostile suite seed ${SEED} (replay with FLVCAST_FUZZ_SEED=${SEED})`);

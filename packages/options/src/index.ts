@@ -1,0 +1,36 @@
+export {
+  defineOptions,
+  expectedText,
+  kindProblem,
+  omitOptions,
+  option,
+  optionDefaults,
+  pickOptions,
+  serverOptions,
+  type AliasNames,
+  type OptionAlias,
+  type OptionDescriptor,
+  type OptionInput,
+  type OptionKind,
+  type OptionTable,
+  type OptionUnit,
+  type OptionValue,
+  type OptionValues,
+  type ServerKeys,
+  type ServerSpec,
+} from './descriptor.js';
+export {
+  aliasIndex,
+  convertAlias,
+  deprecationText,
+  resolveOptions,
+  showValue,
+  valueProblem,
+  type AliasTarget,
+  type Deprecation,
+  type OptionProblem,
+  type Resolution,
+  type ResolveSettings,
+} from './resolve.js';
+export { jsonSchema, jsonSchemaProperty } from './json-schema.js';
+export { aliasText, defaultText, markdownTable, optionColumns, replaceGenerated, typeText, type OptionColumn } from './markdown.js';
