@@ -29,7 +29,7 @@ export const hubOptionDescriptors = defineOptions({
     default: 0,
     unit: 'ms',
     server: { default: 10, max: 5000, integer: true },
-    doc: "0: each tag is written to every viewer as it arrives (lowest latency); > 0: a viewer's tags are merged for this long and written at once (SRS `mw_latency`): far fewer writes, that much more latency. The server's 10 ms measured half the CPU of per-tag writes at 1000 viewers (BENCHMARKS.md); 200+ is a throughput mode",
+    doc: "0: each tag is written to every viewer as it arrives (lowest latency); > 0: a viewer's tags are merged for this long and written at once (SRS `mw_latency`): far fewer writes, that much more latency. The server's 10 ms measured half the CPU of per-tag writes at 1000 viewers (docs/benchmarks.md); 200+ is a throughput mode",
   }),
   maxQueueBytes: option.integer({ min: 1, default: 8 * 1024 * 1024, unit: 'bytes', server: { min: 65_536 }, doc: "a viewer's backlog; beyond it the backlog is dropped and the viewer resumes at a keyframe" }),
   maxQueueMs: option.integer({ min: 1, default: 10_000, unit: 'ms', server: { min: 100 }, doc: "a viewer's backlog in media time; beyond it, the same" }),

@@ -279,7 +279,7 @@ describe('ffmpeg → flvcast → nginx / Caddy → viewers', { skip: skipWithout
     // defaults). nginx 1.22 strips it; recorded, not asserted: that is nginx's business.
     t.diagnostic(`${nginx.version}: X-Accel-Buffering to the client: ${JSON.stringify(proxied.headers['x-accel-buffering'] ?? null)}`);
     // What the header buys: nginx relays each write at once. Buffered (the header ignored), tags reached
-    // the viewer 50-80 ms later at the median in this setup (BENCHMARKS.md "Behind nginx": +20.8 ms).
+    // the viewer 50-80 ms later at the median in this setup (docs/benchmarks.md "Behind nginx": +20.8 ms).
     const delay = addedDelay(direct.tags, proxied.tags);
     t.diagnostic(`added by nginx over ${delay.n} tags: p50 ${delay.p50.toFixed(2)} ms, p99 ${delay.p99.toFixed(2)} ms`);
     assert.ok(delay.n >= 50, `enough tags matched (${delay.n}); direct ${summarize(direct.tags)}; nginx ${summarize(proxied.tags)}`);
