@@ -2,14 +2,27 @@
  * The benchmark's settings: flags win over environment variables, which win over the defaults.
  * `BENCH_QUICK=1` (or `--quick`) switches the defaults to a short smoke run.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const serverNames = ['flvcast', 'nms'] as const;
+/** `flvcast-base`: the flvcast CLI of another built checkout (`BENCH_BASELINE`), run with the same flags. */
+export const serverNames = ['flvcast', 'flvcast-base', 'nms'] as const;
 export type ServerName = (typeof serverNames)[number];
 
+/** The CLI of a built flvcast checkout. */
+export function checkoutCli(checkout: string): string {
+  return join(checkout, 'packages', 'server', 'dist', 'src', 'cli.js');
+}
+
 export interface BenchConfig {
-  /** servers to measure, in order */
+  /**
+   * servers to measure, in order; a name may repeat (e.g. flvcast-base,flvcast,flvcast-base,flvcast):
+   * each entry is a run of its own on fresh ports, and the summary adds each server's medians over its runs
+   */
   servers: ServerName[];
+  /** absolute path of the built flvcast checkout that `flvcast-base` runs (BENCH_BASELINE) */
+  baseline: string | undefined;
   /** HTTP-FLV viewer counts at the 2.5 Mbit/s input */
   steps: number[];
   /** WS-FLV viewers at the 2.5 Mbit/s input (0: no WS step) */
@@ -52,6 +65,7 @@ export interface BenchConfig {
 const options = {
   quick: { type: 'boolean' },
   servers: { type: 'string' },
+  baseline: { type: 'string' },
   steps: { type: 'string' },
   'ws-viewers': { type: 'string' },
   'low-viewers': { type: 'string' },
@@ -76,7 +90,12 @@ const options = {
 
 export const usage = `Usage: pnpm bench [-- options]   (each option also as an environment variable)
   --quick                 BENCH_QUICK=1            short run: steps 1,100, WS 100, no low-bitrate step, 8 s each
-  --servers a,b           BENCH_SERVERS            flvcast,nms
+  --servers a,b,...       BENCH_SERVERS            servers in the order to run them: flvcast, flvcast-base, nms; a name may
+                                                   repeat (alternate them on a noisy machine): each entry is a run of its own
+                                                   on fresh ports, and the summary adds per-server medians over the runs
+                                                   [flvcast,nms; flvcast-base,flvcast with --baseline; flvcast in slow/proxy]
+  --baseline dir          BENCH_BASELINE           a built flvcast checkout (tsc -b done there): adds the server flvcast-base,
+                                                   which runs <dir>/packages/server/dist/src/cli.js with flvcast's flags
   --steps n,n,...         BENCH_STEPS              HTTP-FLV viewers at 2.5 Mbit/s [1,100,500,1000]
   --ws-viewers n          BENCH_WS_VIEWERS         WS-FLV viewers at 2.5 Mbit/s, 0 = none [500]
   --low-viewers n         BENCH_LOW_VIEWERS        HTTP-FLV viewers at 500 kbit/s, 0 = none [2000]
@@ -127,16 +146,24 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
 
   const scenario = pick('scenario', 'BENCH_SCENARIO') ?? 'fanout';
   if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy') throw new Error(`BENCH_SCENARIO must be fanout, slow or proxy, got "${scenario}"`);
-  const serversText = pick('servers', 'BENCH_SERVERS') ?? (scenario === 'fanout' ? serverNames.join(',') : 'flvcast');
+  const baselineText = pick('baseline', 'BENCH_BASELINE');
+  const baseline = baselineText === undefined || baselineText === '' ? undefined : resolve(baselineText);
+  if (baseline !== undefined && !existsSync(checkoutCli(baseline))) {
+    throw new Error(`BENCH_BASELINE: ${checkoutCli(baseline)} does not exist (a built flvcast checkout is needed: pnpm install && npx tsc -b there)`);
+  }
+  const defaultServers = baseline !== undefined ? 'flvcast-base,flvcast' : scenario === 'fanout' ? 'flvcast,nms' : 'flvcast';
+  const serversText = pick('servers', 'BENCH_SERVERS') || defaultServers;
   const servers = serversText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const s of servers) {
     if (!(serverNames as readonly string[]).includes(s)) throw new Error(`unknown server "${s}" (known: ${serverNames.join(', ')})`);
+    if (s === 'flvcast-base' && baseline === undefined) throw new Error('the server flvcast-base needs BENCH_BASELINE (or --baseline): a built flvcast checkout');
   }
   const stepsText = pick('steps', 'BENCH_STEPS') ?? (quick ? '1,100' : '1,100,500,1000');
   const steps = stepsText.split(',').filter((s) => s.trim() !== '').map((s) => int('BENCH_STEPS', s.trim(), 0, 1));
 
   const config: BenchConfig = {
     servers: servers as ServerName[],
+    baseline,
     steps,
     wsViewers: int('BENCH_WS_VIEWERS', pick('ws-viewers', 'BENCH_WS_VIEWERS'), quick ? 100 : 500),
     lowViewers: int('BENCH_LOW_VIEWERS', pick('low-viewers', 'BENCH_LOW_VIEWERS'), quick ? 0 : 2000),
@@ -168,5 +195,6 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   if (config.slowRate >= 1) throw new Error('BENCH_SLOW_RATE must be below 1 (a share of the stream rate)');
   if (config.workers > 8) throw new Error('BENCH_WORKERS is capped at 8 (2-core machine)');
   if (config.servers.length === 0) throw new Error('no server to measure');
+  if (config.servers.length > 20) throw new Error('BENCH_SERVERS is capped at 20 runs');
   return config;
 }

@@ -57,6 +57,8 @@ export interface ProxyVariantResult {
 
 export interface ProxyScenarioResult {
   name: ServerName;
+  /** the n-th run of this server, when it runs more than once */
+  run: number | undefined;
   label: string;
   /** undefined when nginx is not installed (only `direct` was measured) */
   nginx: { binary: string; version: string; config: string } | undefined;
@@ -65,7 +67,7 @@ export interface ProxyScenarioResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function runProxyScenario(config: BenchConfig, name: ServerName, input: string): Promise<ProxyScenarioResult> {
+export async function runProxyScenario(config: BenchConfig, name: ServerName, input: string, run?: number): Promise<ProxyScenarioResult> {
   const bin = nginxBinary();
   if (bin === undefined) {
     console.log(
@@ -74,7 +76,7 @@ export async function runProxyScenario(config: BenchConfig, name: ServerName, in
     );
   }
   const variants = bin === undefined ? proxyVariants.filter((v) => v.nginx === undefined) : proxyVariants;
-  const server = await startServer(name);
+  const server = await startServer(name, { baseline: config.baseline, run });
   console.log(`\n=== ${server.label} (pid ${server.pid}, HTTP 127.0.0.1:${server.httpPort}, log ${server.logFile})`);
   let nginx: Nginx | undefined;
   let publisher: Publisher | undefined;
@@ -85,7 +87,7 @@ export async function runProxyScenario(config: BenchConfig, name: ServerName, in
       const ports = Object.entries(nginx.ports).map(([site, port]) => `${site} :${port}`).join(', ');
       console.log(`${nginx.version} (pid ${nginx.pid}; ${ports}; error log copied to ${nginx.logFile} at the end), configuration:\n${nginx.config}`);
     }
-    publisher = await startPublisher(input, server.rtmpPort, 'bench', `ffmpeg-${name}-proxy`);
+    publisher = await startPublisher(input, server.rtmpPort, 'bench', `ffmpeg-${name}${run === undefined ? '' : `-${run}`}-proxy`);
     await sleep(2000);
     // every viewer is sampled (a small audience); no late joiners: their GOP bursts would disturb the others
     const stepConfig: BenchConfig = { ...config, stepSeconds: config.proxySeconds, sampleEvery: 1, lateJoiners: 0 };
@@ -116,6 +118,7 @@ export async function runProxyScenario(config: BenchConfig, name: ServerName, in
     }
     return {
       name,
+      run,
       label: server.label,
       nginx: nginx === undefined ? undefined : { binary: bin!, version: nginx.version, config: nginx.config },
       variants: summarize(variants, rounds),

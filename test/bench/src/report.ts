@@ -1,9 +1,18 @@
-/** Plain-text rendering of the results: a block per step as it ends, then flvcast beside its peer. */
+/**
+ * Plain-text rendering of the results: a block per step as it ends, then flvcast beside its peer; when a
+ * server ran more than once, each run and then each server's medians over its runs.
+ */
 import type { StepResult } from './step-result.js';
 
 export interface ServerResults {
   name: string;
+  /** the n-th run of this server in the invocation, when it ran more than once */
+  run: number | undefined;
+  /** position in the invocation, from 1 */
+  order: number;
   label: string;
+  /** for flvcast builds: the checkout and its commit */
+  build: { checkout: string; commit: string | undefined } | undefined;
   /** RSS with the publisher on and no viewer, bytes */
   baselineRss: number;
   /** RSS at the end, after every step's viewers left, bytes */
@@ -133,5 +142,163 @@ export function formatSideBySide(servers: ServerResults[]): string {
   }
   out.push(table(rows));
   out.push(`(${memoryPerViewerNote}${servers[0]?.memoryPerViewerStep ? `; step: ${servers[0].memoryPerViewerStep}` : ''})`);
+  return out.join('\n\n');
+}
+
+/** Median of the defined values (mean of the middle two for an even count); undefined for none. */
+export function median(values: readonly (number | undefined)[]): number | undefined {
+  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+interface MedianFigure {
+  key: string;
+  name: string;
+  value: (r: StepResult) => number | undefined;
+  digits: number;
+  /** how a server is compared with the reference: relative change (%) or difference (in the figure's unit) */
+  compare: 'ratio' | 'diff';
+}
+
+const medianFigures: MedianFigure[] = [
+  { key: 'serverCpu', name: 'server CPU % of one core', value: (r) => r.serverCpu, digits: 1, compare: 'ratio' },
+  { key: 'latencyP50', name: 'added latency p50 ms', value: (r) => r.latencyP50, digits: 1, compare: 'diff' },
+  { key: 'latencyP99', name: 'added latency p99 ms', value: (r) => r.latencyP99, digits: 1, compare: 'diff' },
+  { key: 'rssPeakMB', name: 'server RSS peak MB', value: (r) => r.rssPeak / 1048576, digits: 0, compare: 'ratio' },
+  { key: 'rssEndMB', name: 'server RSS end MB', value: (r) => r.rssEnd / 1048576, digits: 0, compare: 'ratio' },
+  { key: 'deliveredPct', name: 'delivered / expected %', value: (r) => (r.expectedBitrate > 0 ? (100 * r.deliveredBitrate) / r.expectedBitrate : undefined), digits: 1, compare: 'diff' },
+  { key: 'viewersAt95Pct', name: 'viewers ≥ 95 % of bytes %', value: (r) => 100 * r.viewersAt95, digits: 1, compare: 'diff' },
+  { key: 'harnessCpu', name: 'harness CPU % (shares cores)', value: (r) => r.harnessCpu, digits: 1, compare: 'ratio' },
+];
+
+export interface FigureMedian {
+  median: number | undefined;
+  min: number | undefined;
+  max: number | undefined;
+  runs: (number | undefined)[];
+}
+
+export interface ServerMedians {
+  name: string;
+  runs: number;
+  /** step label → figure key → median over the runs (with min, max and each run's value, in run order) */
+  steps: Record<string, Record<string, FigureMedian>>;
+  memoryPerViewerKB: FigureMedian;
+  baselineRssMB: FigureMedian;
+}
+
+function summarize(values: (number | undefined)[]): FigureMedian {
+  const defined = values.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return {
+    median: median(defined),
+    min: defined.length === 0 ? undefined : Math.min(...defined),
+    max: defined.length === 0 ? undefined : Math.max(...defined),
+    runs: values,
+  };
+}
+
+/** Each server's medians over its runs, servers in the order of their first run. */
+export function serverMedians(results: ServerResults[]): ServerMedians[] {
+  const names = [...new Set(results.map((s) => s.name))];
+  const labels = [...new Set(results.flatMap((s) => s.steps.map((r) => r.label)))];
+  return names.map((name) => {
+    const runs = results.filter((s) => s.name === name);
+    const steps: ServerMedians['steps'] = {};
+    for (const label of labels) {
+      const perStep: Record<string, FigureMedian> = {};
+      for (const f of medianFigures) {
+        perStep[f.key] = summarize(
+          runs.map((s) => {
+            const r = s.steps.find((x) => x.label === label);
+            return r === undefined ? undefined : f.value(r);
+          }),
+        );
+      }
+      steps[label] = perStep;
+    }
+    return {
+      name,
+      runs: runs.length,
+      steps,
+      memoryPerViewerKB: summarize(runs.map((s) => (s.memoryPerViewer === undefined ? undefined : s.memoryPerViewer / 1024))),
+      baselineRssMB: summarize(runs.map((s) => s.baselineRss / 1048576)),
+    };
+  });
+}
+
+/** The server the others are compared with: flvcast-base when it ran, else the first. */
+function referenceOf(medians: ServerMedians[]): ServerMedians | undefined {
+  return medians.find((m) => m.name === 'flvcast-base') ?? medians[0];
+}
+
+function compareCell(value: number | undefined, ref: number | undefined, how: 'ratio' | 'diff', digits: number): string {
+  if (value === undefined || ref === undefined) return '—';
+  // rounded before the sign is chosen: no "-0.0"
+  const plusMinus = (n: number, d: number): string => {
+    const text = n.toFixed(d);
+    return Number(text) === 0 ? (0).toFixed(d) : `${n > 0 ? '+' : ''}${text}`;
+  };
+  if (how === 'ratio') return ref === 0 ? '—' : `${plusMinus((100 * (value - ref)) / ref, 1)} %`;
+  return plusMinus(value - ref, Math.max(digits, 1));
+}
+
+/** One row per run: the main figures of each step, in the order the runs happened. */
+export function formatRuns(results: ServerResults[]): string {
+  const out: string[] = [];
+  const labels = [...new Set(results.flatMap((s) => s.steps.map((r) => r.label)))];
+  for (const label of labels) {
+    const rows = [['run', label, ...medianFigures.map((f) => f.name)]];
+    for (const s of results) {
+      const r = s.steps.find((x) => x.label === label);
+      rows.push([String(s.order), s.label, ...medianFigures.map((f) => fmt(r === undefined ? undefined : f.value(r), f.digits))]);
+    }
+    out.push(transpose(rows));
+  }
+  return out.join('\n\n');
+}
+
+/** rows ↔ columns, so that each run is a column (figure names stay in the first column) */
+function transpose(rows: string[][]): string {
+  const t = rows[0]!.map((_, c) => rows.map((r) => r[c]!));
+  return table(t);
+}
+
+/**
+ * Per server, the median over its runs of each figure (with the range of the runs), and each other
+ * server's median against the reference's (flvcast-base if it ran, else the first server): relative
+ * change for CPU and RSS, difference for latency and delivery.
+ */
+export function formatMedians(medians: ServerMedians[]): string {
+  const ref = referenceOf(medians);
+  const others = medians.filter((m) => m !== ref);
+  const out: string[] = [];
+  const labels = Object.keys(medians[0]?.steps ?? {});
+  const cell = (f: FigureMedian, digits: number): string =>
+    f.median === undefined ? '—' : `${f.median.toFixed(digits)} (${fmt(f.min, digits)}–${fmt(f.max, digits)})`;
+  for (const label of labels) {
+    const header = [`${label}: median (min–max)`, ...medians.map((m) => `${m.name} × ${m.runs}`), ...others.map((o) => `${o.name} vs ${ref!.name}`)];
+    const rows = [header];
+    for (const f of medianFigures) {
+      rows.push([
+        f.name,
+        ...medians.map((m) => cell(m.steps[label]![f.key]!, f.digits)),
+        ...others.map((o) => compareCell(o.steps[label]![f.key]!.median, ref!.steps[label]![f.key]!.median, f.compare, f.digits)),
+      ]);
+    }
+    out.push(table(rows));
+  }
+  const header = ['memory: median (min–max)', ...medians.map((m) => `${m.name} × ${m.runs}`), ...others.map((o) => `${o.name} vs ${ref!.name}`)];
+  const rows = [header];
+  const mem: [string, (m: ServerMedians) => FigureMedian, number][] = [
+    ['RSS, publisher only (baseline) MB', (m) => m.baselineRssMB, 0],
+    ['memory per viewer KB', (m) => m.memoryPerViewerKB, 1],
+  ];
+  for (const [name, get, digits] of mem) {
+    rows.push([name, ...medians.map((m) => cell(get(m), digits)), ...others.map((o) => compareCell(get(o).median, get(ref!).median, 'ratio', digits))]);
+  }
+  out.push(table(rows));
+  out.push('(CPU, RSS: relative change of the medians; latency, delivery: difference of the medians, in the figure\'s unit)');
   return out.join('\n\n');
 }

@@ -4,6 +4,9 @@
  * 2.5 Mbit/s input through the ingest proxy, run the HTTP-FLV steps and the WS-FLV step, then publish the
  * low-bitrate input and run the 2000-viewer step; stop it. Prints each step as it ends, then the figures
  * side by side with the ratio flvcast/peer, and writes them as JSON into `.cache/bench/results-<date>.json`.
+ * A server listed more than once in BENCH_SERVERS (e.g. flvcast-base,flvcast,flvcast-base,flvcast with
+ * BENCH_BASELINE) runs that many times, in that order, each on fresh ports; the summary then shows every run
+ * and each server's medians over its runs.
  */
 import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,8 +17,8 @@ import { ensureInput, highInput, idleInput, lowInput, nominalBitrate, type Input
 import { cacheDir } from './paths.js';
 import { rssBytes } from './proc-stats.js';
 import { startPublisher, type Publisher } from './publisher.js';
-import { formatSideBySide, formatStep, memoryPerViewerNote, type ServerResults } from './report.js';
-import { startServer, type ServerUnderTest } from './server-under-test.js';
+import { formatMedians, formatRuns, formatSideBySide, formatStep, memoryPerViewerNote, serverMedians, type ServerResults } from './report.js';
+import { runNumbers, startServer, type ServerUnderTest } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
 import { formatProxyScenario, runProxyScenario, type ProxyScenarioResult } from './proxy-scenario.js';
 import { formatSlowScenario, runSlowScenario, type SlowScenarioResult } from './slow-scenario.js';
@@ -30,14 +33,41 @@ function inputLabel(spec: InputSpec): string {
   return `${rate} ${spec.height}p`;
 }
 
-async function measureServer(config: BenchConfig, name: ServerName, inputs: { high: string; low: string | undefined; idle: string | undefined }): Promise<ServerResults> {
-  const server: ServerUnderTest = await startServer(name);
-  console.log(`\n=== ${server.label} (pid ${server.pid}, HTTP 127.0.0.1:${server.httpPort}, RTMP 127.0.0.1:${server.rtmpPort}, log ${server.logFile})`);
+interface RunSlot {
+  name: ServerName;
+  /** the n-th run of this server, when it runs more than once */
+  run: number | undefined;
+  /** position in the invocation, from 1, and how many runs there are */
+  order: number;
+  of: number;
+}
+
+function runSlots(servers: readonly ServerName[]): RunSlot[] {
+  const runs = runNumbers(servers);
+  return servers.map((name, i) => ({ name, run: runs[i], order: i + 1, of: servers.length }));
+}
+
+function buildNote(server: ServerUnderTest): string {
+  return server.build === undefined ? '' : `, ${server.build.checkout}${server.build.commit === undefined ? '' : ` @ ${server.build.commit}`}`;
+}
+
+async function measureServer(
+  config: BenchConfig,
+  slot: RunSlot,
+  inputs: { high: string; low: string | undefined; idle: string | undefined },
+): Promise<ServerResults> {
+  const { name } = slot;
+  const server: ServerUnderTest = await startServer(name, { baseline: config.baseline, run: slot.run });
+  const logTag = `${name}${slot.run === undefined ? '' : `-${slot.run}`}`;
+  console.log(
+    `\n=== ${slot.of > 1 ? `run ${slot.order}/${slot.of}: ` : ''}${server.label} (pid ${server.pid}, HTTP 127.0.0.1:${server.httpPort}, ` +
+      `RTMP 127.0.0.1:${server.rtmpPort}, log ${server.logFile}${buildNote(server)})`,
+  );
   const steps: StepResult[] = [];
   const workersUsed = (n: number): number => Math.min(config.workers, n);
   let publisher: Publisher | undefined;
   try {
-    publisher = await startPublisher(inputs.high, server.rtmpPort, 'bench', `ffmpeg-${name}-high`);
+    publisher = await startPublisher(inputs.high, server.rtmpPort, 'bench', `ffmpeg-${logTag}-high`);
     await sleep(2000);
     const baselineRss = rssBytes(server.pid) ?? 0;
     const highRate = nominalBitrate(highInput);
@@ -53,7 +83,7 @@ async function measureServer(config: BenchConfig, name: ServerName, inputs: { hi
     publisher = undefined;
 
     if (inputs.low !== undefined && config.lowViewers > 0) {
-      publisher = await startPublisher(inputs.low, server.rtmpPort, 'benchlow', `ffmpeg-${name}-low`);
+      publisher = await startPublisher(inputs.low, server.rtmpPort, 'benchlow', `ffmpeg-${logTag}-low`);
       await sleep(2000);
       const lowRate = nominalBitrate(lowInput);
       const spec: StepSpec = { label: `HTTP-FLV × ${config.lowViewers} @ ${inputLabel(lowInput)}`, protocol: 'http', viewers: config.lowViewers, nominalBitrate: lowRate };
@@ -66,7 +96,7 @@ async function measureServer(config: BenchConfig, name: ServerName, inputs: { hi
 
     let idle: StepResult | undefined;
     if (inputs.idle !== undefined && config.idleViewers > 0) {
-      publisher = await startPublisher(inputs.idle, server.rtmpPort, 'benchidle', `ffmpeg-${name}-idle`, true);
+      publisher = await startPublisher(inputs.idle, server.rtmpPort, 'benchidle', `ffmpeg-${logTag}-idle`, true);
       await sleep(2000);
       const spec: StepSpec = { label: `HTTP-FLV × ${config.idleViewers} @ ${inputLabel(idleInput)}`, protocol: 'http', viewers: config.idleViewers, nominalBitrate: nominalBitrate(idleInput) };
       // late joiners wait for a video keyframe: there is none on this stream
@@ -85,7 +115,10 @@ async function measureServer(config: BenchConfig, name: ServerName, inputs: { hi
       .reduce<StepResult | undefined>((a, r) => (a === undefined || r.viewers > a.viewers ? r : a), undefined);
     return {
       name,
+      run: slot.run,
+      order: slot.order,
       label: server.label,
+      build: server.build,
       baselineRss,
       finalRss,
       steps,
@@ -119,7 +152,8 @@ async function main(): Promise<void> {
         `steps: HTTP-FLV ${config.steps.join(', ')}` +
         `${config.wsViewers > 0 ? `; WS-FLV ${config.wsViewers}` : ''}` +
         `${config.lowViewers > 0 ? `; HTTP-FLV ${config.lowViewers} at the low bitrate` : ''}` +
-        ` · ${config.stepSeconds} s measured per step · servers: ${config.servers.join(', ')} · up to ${config.workers} viewer processes`,
+        ` · ${config.stepSeconds} s measured per step · servers: ${config.servers.join(', ')}` +
+        `${config.baseline !== undefined ? ` (flvcast-base: ${config.baseline})` : ''} · up to ${config.workers} viewer processes`,
     );
   const high = await ensureInput(highInput);
   if (config.scenario === 'slow') return runSlow(config, high, started);
@@ -128,10 +162,18 @@ async function main(): Promise<void> {
   const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
   const results: ServerResults[] = [];
-  for (const name of config.servers) results.push(await measureServer(config, name, { high, low, idle }));
+  for (const slot of runSlots(config.servers)) results.push(await measureServer(config, slot, { high, low, idle }));
 
   console.log(`\n=== side by side${results.length === 2 ? ` (ratio = ${results[0]!.label} / ${results[1]!.label})` : ''}\n`);
   console.log(formatSideBySide(results));
+  const repeated = results.some((r) => r.run !== undefined);
+  const medians = repeated ? serverMedians(results) : undefined;
+  if (medians !== undefined) {
+    console.log(`\n=== each run, in the order they ran\n`);
+    console.log(formatRuns(results));
+    console.log(`\n=== medians over each server's runs\n`);
+    console.log(formatMedians(medians));
+  }
 
   writeResults({
     config,
@@ -140,8 +182,10 @@ async function main(): Promise<void> {
       harness: 'this process (incl. the RTMP ingest proxy), the viewer workers and ffmpeg: it shares the cores with the server',
       latency: 'ms from the arrival of a message at the RTMP socket (ingest proxy) to the arrival of the same tag at a sampled viewer',
       memoryPerViewer: memoryPerViewerNote,
+      ...(medians === undefined ? {} : { medians: "per server, the median over its runs of each figure (mean of the middle two for an even count), with min, max and each run's value" }),
     },
     servers: results,
+    ...(medians === undefined ? {} : { medians }),
   });
   console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -152,8 +196,8 @@ async function runSlow(config: BenchConfig, input: string, started: number): Pro
       `slow ones (${(config.slowRate * 100).toFixed(0)} % of the stream rate) for ${config.slowMinutes} min · servers: ${config.servers.join(', ')}`,
   );
   const results: SlowScenarioResult[] = [];
-  for (const name of config.servers) {
-    const r = await runSlowScenario(config, name, input);
+  for (const slot of runSlots(config.servers)) {
+    const r = await runSlowScenario(config, slot.name, input, slot.run);
     results.push(r);
     console.log(`\n${formatSlowScenario(r, config)}`);
   }
@@ -167,8 +211,8 @@ async function runProxy(config: BenchConfig, input: string, started: number): Pr
       `nginx default with X-Accel-Buffering ignored), ${config.proxyRounds} round(s) × ${config.proxySeconds} s each, alternating · servers: ${config.servers.join(', ')}`,
   );
   const results: ProxyScenarioResult[] = [];
-  for (const name of config.servers) {
-    const r = await runProxyScenario(config, name, input);
+  for (const slot of runSlots(config.servers)) {
+    const r = await runProxyScenario(config, slot.name, input, slot.run);
     results.push(r);
     console.log(`\n${formatProxyScenario(r, config)}`);
   }

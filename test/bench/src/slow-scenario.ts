@@ -8,16 +8,18 @@ import { readFileSync } from 'node:fs';
 import type { BenchConfig, ServerName } from './bench-config.js';
 import { highInput, nominalBitrate } from './input.js';
 import { startPublisher, type Publisher } from './publisher.js';
-import { startServer } from './server-under-test.js';
+import { isFlvcast, startServer } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
 import { runStep } from './step-runner.js';
 
 export interface SlowScenarioResult {
   name: ServerName;
+  /** the n-th run of this server, when it runs more than once */
+  run: number | undefined;
   label: string;
   alone: StepResult;
   withSlow: StepResult;
-  /** from the server's log (flvcast only): viewers that left with dropped tags, and the tags dropped */
+  /** from the server's log (flvcast builds only): viewers that left with dropped tags, and the tags dropped */
   serverDrops: { viewersWithDrops: number; droppedTags: number } | undefined;
   /** least-squares slope of RSS over the run with slow viewers, after its first minute, MB per minute */
   rssSlopeMbPerMinute: number | undefined;
@@ -25,12 +27,12 @@ export interface SlowScenarioResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function runSlowScenario(config: BenchConfig, name: ServerName, input: string): Promise<SlowScenarioResult> {
-  const server = await startServer(name, 'info');
+export async function runSlowScenario(config: BenchConfig, name: ServerName, input: string, run?: number): Promise<SlowScenarioResult> {
+  const server = await startServer(name, { logLevel: 'info', baseline: config.baseline, run });
   console.log(`\n=== ${server.label} (pid ${server.pid}, HTTP 127.0.0.1:${server.httpPort}, log ${server.logFile})`);
   let publisher: Publisher | undefined;
   try {
-    publisher = await startPublisher(input, server.rtmpPort, 'bench', `ffmpeg-${name}-slow`);
+    publisher = await startPublisher(input, server.rtmpPort, 'bench', `ffmpeg-${name}${run === undefined ? '' : `-${run}`}-slow`);
     await sleep(2000);
     const rate = nominalBitrate(highInput);
     const alone = await runStep(config, server, publisher, {
@@ -53,10 +55,11 @@ export async function runSlowScenario(config: BenchConfig, name: ServerName, inp
     console.log(`  with ${config.slowViewers} slow: ${oneLine(withSlow)}`);
     return {
       name,
+      run,
       label: server.label,
       alone,
       withSlow,
-      serverDrops: name === 'flvcast' ? dropsFromLog(server.logFile) : undefined,
+      serverDrops: isFlvcast(name) ? dropsFromLog(server.logFile) : undefined,
       rssSlopeMbPerMinute: slope(withSlow.rssTimeline ?? []),
     };
   } finally {
