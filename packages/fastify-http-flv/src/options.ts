@@ -2,7 +2,17 @@ import { resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSi
 import { Hub, hubOptionDescriptors, type DeprecatedHubOptions, type HubOptionsInput } from '@flvcast/hub';
 import { defineOptions, omitOptions, option, resolveOptions, type AliasNames, type OptionInput } from '@flvcast/options';
 import { FST_FLVCAST_INVALID_OPTION } from './errors.js';
+import type { Format } from '@flvcast/media';
 import { parseMount, type Mount } from './mount.js';
+import { MOUNT_FORMATS, mountFormat, type MountFormat } from './mount-format.js';
+
+/** Containers an app adds, by the mount extension that selects them. */
+export type ExtraFormats = Readonly<Record<string, { format: Format; contentType: string }>>;
+
+const isFormatTable = (v: unknown): v is ExtraFormats =>
+  v !== null &&
+  typeof v === 'object' &&
+  Object.entries(v as object).every(([ext, f]) => /^[a-z0-9]{1,8}$/.test(ext) && f !== null && typeof f === 'object' && typeof (f as { contentType?: unknown }).contentType === 'string' && typeof (f as { format?: { createMuxer?: unknown } }).format?.createMuxer === 'function');
 
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i;
 
@@ -12,7 +22,13 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     default: '[app]/[stream].flv',
     server: true,
     check: (v) => (parseMount(v) === undefined ? `expected "[app]/[stream].flv" or "[vhost]/[app]/[stream].flv", got ${JSON.stringify(v)}` : undefined),
-    doc: 'route template, as SRS `mount`: `[app]/[stream].flv`, or `[vhost]/[app]/[stream].flv` to key streams by vhost too',
+    doc: 'route template, as SRS `mount`: `[app]/[stream].flv`, or `[vhost]/[app]/[stream].flv` to key streams by vhost too; the extension picks the container',
+  }),
+  formats: option.custom({
+    typeName: '`{ [extension]: { format, contentType } }`',
+    expected: 'an object mapping extensions (a-z, 0-9) to { format: a Format from @flvcast/media, contentType }',
+    is: isFormatTable,
+    doc: 'containers beyond the built-in ones (`flv`), by the mount extension that selects them: a `Format` (its muxer) and the content type',
   }),
   crossdomain: option.boolean({
     default: true,
@@ -89,6 +105,8 @@ const _deprecatedTyped: Same<keyof DeprecatedHttpFlvOptions, AliasNames<typeof h
 
 export interface ResolvedHttpFlvOptions {
   mount: Mount;
+  /** The container the mount's extension selects. */
+  output: MountFormat;
   crossdomain: boolean;
   websocket: boolean;
   highWaterMarkBytes: number;
@@ -120,8 +138,15 @@ export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFl
   const all = values as Partial<Record<string, unknown>>;
   const hubOptions = Object.fromEntries(Object.keys(hubPluginOptionDescriptors).map((k) => [k, all[k]])) as HubOptionsInput;
   const origins = values.wsAllowedOrigins;
+  const mount = parseMount(values.mount)!;
+  const output = mountFormat(mount.extension, values.formats);
+  if (output === undefined) {
+    const known = [...Object.keys(MOUNT_FORMATS), ...Object.keys(values.formats ?? {})].join(', ');
+    throw new FST_FLVCAST_INVALID_OPTION('mount', `no container for ".${mount.extension}" (known: ${known}; add one with the formats option)`);
+  }
   return {
-    mount: parseMount(values.mount)!,
+    mount,
+    output,
     crossdomain: values.crossdomain,
     websocket: values.websocket,
     highWaterMarkBytes: values.highWaterMarkBytes,

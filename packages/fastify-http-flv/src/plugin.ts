@@ -3,7 +3,6 @@ import websocket from '@fastify/websocket';
 import { fastifyHub } from '@flvcast/fastify-hub';
 import { EndReason, invalidKeyPart, streamKeyToString, type StreamKey, type Subscriber } from '@flvcast/hub';
 import { LimitReporter, isLogCode, type LogCode } from '@flvcast/limits';
-import { flvFormat } from '@flvcast/mux';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -37,8 +36,8 @@ interface FlvRequestState {
   refusal?: { reason: string; logged: boolean; wsCode?: number };
 }
 
-const FLV_HEADERS = {
-  'content-type': 'video/x-flv',
+/** Headers of every live response; the content type is the mount's container's. */
+const LIVE_HEADERS = {
   'cache-control': 'no-cache, no-store',
   pragma: 'no-cache',
   expires: '-1',
@@ -60,7 +59,7 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   // A viewer cut for accepting nothing is a limit hit too (the hub decides; we report it with the client).
   const offStop = hub.events.on('stop', ({ stream, subscriber, reason }) => {
     const { protocol, remoteAddress } = subscriber.info;
-    if (reason !== 'stalled' || (protocol !== 'http-flv' && protocol !== 'ws-flv')) return;
+    if (reason !== 'stalled' || (protocol !== options.output.protocols.http && protocol !== options.output.protocols.ws)) return;
     const fields = { stream: stream.name, client: subscriber.id };
     reporter.limit(fastify.log, { limit: 'stallTimeoutMs', protocol, remoteAddress }, 'ERR_FLV_VIEWER_STALLED', fields, `flv: viewer accepted nothing for ${hub.options.stallTimeoutMs} ms (stallTimeoutMs), disconnected`);
   });
@@ -112,7 +111,7 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
       url: options.mount.url,
       ...(logLevel === undefined ? {} : { logLevel }),
       preHandler: checkStream,
-      handler: (_request, reply) => reply.code(200).headers(FLV_HEADERS).send(),
+      handler: (_request, reply) => reply.code(200).headers({ 'content-type': options.output.contentType, ...LIVE_HEADERS }).send(),
     });
     // FLV requests answered without a stream (HEAD, refusals, 404): one line each. (Viewers log when they
     // leave; a hijacked response never gets here.)
@@ -193,7 +192,7 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
           : slot === 'maxViewersPerStream'
             ? `stream ${name} has its maximum of ${options[slot]} viewers (maxViewersPerStream)`
             : `this server has its maximum of ${options[slot]} viewers (maxViewers)`;
-        const protocol = request.ws === true ? 'ws-flv' : 'http-flv';
+        const protocol = request.ws === true ? options.output.protocols.ws : options.output.protocols.http;
         reporter.limit(request.log, { limit: slot, protocol, remoteAddress: request.ip }, refusal.code, { stream: name }, `flv: viewer refused: ${message}`);
         if (request.ws === true) {
           // Browsers can't read an HTTP status on a failed upgrade, but they can read a close code.
@@ -220,7 +219,7 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
   // The response is ours from here: headers (CORS included) go out now, tags follow as they arrive.
   // A Range header on a live URL is ignored: always 200 and the stream from now.
   reply.hijack();
-  const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), ...FLV_HEADERS };
+  const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': options.output.contentType, ...LIVE_HEADERS };
   const raw = request.raw;
   // HTTP/1.1: straight to the socket, with chunk framing shared by all viewers (the hot path). HTTP/1.0 and
   // HTTP/2: through Node's response, which frames (or doesn't) as the protocol needs.
@@ -233,11 +232,12 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
     reply.raw.flushHeaders();
   }
   // The viewer's stream (header, metadata, configuration, cached GOP) starts as it subscribes.
-  const sub = options.hub.subscribe(key, flvFormat, (subscriber) => new TransportSink(subscriber, target, {
+  const protocol = options.output.protocols.http;
+  const sub = options.hub.subscribe(key, options.output.format, (subscriber) => new TransportSink(subscriber, target, {
     frames: fast ? frames : undefined,
     highWaterMark: options.highWaterMarkBytes,
     finish: fast ? () => socket.end(LAST_HTTP_CHUNK) : () => reply.raw.end(),
-  }), { protocol: 'http-flv', remoteAddress: request.ip });
+  }), { protocol, remoteAddress: request.ip });
   if (sub === undefined) {
     // The stream ended between the existence check and now: an empty stream, ended at once.
     if (fast) socket.end(LAST_HTTP_CHUNK);
@@ -245,12 +245,12 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
     return;
   }
   const log = flvRequestLog(base, request, { stream: streamKeyToString(key), client: sub.id });
-  log.debug({ protocol: 'http-flv', ip: request.ip }, 'flv: viewer joined');
+  log.debug({ protocol, ip: request.ip }, 'flv: viewer joined');
   const gone = followGrant(state, sub, options, log);
   // HTTP/2 streams end with their response; HTTP/1.1 fast-path viewers with their socket.
   (fast ? socket : reply.raw).once('close', () => {
     const reason = sub.endReason ?? EndReason.left;
-    log.info({ req: request, protocol: 'http-flv', ip: request.ip, ms: Math.round(reply.elapsedTime), bytes: sub.bytesSent, dropped: sub.droppedTags, reason }, 'flv: viewer left');
+    log.info({ req: request, protocol, ip: request.ip, ms: Math.round(reply.elapsedTime), bytes: sub.bytesSent, dropped: sub.droppedTags, reason }, 'flv: viewer left');
     gone?.(reason);
   });
 }
@@ -286,11 +286,12 @@ function responseHead(headers: OutgoingHttpHeaders): string {
 
 function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestState, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
   const started = performance.now();
+  const protocol = options.output.protocols.ws;
   const refusal = state.refusal;
   if (refusal?.wsCode !== undefined) {
     // Access refusals were logged when they were decided (play-access); limit refusals are logged here.
     const reason = closeReason(refusal.reason);
-    if (!refusal.logged) flvRequestLog(base, request).info({ req: request, protocol: 'ws-flv', ip: request.ip, code: refusal.wsCode, reason }, 'flv: request answered');
+    if (!refusal.logged) flvRequestLog(base, request).info({ req: request, protocol, ip: request.ip, code: refusal.wsCode, reason }, 'flv: request answered');
     socket.close(refusal.wsCode, reason);
     // A peer that never answers the close frame must not keep the socket for ws's 30 s close timeout.
     const timer = setTimeout(() => socket.terminate(), 2_000);
@@ -299,30 +300,30 @@ function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestSt
   }
   const key = state.key;
   if (key === undefined) {
-    flvRequestLog(base, request).info({ req: request, protocol: 'ws-flv', ip: request.ip, code: 4404, reason: 'no such stream' }, 'flv: request answered');
+    flvRequestLog(base, request).info({ req: request, protocol, ip: request.ip, code: 4404, reason: 'no such stream' }, 'flv: request answered');
     socket.close(4404, 'no such stream');
     return;
   }
   // Whole frames go straight to the upgraded TCP socket under `ws`, so they never interleave with the
   // frames `ws` itself sends (pongs, the close frame).
-  const sub = options.hub.subscribe(key, flvFormat, (subscriber) => new TransportSink(subscriber, request.raw.socket, {
+  const sub = options.hub.subscribe(key, options.output.format, (subscriber) => new TransportSink(subscriber, request.raw.socket, {
     frames,
     highWaterMark: options.highWaterMarkBytes,
     finish: (reason) => closeWs(socket, reason),
     open: () => socket.readyState === socket.OPEN,
-  }), { protocol: 'ws-flv', remoteAddress: request.ip });
+  }), { protocol, remoteAddress: request.ip });
   if (sub === undefined) {
     socket.close(4404, 'no such stream');
     return;
   }
   const log = flvRequestLog(base, request, { stream: streamKeyToString(key), client: sub.id });
-  log.debug({ protocol: 'ws-flv', ip: request.ip }, 'flv: viewer joined');
+  log.debug({ protocol, ip: request.ip }, 'flv: viewer joined');
   const gone = followGrant(state, sub, options, log);
   // Viewers only read; anything they send is ignored (mpegts.js sends nothing).
   socket.on('close', (code) => {
     sub.close();
     const reason = sub.endReason ?? EndReason.left;
-    log.info({ req: request, protocol: 'ws-flv', ip: request.ip, ms: Math.round(performance.now() - started), bytes: sub.bytesSent, dropped: sub.droppedTags, reason, code }, 'flv: viewer left');
+    log.info({ req: request, protocol, ip: request.ip, ms: Math.round(performance.now() - started), bytes: sub.bytesSent, dropped: sub.droppedTags, reason, code }, 'flv: viewer left');
     gone?.(reason);
   });
 }

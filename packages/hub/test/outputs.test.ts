@@ -5,48 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Format, Frame, Muxer, StreamState, TrackLayout } from '@flvcast/media';
+import type { Frame } from '@flvcast/media';
 import { flvFormat } from '@flvcast/mux';
 import { Hub, summarizeStream } from '../src/index.js';
-import { hevcKeyframe, hevcSequenceHeader } from '@flvcast/test-fixtures';
+import { hevcKeyframe, hevcSequenceHeader, jsonLinesFormat as jsonFormat } from '@flvcast/test-fixtures';
 import { RecordingSink, aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from './fixtures.js';
 
 const key = { vhost: '', app: 'live', stream: 'cam1' };
-const text = new TextEncoder();
-const line = (value: unknown): Uint8Array => text.encode(`${JSON.stringify(value)}\n`);
-
-class JsonLinesMuxer implements Muxer {
-  index = 0;
-  readonly #lastConfig: Record<'audio' | 'video', string | undefined>;
-
-  constructor(
-    private readonly stream: StreamState,
-    private readonly calls: Frame[],
-  ) {
-    // Configuration that came before this muxer existed is stream state, not a frame it was given.
-    this.#lastConfig = { audio: stream.audio.config?.codec, video: stream.video.config?.codec };
-  }
-
-  begin(layout: TrackLayout, startTimestamp: number): Uint8Array[] {
-    return [line({ stream: this.stream.name, start: startTimestamp, ...layout, video: this.stream.video.config?.codec, audio: this.stream.audio.config?.codec })];
-  }
-
-  encode(frame: Frame): Uint8Array | undefined {
-    this.calls.push(frame);
-    if (frame.kind === 'data') return undefined; // this format carries no script data
-    if (frame.config) this.#lastConfig[frame.kind] = frame.codec;
-    return line({ i: this.index++, kind: frame.kind, ts: frame.timestamp, key: frame.keyframe, codec: this.#lastConfig[frame.kind] });
-  }
-
-  metadataChanged(): undefined {
-    return undefined;
-  }
-}
-
-function jsonFormat(calls: Frame[]): Format {
-  return { name: 'jsonl', createMuxer: (stream) => new JsonLinesMuxer(stream, calls) };
-}
-
 const lines = (sink: RecordingSink) => Buffer.concat(sink.chunks).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 test('a second container: its own muxer per stream, each frame encoded once however many viewers, beside FLV', () => {
