@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeAmf0 } from '@flvcast/amf0';
@@ -20,8 +20,15 @@ const avcSeq = Uint8Array.from([0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e, 0xff, 0xe
 const key = Uint8Array.from([0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65, 0]);
 const inter = Uint8Array.from([0x27, 1, 0, 0, 0, 0, 0, 0, 1, 0x41, 0]);
 
+/** Temporary folders of this file's tests, removed when they end. */
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function flvFile(tags: Array<[number, number, Uint8Array]>): string {
   const dir = mkdtempSync(join(tmpdir(), 'flvcast-src-'));
+  dirs.push(dir);
   const path = join(dir, 'clip.flv');
   const parts = [encodeFlvHeader({ hasAudio: false, hasVideo: true }), ...tags.map(([type, ts, p]) => encodeTag(type, ts, p))];
   writeFileSync(path, Buffer.concat(parts));

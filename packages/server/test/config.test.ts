@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, configFromEnv, configFromFile, envName, flagName, parseListenAddress, resolveConfig } from '../src/index.js';
@@ -33,8 +33,9 @@ test('defaults: HTTP 8080, RTMP 1935, SRS-like http_remux defaults', () => {
   assert.equal(c.mount, '[app]/[stream].flv');
 });
 
-test('precedence: flags > environment > file > defaults; env strings are coerced', () => {
+test('precedence: flags > environment > file > defaults; env strings are coerced', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'flvcast-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'c.json');
   writeFileSync(file, JSON.stringify({ gopCache: false, fastCacheMs: 2000, httpListen: ['1.2.3.4:1'] }));
   const env = configFromEnv({ FLVCAST_HTTP_LISTEN: '127.0.0.1:18080, [::1]:18080', FLVCAST_FAST_CACHE_MS: '3000', FLVCAST_GUESS_HAS_AV: 'false' });
