@@ -15,43 +15,18 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildServer, resolveConfig } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
-import { NGINX_PLAIN, NGINX_TLS, NGINX_UPGRADE_MAP, assertProxies, inCi, nginxSite, skipWithoutProxies, startNginx, type SiteSubstitutions } from '../src/reverse-proxy.js';
+import type { Browser } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from '../src/chromium.js';
+import { NGINX_PLAIN, NGINX_TLS, NGINX_UPGRADE_MAP, assertProxies, nginxSite, skipWithoutProxies, startNginx, type SiteSubstitutions } from '../src/reverse-proxy.js';
 import { testCert } from '../src/self-signed.js';
 import { request, streamKey, waitForMedia, waitUntil } from '../src/tools.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(chromiumPath);
-
-// The flags of the dashboard's browser test.
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--mute-audio',
-];
-
-if (!haveChromium && !inCi) {
-  const bar = '!'.repeat(100);
-  console.error(
-    `\n${bar}\n!! CORS BROWSER TEST SKIPPED: no Chromium at ${chromiumPath}.\n` +
-      `!! Cross-origin fetch() of FLV with a custom header is NOT tested in a browser on this machine. Install\n` +
-      `!! Debian's package (apt-get install chromium) or set CHROMIUM_PATH. In CI this test fails instead.\n${bar}\n`,
-  );
-}
-
 const nginxSkip = skipWithoutProxies('nginx');
-const browserSkip = nginxSkip || (!haveChromium && !inCi ? `no Chromium at ${chromiumPath} (set CHROMIUM_PATH or apt-get install chromium)` : false);
+const browserSkip = nginxSkip || skipWithoutChromium('Cross-origin fetch() of FLV with a custom header is');
 
 /** flvcast with its demo stream, and nginx in front of it (default: the plain proxy_pass site). */
 async function demoBehindNginx(
@@ -97,12 +72,7 @@ async function otherOrigin(t: TestContext): Promise<string> {
 }
 
 async function launch(t: TestContext): Promise<Browser> {
-  let browser: Browser;
-  try {
-    browser = await chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS, timeout: 20_000 });
-  } catch (err) {
-    assert.fail(`could not launch ${chromiumPath}: ${(err as Error).message}`);
-  }
+  const browser = await launchChromium();
   t.after(() => browser.close());
   return browser;
 }
@@ -116,7 +86,6 @@ interface PageFetch {
 }
 
 test('headless Chromium on another origin fetch()es the FLV with an X-Auth-Token header and reads it, directly and through nginx', { skip: browserSkip, timeout: 60_000 }, async (t) => {
-  assert.ok(haveChromium, `CI is set and there is no Chromium at ${chromiumPath}: .ci/run must install Debian's chromium (or set CHROMIUM_PATH)`);
   const { app, direct, proxied } = await demoBehindNginx(t);
   const origin = await otherOrigin(t);
 
@@ -162,7 +131,6 @@ test('headless Chromium on another origin fetch()es the FLV with an X-Auth-Token
 });
 
 test('headless Chromium through nginx\'s HTTPS + HTTP/2 site: the page and the FLV come over HTTP/2, WS-FLV plays over wss://', { skip: browserSkip, timeout: 60_000 }, async (t) => {
-  assert.ok(haveChromium, `CI is set and there is no Chromium at ${chromiumPath}: .ci/run must install Debian's chromium (or set CHROMIUM_PATH)`);
   const cert = await testCert();
   const { proxyPort } = await demoBehindNginx(t, (s) => [NGINX_UPGRADE_MAP, nginxSite(NGINX_TLS, { ...s, certPath: cert.certPath, keyPath: cert.keyPath })].join('\n\n'));
   const base = `https://127.0.0.1:${proxyPort}`;

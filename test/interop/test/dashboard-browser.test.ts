@@ -11,44 +11,21 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { buildServer, dashboardAssets, resolveConfig } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from '../src/chromium.js';
 import { publish, streamKey, waitForMedia } from '../src/tools.js';
 import { hvc1SequenceStart } from '@flvcast/test-fixtures';
 
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(chromiumPath);
-const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 const artifacts = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
 
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--mute-audio',
-];
-
-if (!haveChromium && !inCi) {
-  const bar = '!'.repeat(100);
-  console.error(
-    `\n${bar}\n!! BROWSER TEST SKIPPED: no Chromium at ${chromiumPath}.\n` +
-      `!! The web player and dashboard are NOT tested on this machine. Install Debian's package\n` +
-      `!! (apt-get install chromium) or set CHROMIUM_PATH to a Chromium/Chrome binary. In CI this test fails instead.\n${bar}\n`,
-  );
-}
-
-const skip = !haveChromium && !inCi ? `no Chromium at ${chromiumPath} (set CHROMIUM_PATH or apt-get install chromium)` : false;
+const skip = skipWithoutChromium('The web player and dashboard are');
 
 interface VideoState {
   currentTime: number;
@@ -148,7 +125,6 @@ const hevcSeq = hvc1SequenceStart;
 const hevcKey = Uint8Array.from([0x91, 0x68, 0x76, 0x63, 0x31, 0, 0, 0, 0, 0, 0, 1, 0x26, 1]);
 
 test('web dashboard in headless Chromium: lists the stream, plays HTTP-FLV and WS-FLV, works from another origin', { skip, timeout: 90_000 }, async (t) => {
-  assert.ok(haveChromium, `CI is set and there is no Chromium at ${chromiumPath}: .ci/run must install Debian's chromium (or set CHROMIUM_PATH)`);
 
   const { app } = await buildServer(resolveConfig({ httpListen: ['127.0.0.1:0'], rtmpListen: ['127.0.0.1:0'], logLevel: 'silent' }));
   t.after(() => app.close());
@@ -160,12 +136,7 @@ test('web dashboard in headless Chromium: lists the stream, plays HTTP-FLV and W
   t.after(() => pub.kill());
   await waitForMedia(app, 'browser', { minTags: 10 });
 
-  let browser: Browser;
-  try {
-    browser = await chromium.launch({ executablePath: chromiumPath, args: LAUNCH_ARGS, timeout: 20_000 });
-  } catch (err) {
-    assert.fail(`could not launch ${chromiumPath}: ${(err as Error).message}`);
-  }
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
