@@ -71,7 +71,10 @@ async function startServer(): Promise<Server> {
   child.stderr!.on('data', keep);
   const deadline = now() + 15_000;
   while (!/ready/.test(server.output) || !/metrics: +http/.test(server.output)) {
-    if (now() > deadline || child.exitCode !== null) throw new Error(`flvcast did not start:\n${server.output}`);
+    if (now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`flvcast did not start:\n${server.output}`);
+    }
     await sleep(50);
   }
   server.http = Number(/play: +ffplay http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)![1]);
@@ -86,9 +89,10 @@ async function get(port: number, path: string): Promise<string> {
   return res.text();
 }
 
+/** A metric's value, summed over its label sets (flvcast_viewers has one series per protocol). */
 function metric(text: string, name: string): number {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : Number.NaN;
+  const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))].map((m) => Number(m[1]));
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0);
 }
 
 // --- publishers ------------------------------------------------------------------------------------------
