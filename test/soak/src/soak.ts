@@ -1,0 +1,462 @@
+/**
+ * The soak: the real `flvcast` CLI on loopback for `--minutes` (default 60) under churn, sampled every 10 s.
+ *
+ * - 10 ffmpeg publishers (`-re -stream_loop -1 -c copy` of a small H.264/AAC FLV encoded once), each
+ *   republishing every 1–3 minutes; a third of the stops are SIGKILL (no unpublish), the rest SIGTERM.
+ * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP-FLV and WS-FLV today; a new
+ *   format or protocol joins by adding a row); 20 % are slow (they stop reading for seconds at a time).
+ * - A trickle of hostile connections (garbage on both ports, truncated RTMP handshakes), and API polling.
+ * - Every 10 s: the server's RSS, heap used, external memory, open fds, active handles and event-loop delay
+ *   p99 (from its /metrics; fds also from /proc), viewers, dropped tags; gaps > 1 s seen by healthy viewers
+ *   (not slow, and not across their publisher's own restart).
+ *
+ * At the end every client stops, the figures settle for 15 s, and the final counts are compared with the
+ * baseline taken before the first client. Slopes are least squares after the warm-up (5 minutes, or a
+ * quarter of a shorter run). The JSON report goes to .cache/soak/.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const require = createRequire(import.meta.url);
+const cacheDir = fileURLToPath(new URL('../../../../.cache/soak/', import.meta.url));
+const cli = fileURLToPath(new URL('../../../../packages/server/dist/src/cli.js', import.meta.url));
+const ffmpeg = process.env.FFMPEG_PATH || (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+
+// --- settings --------------------------------------------------------------------------------------------
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+}
+
+const MINUTES = arg('minutes', 60);
+const PUBLISHERS = arg('publishers', 10);
+const VIEWERS = arg('viewers', 40);
+const SAMPLE_MS = 10_000;
+const WARMUP_MS = Math.min(5 * 60_000, (MINUTES * 60_000) / 4);
+const GAP_MS = 1000;
+const SLOW_SHARE = 0.2;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const rand = (min: number, max: number): number => min + Math.random() * (max - min);
+const now = (): number => performance.now();
+
+// --- the server ----------------------------------------------------------------------------------------
+
+interface Server {
+  child: ChildProcess;
+  http: number;
+  rtmp: number;
+  api: number;
+  output: string;
+}
+
+async function startServer(): Promise<Server> {
+  const child = spawn(process.execPath, [cli, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const server: Server = { child, http: 0, rtmp: 0, api: 0, output: '' };
+  const keep = (d: Buffer): void => {
+    server.output += d.toString('utf8');
+    if (server.output.length > 2_000_000) server.output = server.output.slice(-1_000_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const deadline = now() + 15_000;
+  while (!/ready/.test(server.output) || !/metrics: +http/.test(server.output)) {
+    if (now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`flvcast did not start:\n${server.output}`);
+    }
+    await sleep(50);
+  }
+  server.http = Number(/play: +ffplay http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)![1]);
+  server.rtmp = Number(/rtmp:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)![1]);
+  server.api = Number(/metrics: +http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)![1]);
+  return server;
+}
+
+async function get(port: number, path: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5_000) });
+  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  return res.text();
+}
+
+/** A metric's value, summed over its label sets (flvcast_viewers has one series per protocol). */
+function metric(text: string, name: string): number {
+  const values = [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))].map((m) => Number(m[1]));
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0);
+}
+
+// --- publishers ------------------------------------------------------------------------------------------
+
+async function encodeInput(): Promise<string> {
+  const file = `${cacheDir}input.flv`;
+  if (existsSync(file)) return file;
+  const args = [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=10',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=10',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-pix_fmt', 'yuv420p', '-threads', '1',
+    '-c:a', 'aac', '-b:a', '64k', '-shortest', '-f', 'flv', '-y', file,
+  ];
+  const code = await new Promise<number | null>((resolve) => spawn(ffmpeg, args, { stdio: 'ignore' }).once('close', resolve));
+  if (code !== 0) throw new Error(`could not encode the soak input (ffmpeg exit ${code})`);
+  return file;
+}
+
+class Publisher {
+  child: ChildProcess | undefined;
+  /** [stoppedAt, restartedAt + 5 s]: viewer gaps overlapping these are the publisher's own reconnects. */
+  readonly outages: Array<[number, number]> = [];
+  restarts = 0;
+  kills = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+
+  constructor(readonly name: string, readonly input: string, readonly rtmpPort: number) {}
+
+  start(): void {
+    this.child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', this.input, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${this.rtmpPort}/live/${this.name}`], {
+      stdio: 'ignore',
+    });
+    this.#timer = setTimeout(() => void this.#churn(), rand(60_000, 180_000));
+  }
+
+  async #churn(): Promise<void> {
+    if (this.#stopped) return;
+    const stoppedAt = now();
+    const kill = Math.random() < 1 / 3;
+    await this.#end(kill ? 'SIGKILL' : 'SIGTERM');
+    if (kill) this.kills++;
+    await sleep(rand(300, 2_000));
+    if (this.#stopped) return;
+    this.restarts++;
+    this.outages.push([stoppedAt, now() + 5_000]);
+    this.start();
+  }
+
+  #end(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      child.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill(signal);
+    });
+  }
+
+  excused(from: number, to: number): boolean {
+    return this.outages.some(([a, b]) => from < b && to > a);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#end('SIGTERM');
+  }
+}
+
+// --- viewers ------------------------------------------------------------------------------------------------
+
+interface Viewer {
+  kind: string;
+  stream: string;
+  slow: boolean;
+  /** Longest silences (> GAP_MS) while connected: [from, to]. */
+  gaps: Array<[number, number]>;
+  bytes: number;
+  close(): void;
+  readonly closed: boolean;
+}
+
+/** Shared by every kind: arrival bookkeeping, and for slow viewers a pause/resume cycle. */
+function track(viewer: Viewer, pause: () => void, resume: () => void): { data: (n: number) => void; end: () => void } {
+  let last = now();
+  let paused = false;
+  const cycle = viewer.slow
+    ? setInterval(() => {
+        paused = !paused;
+        if (paused) pause();
+        else resume();
+      }, rand(1_500, 4_000))
+    : undefined;
+  return {
+    data(n) {
+      const t = now();
+      if (viewer.bytes > 0 && t - last > GAP_MS) viewer.gaps.push([last, t]);
+      viewer.bytes += n;
+      last = t;
+    },
+    end() {
+      clearInterval(cycle);
+    },
+  };
+}
+
+interface ClientKind {
+  name: string;
+  open(httpPort: number, stream: string, slow: boolean): Viewer;
+}
+
+/** Every kind of viewer the soak churns. A new output format or protocol joins the soak with a row here. */
+const CLIENT_KINDS: ClientKind[] = [
+  {
+    name: 'http-flv',
+    open(port, stream, slow) {
+      const socket = net.connect({ port, host: '127.0.0.1' });
+      let closed = false;
+      const viewer: Viewer = { kind: 'http-flv', stream, slow, gaps: [], bytes: 0, close: () => socket.destroy(), get closed() { return closed; } };
+      const t = track(viewer, () => socket.pause(), () => socket.resume());
+      socket.on('error', () => {});
+      socket.once('connect', () => socket.write(`GET /live/${stream}.flv HTTP/1.1\r\nHost: soak\r\nUser-Agent: flvcast-soak\r\n\r\n`));
+      socket.on('data', (d: Buffer) => t.data(d.length));
+      socket.once('close', () => {
+        closed = true;
+        t.end();
+      });
+      return viewer;
+    },
+  },
+  {
+    name: 'ws-flv',
+    open(port, stream, slow) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/live/${stream}.flv`, { perMessageDeflate: false });
+      let closed = false;
+      const viewer: Viewer = { kind: 'ws-flv', stream, slow, gaps: [], bytes: 0, close: () => ws.terminate(), get closed() { return closed; } };
+      const t = track(viewer, () => ws.pause(), () => ws.resume());
+      ws.on('error', () => {});
+      ws.on('message', (d: Buffer) => t.data(d.length));
+      ws.once('close', () => {
+        closed = true;
+        t.end();
+      });
+      return viewer;
+    },
+  },
+];
+
+// --- hostile trickle ---------------------------------------------------------------------------------------
+
+function hostile(server: Server, i: number): void {
+  const rtmp = i % 2 === 0;
+  const socket = net.connect({ port: rtmp ? server.rtmp : server.http, host: '127.0.0.1' });
+  socket.on('error', () => {});
+  socket.on('data', () => {});
+  const garbage = Buffer.alloc(1 + Math.floor(Math.random() * 3000));
+  for (let j = 0; j < garbage.length; j++) garbage[j] = Math.floor(Math.random() * 256);
+  if (rtmp && i % 4 === 0) garbage[0] = 3; // a truncated handshake: C0 and part of C1
+  if (!rtmp && i % 4 === 1) garbage.write('GET /live/s0.flv HTTP/1.1\r\nHost: x\r\nX-Pad: ', 'latin1');
+  socket.once('connect', () => socket.write(garbage));
+  setTimeout(() => (Math.random() < 0.5 ? socket.resetAndDestroy() : socket.destroy()), rand(100, 1_500));
+}
+
+// --- figures ------------------------------------------------------------------------------------------------
+
+interface Sample {
+  t: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+  fds: number;
+  procFds: number;
+  handles: number;
+  loopP99Ms: number;
+  viewers: number;
+  serverViewers: number;
+  streams: number;
+  droppedTags: number;
+  clientsOpen: number;
+}
+
+/** Least-squares slope of y over t (t in ms), per 10 minutes. */
+function slopePer10Min(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mt = points.reduce((s, [t]) => s + t, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [t, y] of points) {
+    num += (t - mt) * (y - my);
+    den += (t - mt) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 600_000;
+}
+
+const MB = 1048576;
+
+async function sample(server: Server, startedAt: number, clientsOpen: number): Promise<Sample> {
+  const text = await get(server.api, '/metrics');
+  let procFds = Number.NaN;
+  try {
+    procFds = readdirSync(`/proc/${server.child.pid}/fd`).length;
+  } catch {
+    // not Linux: the metric stands alone
+  }
+  return {
+    t: now() - startedAt,
+    rss: metric(text, 'process_resident_memory_bytes'),
+    heapUsed: metric(text, 'nodejs_heap_size_used_bytes'),
+    external: metric(text, 'nodejs_external_memory_bytes'),
+    fds: metric(text, 'process_open_fds'),
+    procFds,
+    handles: metric(text, 'nodejs_active_handles_total'),
+    loopP99Ms: metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+    viewers: clientsOpen,
+    serverViewers: metric(text, 'flvcast_viewers'),
+    streams: metric(text, 'flvcast_streams'),
+    droppedTags: metric(text, 'flvcast_dropped_tags_total'),
+    clientsOpen,
+  };
+}
+
+// --- the run ------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  mkdirSync(cacheDir, { recursive: true });
+  console.log(`soak: ${MINUTES} min, ${PUBLISHERS} publishers, ~${VIEWERS} viewers (${SLOW_SHARE * 100} % slow), kinds ${CLIENT_KINDS.map((k) => k.name).join(', ')}; warm-up ${(WARMUP_MS / 60_000).toFixed(1)} min`);
+  const input = await encodeInput();
+  const server = await startServer();
+  const startedAt = now();
+  await sleep(2_000);
+  const baseline = await sample(server, startedAt, 0);
+  console.log(`baseline: fds ${baseline.fds}, handles ${baseline.handles}, heap ${(baseline.heapUsed / MB).toFixed(1)} MB`);
+
+  const publishers = Array.from({ length: PUBLISHERS }, (_, i) => new Publisher(`s${i}`, input, server.rtmp));
+  for (const p of publishers) p.start();
+  await sleep(3_000);
+
+  const live = new Set<Viewer>();
+  const finished: Viewer[] = [];
+  let opened = 0;
+  let hostileCount = 0;
+  let apiPolls = 0;
+  let apiErrors = 0;
+  const samples: Sample[] = [];
+  const endAt = startedAt + MINUTES * 60_000;
+  let nextSample = now() + SAMPLE_MS;
+  let tick = 0;
+
+  while (now() < endAt) {
+    tick++;
+    // Viewer churn: about VIEWERS connected, each staying 5–60 s; one or two leave and join every second.
+    for (const v of [...live]) {
+      if (v.closed) {
+        live.delete(v);
+        finished.push(v);
+      }
+    }
+    const leaving = [...live].filter(() => Math.random() < 1 / 30).slice(0, 3);
+    for (const v of leaving) v.close();
+    for (let joins = 0; live.size < VIEWERS && joins < 3; joins++) {
+      const kind = CLIENT_KINDS[opened % CLIENT_KINDS.length]!;
+      const stream = publishers[Math.floor(Math.random() * publishers.length)]!.name;
+      live.add(kind.open(server.http, stream, Math.random() < SLOW_SHARE));
+      opened++;
+    }
+    // Hostile trickle: one connection every 2 s. API polling: every 2 s.
+    if (tick % 2 === 0) hostile(server, hostileCount++);
+    if (tick % 2 === 1) {
+      apiPolls++;
+      Promise.all([get(server.api, '/api/v1/streams'), get(server.api, '/api/v1/summary')]).catch(() => apiErrors++);
+    }
+    if (now() >= nextSample) {
+      nextSample += SAMPLE_MS;
+      try {
+        const s = await sample(server, startedAt, live.size);
+        samples.push(s);
+        console.log(
+          `${(s.t / 60_000).toFixed(1)} min: rss ${(s.rss / MB).toFixed(1)} MB, heap ${(s.heapUsed / MB).toFixed(1)} MB, external ${(s.external / MB).toFixed(1)} MB, ` +
+            `fds ${s.fds}, handles ${s.handles}, loop p99 ${s.loopP99Ms.toFixed(1)} ms, viewers ${s.serverViewers}, streams ${s.streams}, dropped ${s.droppedTags}`,
+        );
+      } catch (err) {
+        console.log(`sample failed: ${(err as Error).message}`);
+      }
+    }
+    if (server.child.exitCode !== null) throw new Error(`flvcast exited during the soak (code ${server.child.exitCode}):\n${server.output.slice(-4000)}`);
+    await sleep(1_000);
+  }
+
+  // Everything stops; the server settles.
+  for (const v of live) v.close();
+  finished.push(...live);
+  await Promise.all(publishers.map((p) => p.stop()));
+  await sleep(15_000);
+  const final = await sample(server, startedAt, 0);
+  const stopAt = now();
+  server.child.kill('SIGTERM');
+  const exitCode = await new Promise<number | null>((resolve) => (server.child.exitCode !== null ? resolve(server.child.exitCode) : server.child.once('close', (code) => resolve(code))));
+
+  // Gaps of healthy viewers (not slow), not across their publisher's own restarts.
+  const byName = new Map(publishers.map((p) => [p.name, p]));
+  const healthy = finished.filter((v) => !v.slow && v.bytes > 0);
+  const badGaps = healthy.flatMap((v) => v.gaps.filter(([a, b]) => !byName.get(v.stream)!.excused(a, b)).map(([a, b]) => ({ kind: v.kind, stream: v.stream, at: +((a - startedAt) / 1000).toFixed(1), ms: Math.round(b - a) })));
+  const excusedGaps = healthy.reduce((n, v) => n + v.gaps.filter(([a, b]) => byName.get(v.stream)!.excused(a, b)).length, 0);
+
+  const after = samples.filter((s) => s.t >= WARMUP_MS);
+  const slope = (pick: (s: Sample) => number): number => slopePer10Min(after.map((s) => [s.t, pick(s)]));
+  const report = {
+    minutes: MINUTES,
+    warmupMinutes: WARMUP_MS / 60_000,
+    startedAt: new Date(Date.now() - (stopAt - startedAt)).toISOString(),
+    clients: {
+      publishers: PUBLISHERS,
+      publisherRestarts: publishers.reduce((n, p) => n + p.restarts, 0),
+      publisherKills: publishers.reduce((n, p) => n + p.kills, 0),
+      viewersOpened: opened,
+      viewersByKind: Object.fromEntries(CLIENT_KINDS.map((k) => [k.name, finished.filter((v) => v.kind === k.name).length])),
+      slowViewers: finished.filter((v) => v.slow).length,
+      viewersThatGotMedia: finished.filter((v) => v.bytes > 0).length,
+      hostileConnections: hostileCount,
+      apiPolls,
+      apiErrors,
+    },
+    slopesPer10MinAfterWarmup: {
+      heapUsedMB: slope((s) => s.heapUsed) / MB,
+      externalMB: slope((s) => s.external) / MB,
+      rssMB: slope((s) => s.rss) / MB,
+      fds: slope((s) => s.fds),
+      handles: slope((s) => s.handles),
+    },
+    eventLoopP99Ms: { max: Math.max(...samples.map((s) => s.loopP99Ms)), median: samples.map((s) => s.loopP99Ms).sort((a, b) => a - b)[Math.floor(samples.length / 2)] },
+    baseline: { fds: baseline.fds, procFds: baseline.procFds, handles: baseline.handles, heapUsedMB: baseline.heapUsed / MB, externalMB: baseline.external / MB, rssMB: baseline.rss / MB },
+    final: { fds: final.fds, procFds: final.procFds, handles: final.handles, heapUsedMB: final.heapUsed / MB, externalMB: final.external / MB, rssMB: final.rss / MB, viewers: final.serverViewers, streams: final.streams },
+    droppedTags: final.droppedTags,
+    gaps: { healthyViewers: healthy.length, over1s: badGaps.length, excusedByPublisherRestart: excusedGaps, worst: badGaps.sort((a, b) => b.ms - a.ms).slice(0, 10) },
+    serverExitCode: exitCode,
+    serverOutputMentionsUncaught: /uncaught|unhandled/i.test(server.output),
+    samples,
+  };
+  const targets = {
+    heapSlope: Math.abs(report.slopesPer10MinAfterWarmup.heapUsedMB) <= 1,
+    externalSlope: Math.abs(report.slopesPer10MinAfterWarmup.externalMB) <= 1,
+    fdsBack: Math.abs(final.fds - baseline.fds) <= 5,
+    handlesBack: Math.abs(final.handles - baseline.handles) <= 5,
+    eventLoopP99: report.eventLoopP99Ms.max <= 50,
+    noGaps: badGaps.length === 0,
+    cleanExit: exitCode === 0 && !report.serverOutputMentionsUncaught,
+  };
+  const file = `${cacheDir}soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, JSON.stringify({ ...report, targets }, null, 2));
+  const { samples: _omit, ...summary } = report;
+  void _omit;
+  console.log(JSON.stringify({ ...summary, targets }, null, 2));
+  console.log(`report: ${file}`);
+  process.exitCode = Object.values(targets).every(Boolean) ? 0 : 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(2);
+});
