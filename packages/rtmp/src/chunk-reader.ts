@@ -68,6 +68,14 @@ export class ChunkReader {
     return this.#chunkSize;
   }
 
+  /**
+   * Bytes held between pushes: the received parts of unfinished messages plus a partial chunk header.
+   * Never more than maxPendingBytes + 18 (the longest chunk header).
+   */
+  get bufferedBytes(): number {
+    return this.#pendingBytes + this.#remainder.length;
+  }
+
   /** Applies the peer's Set Chunk Size (takes effect for the next chunk). */
   setChunkSize(n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > MAX_PROTOCOL_CHUNK_SIZE) {
