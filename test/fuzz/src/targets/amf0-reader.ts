@@ -13,6 +13,8 @@ const handSeeds = [
   hex('10 0001 43 0001 78 01 01 0000 09  0b 4059000000000000 0000  0f 00000004 3c612f3e  0c 00000002 6869  06 0d 05'),
   // ECMA array count 1 without the end marker (ended by the input)
   hex('08 00000001 0001 6b 02 0001 76 0000'),
+  // an object with the key "__proto__" (hostile peers try it on every parser)
+  hex('03 0009 5f5f70726f746f5f5f 03 0001 78 01 01 0000 09 0000 09'),
 ];
 
 export default defineTarget({
