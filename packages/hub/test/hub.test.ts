@@ -274,6 +274,22 @@ test('timestamps: a backwards jump and a 32-bit wrap are smoothed, per-track ord
   assert.ok(ts.at(-1)! < 1000, `no jump of hours: ${ts}`);
 });
 
+// Found by the fuzzer (test/fuzz, target hub): the stream's time starts at 0 with its first message, and a
+// first audio message stamped a little earlier than the first video one came out at -46, written into the
+// viewer's FLV as 4294967250 (49 days) before the next audio tag at 0: players saw audio time jump and go back.
+test('a track whose first message is earlier than the stream\'s first is stamped 0, never negative (fuzz regression)', () => {
+  const hub = new Hub({ guessHasAv: false });
+  const pub = hub.publish(key, { protocol: 'test' });
+  const sink = new RecordingSink();
+  hub.subscribe(key, flvFormat, sink, viewer);
+  pub.video(1000, avcSequenceHeader);
+  pub.audio(954, aacSequenceHeader);
+  pub.audio(954, aacFrame(1));
+  pub.audio(977, aacFrame(2));
+  const audio = sink.parse().tags.filter((t) => t.type === 8).map((t) => t.timestamp);
+  assert.deepEqual(audio, [0, 0, 0]);
+});
+
 test('hub.close ends viewers as closed (a server going away, not a stream that ended) and evicts publishers, with or without a reconnect grace', () => {
   for (const options of [{}, { reconnectGraceMs: 0 }]) {
     const hub = new Hub(options);
