@@ -47,9 +47,12 @@ export default defineTarget({
     }
     // Accepted: exactly the URL we signed, for its action and stream, unexpired, from the bound address.
     check(!input.otherAction && !input.otherStream, 'a token accepted for another action or stream');
-    for (const name of ['expires', 'token', 'ip'] as const) check(query[name] === signed[name], () => `accepted with ${name} ${JSON.stringify(query[name])} instead of the signed ${JSON.stringify(signed[name])}`);
+    // (An IPv4-mapped IPv6 address is the same address: the binding is signed in its IPv4 form; an empty
+    // binding is no binding, as signStream writes it.)
+    const norm = (ip: string | undefined): string | undefined => (ip === '' ? undefined : ip)?.replace(/^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i, '$1');
+    for (const name of ['expires', 'token'] as const) check(query[name] === signed[name], () => `accepted with ${name} ${JSON.stringify(query[name])} instead of the signed ${JSON.stringify(signed[name])}`);
+    check(norm(query.ip) === norm(signed.ip), () => `accepted with ip ${JSON.stringify(query.ip)} instead of the signed ${JSON.stringify(signed.ip)}`);
     check(result.expiresAt === Math.floor(input.expiresAt) && result.expiresAt > NOW, 'accepted an expired token');
-    const norm = (ip: string): string => ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1');
-    if (input.bind !== undefined) check(norm(input.bind) === norm(input.clientIp), 'accepted from another address');
+    if (norm(query.ip) !== undefined) check(norm(query.ip) === norm(input.clientIp), 'accepted from another address');
   },
 });
