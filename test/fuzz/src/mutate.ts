@@ -169,6 +169,11 @@ export function bytesInput(seeds: readonly Uint8Array[], opts: MutationOptions &
   );
 }
 
+/** `arb` in one case out of `outOf`, undefined otherwise (fc.option yields undefined only 1 time in 6). */
+export function sometimes<T>(arb: fc.Arbitrary<T>, outOf = 4): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: outOf - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+}
+
 /** Chunk sizes for feeding an incremental parser: the same bytes split anywhere must give the same result. */
 export const splits = fc.array(fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 4096 })), { minLength: 1, maxLength: 8 });
 

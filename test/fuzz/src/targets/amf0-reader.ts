@@ -21,7 +21,7 @@ export default defineTarget({
   name: 'amf0-reader',
   entry: '@flvcast/amf0 decodeAmf0 / Amf0Reader',
   errorCodes: Object.values(Amf0ErrorCode),
-  ciRuns: 4000,
+  ciRuns: 12000,
   input: bytesInput([...amf0Bodies(), ...handSeeds], { markers: Object.values(Amf0Marker) }),
   run(bytes) {
     const values = decodeAmf0(bytes);

@@ -10,7 +10,7 @@ export default defineTarget({
   name: 'audio-specific-config',
   entry: '@flvcast/flv parseAudioSpecificConfig (AAC AudioSpecificConfig)',
   errorCodes: Object.values(FlvErrorCode),
-  ciRuns: 3000,
+  ciRuns: 15000,
   input: bytesInput([...audioSpecificConfigs(), ...handSeeds], { markers: [0x12, 0x10, 0x11, 0x90, 0xf8] }),
   run(asc) {
     const c = parseAudioSpecificConfig(asc);

@@ -8,7 +8,7 @@ export default defineTarget({
   name: 'avc-decoder-config',
   entry: '@flvcast/flv parseAvcDecoderConfig (AVCDecoderConfigurationRecord)',
   errorCodes: Object.values(FlvErrorCode),
-  ciRuns: 3000,
+  ciRuns: 12000,
   input: bytesInput(avcConfigs(), { markers: [0x01, 0xe1, 0xff, 0x67, 0x68] }),
   run(record) {
     const c = parseAvcDecoderConfig(record);

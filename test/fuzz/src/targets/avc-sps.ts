@@ -16,7 +16,7 @@ export default defineTarget({
   name: 'avc-sps',
   entry: '@flvcast/flv parseAvcSps (H.264 sequence parameter set)',
   errorCodes: Object.values(FlvErrorCode),
-  ciRuns: 3000,
+  ciRuns: 12000,
   input: bytesInput([...avcSpsNals(), ...handSeeds], { markers: [0x67, 0x64, 0x42, 0x4d, 0xf4, 0x03] }),
   run(nal) {
     const sps = parseAvcSps(nal);

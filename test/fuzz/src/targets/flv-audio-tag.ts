@@ -21,7 +21,7 @@ export default defineTarget({
   name: 'flv-audio-tag',
   entry: '@flvcast/flv inspectAudio (AudioTagHeader, ExAudioTagHeader, AAC/Opus/FLAC headers)',
   errorCodes: Object.values(FlvErrorCode),
-  ciRuns: 4000,
+  ciRuns: 20000,
   input: bytesInput([...small(audioPayloads(), 64), ...handSeeds], { markers: [0xaf, 0x2f, 0x90, 0x95, 0x97, 0x00, 0x01, 0x05, 0x07] }),
   run(payload) {
     const info = inspectAudio(payload);

@@ -22,7 +22,7 @@ export default defineTarget({
   name: 'flv-video-tag',
   entry: '@flvcast/flv inspectVideo (VideoTagHeader, ExVideoTagHeader: ModEx, multitrack)',
   errorCodes: Object.values(FlvErrorCode),
-  ciRuns: 4000,
+  ciRuns: 20000,
   input: bytesInput([...small(videoPayloads(), 64), ...handSeeds], { markers: [0x80, 0x90, 0x17, 0x27, 0x1c, 0x57, 0x07, 0x06, 0x05, 0x03, 0x68, 0x76, 0x63, 0x31] }),
   run(payload) {
     const info = inspectVideo(payload);

@@ -8,7 +8,7 @@ export default defineTarget({
   name: 'hevc-decoder-config',
   entry: '@flvcast/flv parseHevcDecoderConfig (HEVCDecoderConfigurationRecord)',
   errorCodes: Object.values(FlvErrorCode),
-  ciRuns: 3000,
+  ciRuns: 12000,
   input: bytesInput(hevcConfigs(), { markers: [0x01, 0x03, 0xa0, 0xa1, 0xa2, 0x20, 0x21, 0x22, 0x40, 0x42, 0x44] }),
   run(record) {
     const c = parseHevcDecoderConfig(record);

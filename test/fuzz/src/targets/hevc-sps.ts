@@ -8,7 +8,7 @@ export default defineTarget({
   name: 'hevc-sps',
   entry: '@flvcast/flv parseHevcSps (H.265 sequence parameter set)',
   errorCodes: Object.values(FlvErrorCode),
-  ciRuns: 3000,
+  ciRuns: 12000,
   input: bytesInput(hevcSpsNals(), { markers: [0x42, 0x01, 0x03, 0x00] }),
   run(nal) {
     const sps = parseHevcSps(nal);

@@ -80,7 +80,7 @@ export default defineTarget({
   name: 'hub',
   entry: '@flvcast/hub Hub + LiveStream + Subscriber with the FLV muxer (@flvcast/mux), fed fuzzed frame sequences',
   errorCodes: publisherCodes,
-  ciRuns: 400,
+  ciRuns: 4000,
   input: fc.record({ options: optionsArb, ops: fc.array(opArb, { minLength: 1, maxLength: 40 }) }),
   run({ options, ops }) {
     let clock = 1000;

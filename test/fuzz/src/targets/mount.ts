@@ -24,7 +24,7 @@ export default defineTarget({
   name: 'mount',
   entry: '@flvcast/fastify-http-flv parseMount + the route (find-my-way, as Fastify routes) + @flvcast/hub invalidKeyPart',
   errorCodes: [],
-  ciRuns: 4000,
+  ciRuns: 10000,
   input: fc.record({
     template: fc.oneof(fc.constantFrom(...TEMPLATES), fc.string({ maxLength: 40 }), fc.constantFrom(...TEMPLATES).chain((t) => fc.nat(t.length).map((i) => t.slice(0, i) + t.slice(i + 1)))),
     paths: fc.array(pathArb, { minLength: 1, maxLength: 6 }),

@@ -10,7 +10,7 @@ export default defineTarget({
   name: 'query',
   entry: '@flvcast/access parseQuery / splitQuery',
   errorCodes: [],
-  ciRuns: 4000,
+  ciRuns: 10000,
   input: fc.oneof(textArb, objectArb, fc.anything({ maxDepth: 1 })),
   run(input) {
     const q = parseQuery(input);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ChunkReader, MessageType, RtmpErrorCode, type RtmpMessage } from '@flvcast/rtmp';
 import { clientMessages } from '../corpus.js';
 import { check, defineTarget, typed } from '../harness.js';
-import { applyEdits, edits, splitBytes, splits } from '../mutate.js';
+import { applyEdits, edits, sometimes, splitBytes, splits } from '../mutate.js';
 import { buildChunkStream, chunkScriptArb, sameMessage } from '../rtmp-chunks.js';
 
 const codes = Object.values(RtmpErrorCode);
@@ -13,14 +13,14 @@ export default defineTarget({
   name: 'rtmp-chunk-reader',
   entry: '@flvcast/rtmp ChunkReader.push (chunk sizes, csid forms, extended timestamps, interleaving, abort)',
   errorCodes: codes,
-  ciRuns: 1500,
+  ciRuns: 6000,
   input: fc.record({
     script: chunkScriptArb,
-    edits: fc.option(edits({ markers: [0x02, 0x03, 0x43, 0x83, 0xc3, 0x00, 0x01, 0x40, 0x80, 0xc0, 0xff] }), { nil: undefined }),
+    edits: sometimes(edits({ markers: [0x02, 0x03, 0x43, 0x83, 0xc3, 0x00, 0x01, 0x40, 0x80, 0xc0, 0xff] }), 2),
     splits,
-    maxMessageSize: fc.option(fc.integer({ min: 0, max: 8192 }), { nil: undefined }),
-    maxChunkStreams: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
-    maxPendingBytes: fc.option(fc.integer({ min: 0, max: 8192 }), { nil: undefined }),
+    maxMessageSize: sometimes(fc.integer({ min: 0, max: 8192 })),
+    maxChunkStreams: sometimes(fc.integer({ min: 1, max: 8 })),
+    maxPendingBytes: sometimes(fc.integer({ min: 0, max: 8192 })),
   }),
   run({ script, edits: list, splits: sizes, ...limits }) {
     const built = buildChunkStream(script, clientMessages().map((m) => m.payload));

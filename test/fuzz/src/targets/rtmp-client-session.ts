@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { RtmpClientSession, RtmpErrorCode } from '@flvcast/rtmp';
 import { serverSessions, sessionMessages } from '../corpus.js';
 import { check, concatBytes, defineTarget, typed } from '../harness.js';
-import { applyEdits, edits, splitBytes, splits } from '../mutate.js';
+import { applyEdits, edits, sometimes, splitBytes, splits } from '../mutate.js';
 import { editMessages, messageEditArb, writeMessages } from '../rtmp-script.js';
 
 const codes = Object.values(RtmpErrorCode);
@@ -13,12 +13,12 @@ export default defineTarget({
   name: 'rtmp-client-session',
   entry: '@flvcast/rtmp RtmpClientSession.push (a publisher or player reading a server)',
   errorCodes: codes,
-  ciRuns: 1000,
+  ciRuns: 4000,
   input: fc.record({
     session: fc.integer({ min: 0, max: serverSessions().length - 1 }),
     play: fc.boolean(),
     messageEdits: fc.array(messageEditArb, { maxLength: 6 }),
-    byteEdits: fc.option(edits({ markers: [0x02, 0x03, 0x05, 0x14, 0x12] }), { nil: undefined }),
+    byteEdits: sometimes(edits({ markers: [0x02, 0x03, 0x05, 0x14, 0x12] }), 3),
     splits,
   }),
   run(input) {

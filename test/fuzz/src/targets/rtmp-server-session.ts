@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { RtmpErrorCode, RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import { clientSessions, hmacSha256, sessionMessages } from '../corpus.js';
 import { check, concatBytes, defineTarget, typed } from '../harness.js';
-import { applyEdits, edits, splitBytes, splits } from '../mutate.js';
+import { applyEdits, edits, sometimes, splitBytes, splits } from '../mutate.js';
 import { editMessages, messageEditArb, writeMessages } from '../rtmp-script.js';
 
 const codes = Object.values(RtmpErrorCode);
@@ -12,17 +12,17 @@ export default defineTarget({
   name: 'rtmp-server-session',
   entry: '@flvcast/rtmp RtmpServerSession.push (whole sessions: handshake, commands, publish/play state machine, media, aggregates)',
   errorCodes: codes,
-  ciRuns: 600,
+  ciRuns: 2500,
   input: fc.record({
     session: fc.integer({ min: 0, max: clientSessions().length - 1 }),
     messageEdits: fc.array(messageEditArb, { maxLength: 6 }),
-    chunkSize: fc.option(fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 70000 })), { nil: undefined }),
-    byteEdits: fc.option(edits({ markers: [0x02, 0x03, 0x05, 0x06, 0x07, 0x08, 0x09, 0x12, 0x14, 0x16, 0x43, 0xc3, 0xc4] }), { nil: undefined }),
+    chunkSize: sometimes(fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 70000 })), 2),
+    byteEdits: sometimes(edits({ markers: [0x02, 0x03, 0x05, 0x06, 0x07, 0x08, 0x09, 0x12, 0x14, 0x16, 0x43, 0xc3, 0xc4] }), 3),
     splits,
     /** Accept (true) or refuse each publish/play, in turn. */
     policy: fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }),
-    maxMessageSize: fc.option(fc.integer({ min: 0, max: 4096 }), { nil: undefined }),
-    maxStreams: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    maxMessageSize: sometimes(fc.integer({ min: 0, max: 4096 }), 6),
+    maxStreams: sometimes(fc.integer({ min: 1, max: 3 })),
   }),
   run(input) {
     const recorded = clientSessions()[input.session]!;

@@ -11,7 +11,7 @@ export default defineTarget({
   entry: '@flvcast/flv sequenceHeaderProblem',
   // It reports problems as strings: it never throws.
   errorCodes: [],
-  ciRuns: 3000,
+  ciRuns: 15000,
   input: fc.oneof(
     fc.record({ type: fc.constant(9 as const), payload: bytesInput([...videoSequenceHeaders(), ...small(videoPayloads(), 64)], { markers }) }),
     fc.record({ type: fc.constant(8 as const), payload: bytesInput(audioSequenceHeaders(), { markers }) }),

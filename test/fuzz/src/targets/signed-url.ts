@@ -16,7 +16,7 @@ export default defineTarget({
   name: 'signed-url',
   entry: '@flvcast/access verifySignedStream',
   errorCodes: [],
-  ciRuns: 3000,
+  ciRuns: 12000,
   input: fc.record({
     action: fc.constantFrom('play' as const, 'publish' as const),
     otherAction: fc.boolean(),
