@@ -179,6 +179,37 @@ test('a slow viewer: backlog bounded, cut back to a keyframe with sequence heade
   assert.equal(fast.parse().tags.filter((t) => t.type === 9).length, 2 + 1 + 38 + 4, 'the fast viewer got every frame: preamble + GOP, 1 + 38 inter, 4 after');
 });
 
+// Found by the fuzzer (test/fuzz, target hub): a cut kept every configuration and script data packet of the
+// backlog, so a stalled viewer's queue grew with each one a publisher sent (41 onCuePoint messages held 2491
+// bytes against maxQueueBytes 1; a flood of 8 MiB script messages would have held gigabytes until the stall
+// timeout). A cut now keeps the latest configuration of each track and the latest onMetaData only.
+test('a cut keeps only the latest configuration per track and the latest onMetaData, not every script message (fuzz regression)', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ maxQueueBytes: 200, maxQueueMs: 100_000, now: clock.now });
+  const pub = publishAv(hub, 1);
+  const slow = new RecordingSink();
+  const sub = hub.subscribe(key, flvFormat, slow, viewer)!;
+  slow.accepting = false;
+  pub.video(40, avcInterframe()); // blocked from now on
+  const delivered = slow.chunks.length;
+  for (let i = 0; i < 300; i++) {
+    pub.data('onCuePoint', { name: `cue${i}`, time: i });
+    if (i % 100 === 0) {
+      pub.video(50 + i, avcSequenceHeader);
+      pub.audio(50 + i, aacSequenceHeader);
+      pub.data('onMetaData', { width: 320 + i, height: 240, videocodecid: 7, audiocodecid: 10 });
+    }
+    assert.ok(sub.queuedBytes <= 200 + 200, `backlog stays bounded (${sub.queuedBytes} bytes after ${i + 1} messages)`);
+  }
+  pub.video(400, avcKeyframe());
+  slow.accepting = true;
+  sub.resume();
+  const tail = slow.parse().tags.slice(-(slow.chunks.length - delivered));
+  const kinds = tail.map((t) => (t.type === 18 ? decodeScriptData(t.payload).name : t.type === 9 ? (inspectVideo(t.payload).isSequenceHeader ? 'video config' : 'video') : inspectAudio(t.payload).isSequenceHeader ? 'audio config' : 'audio'));
+  assert.deepEqual(kinds.sort(), ['audio config', 'onMetaData', 'video', 'video config'].sort());
+  assert.ok(sub.droppedTags >= 300);
+});
+
 test('a viewer that accepts nothing for stallTimeoutMs is disconnected', () => {
   const clock = new FakeClock();
   const hub = new Hub({ stallTimeoutMs: 5000, now: clock.now });

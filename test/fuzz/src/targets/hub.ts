@@ -30,6 +30,15 @@ class RecordingSink implements SubscriberSink {
   }
 }
 
+/**
+ * onMetaData with a key of 30000 bytes that are not UTF-8: it decodes to 30000 U+FFFD characters, 90000 bytes
+ * once encoded again, more than an AMF0 key can hold. (A hostile publisher's, not an encoder's.)
+ */
+const wideKeyMetadata = Uint8Array.from([
+  ...[0x02, 0x00, 0x0a, ...new TextEncoder().encode('onMetaData')],
+  ...[0x08, 0, 0, 0, 1, 30000 >> 8, 30000 & 0xff, ...new Uint8Array(30000).fill(0xff), 0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0, 0x09],
+]);
+
 /** Real media, in the order the encoders sent it (so GOPs, configurations and timestamps are as in life). */
 const realMedia = () => clientMessages().filter((m) => m.type === 8 || m.type === 9);
 
@@ -47,7 +56,9 @@ const opArb = fc.oneof(
       time: timeArb,
     }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('meta' as const), bytes: mutated(amf0Bodies().filter((b) => b.length < 600), { maxEdits: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('meta' as const), bytes: mutated([...amf0Bodies().filter((b) => b.length < 600), wideKeyMetadata], { maxEdits: 3 }) }) },
+  // The same message many times over: configuration resent with every keyframe, a flood of script data.
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('burst' as const), what: fc.constantFrom('data' as const, 'videoConfig' as const, 'audioConfig' as const), times: fc.integer({ min: 1, max: 300 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('data' as const), name: fc.constantFrom('onCuePoint', 'onTextData', 'onMetaData', ''), value: fc.jsonValue({ maxDepth: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('view' as const), accepting: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('drain' as const, 'block' as const, 'leave' as const), which: fc.nat() }) },
@@ -141,6 +152,16 @@ export default defineTarget({
           if (typeof name !== 'string') return;
           biggest = Math.max(biggest, op.bytes.length * 3);
           publisherCall(() => publisher!.data(name, data));
+          return;
+        }
+        case 'burst': {
+          if (!publisher) return;
+          const config = op.what === 'data' ? undefined : media.find((m) => m.type === (op.what === 'videoConfig' ? 9 : 8) && (m.type === 9 ? inspectVideo(m.payload) : inspectAudio(m.payload)).isSequenceHeader);
+          for (let i = 0; i < op.times; i++) {
+            if (config === undefined) publisherCall(() => publisher!.data('onCuePoint', { name: `cue${i}`, time: i }));
+            else publisherCall(() => (config.type === 9 ? publisher!.video(lastTs, config.payload) : publisher!.audio(lastTs, config.payload)));
+          }
+          biggest = Math.max(biggest, config?.payload.length ?? 100);
           return;
         }
         case 'data':
