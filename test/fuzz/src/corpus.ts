@@ -52,7 +52,19 @@ export function chunkStream(session: Uint8Array): Uint8Array {
   return session.subarray(1 + 1536 * 2);
 }
 
+const messagesCache = new WeakMap<Uint8Array, RtmpMessage[]>();
+
+/** The messages of a recorded session (read once; callers copy before editing). */
 export function sessionMessages(session: Uint8Array, server = false): RtmpMessage[] {
+  let cached = messagesCache.get(session);
+  if (cached === undefined) {
+    cached = readSessionMessages(session, server);
+    messagesCache.set(session, cached);
+  }
+  return cached;
+}
+
+function readSessionMessages(session: Uint8Array, server: boolean): RtmpMessage[] {
   let rest: Uint8Array;
   if (server) rest = session.subarray(1 + 1536 * 2);
   else {
