@@ -72,3 +72,10 @@ test('onMetaData a publisher sent that AMF0 cannot carry again does not stop vie
   // Script data that cannot be encoded again is not sent (rather than failing the publisher's message).
   assert.equal(muxer.encode({ kind: 'data', timestamp: 0, keyframe: false, config: false, name: 'onCuePoint', value: { [wide]: 1 } }), undefined);
 });
+
+test('onMetaData too large for one FLV tag: viewers still start, with the track flags and the size', () => {
+  const muxer = flvFormat.createMuxer(stream({ metadata: { comment: 'x'.repeat(17 * 1024 * 1024), videocodecid: 7 } }));
+  const [, meta] = muxer.begin({ hasAudio: false, hasVideo: true }, 0);
+  const { value } = decodeScriptData(meta!.subarray(11, meta!.length - 4));
+  assert.deepEqual(value, { hasAudio: false, hasVideo: true, server: 'flvcast', width: 320, height: 240 });
+});

@@ -6,6 +6,7 @@ import avcDecoderConfig from './avc-decoder-config.js';
 import avcSps from './avc-sps.js';
 import flvAudioTag from './flv-audio-tag.js';
 import flvDemuxer from './flv-demuxer.js';
+import flvScriptData from './flv-script-data.js';
 import flvVideoTag from './flv-video-tag.js';
 import hevcDecoderConfig from './hevc-decoder-config.js';
 import hevcSps from './hevc-sps.js';
@@ -22,6 +23,7 @@ import signedUrl from './signed-url.js';
 export const targets: readonly FuzzTarget<never>[] = [
   amf0Reader,
   flvDemuxer,
+  flvScriptData,
   flvVideoTag,
   flvAudioTag,
   avcDecoderConfig,
