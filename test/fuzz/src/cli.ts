@@ -102,7 +102,7 @@ async function runInChildren(names: string[], seed: number, extra: string[], onR
       let timer = setTimeout(() => stuck(), WATCHDOG_MS);
       const stuck = (): void => {
         c.kill('SIGKILL');
-        resolve(`no progress for ${WATCHDOG_MS / 1000} s (a hang) after ${current.execs} executions`);
+        resolve(`no progress for ${WATCHDOG_MS / 1000} s (a hang) after at least ${current.execs} executions`);
       };
       c.on('message', (m: ChildMessage) => {
         clearTimeout(timer);
@@ -116,7 +116,7 @@ async function runInChildren(names: string[], seed: number, extra: string[], onR
       });
       c.on('exit', (code, signal) => {
         clearTimeout(timer);
-        resolve(done.size === queue.length ? undefined : `the child process died (${signal ?? `exit ${code}`}) after ${current.execs} executions`);
+        resolve(done.size === queue.length ? undefined : `the child process died (${signal ?? `exit ${code}`}) after at least ${current.execs} executions`);
       });
     });
     queue = queue.filter((n) => !done.has(n));
@@ -124,15 +124,17 @@ async function runInChildren(names: string[], seed: number, extra: string[], onR
     // The target that was running failed hard; replay a hang in trace mode to catch its input.
     const name = queue.shift()!;
     const outcome: Outcome = { crash: reason };
-    if (reason.includes('hang') && !extra.includes('--trace')) outcome.hangInput = await traceHang(name, seed, current.execs);
+    if (reason.includes('hang') && !extra.includes('--trace')) outcome.hangInput = await traceHang(name, seed, extra);
     onResult(name, outcome);
   }
 }
 
-async function traceHang(name: string, seed: number, execs: number): Promise<string> {
+/** Replays a hang with the same seed and budget (slower: each input is written first) to capture its input. */
+async function traceHang(name: string, seed: number, extra: string[]): Promise<string> {
   const file = join(outDir(), `${name}-${hex(seed)}-trace.json`);
+  const budget = extra.map((a, i) => (extra[i - 1] === '--seconds' ? String(Number(a) * 3) : a));
   let captured = '';
-  await runInChildren([name], seed, ['--runs', String(execs + 10_000), '--trace', file], (_n, o) => {
+  await runInChildren([name], seed, [...budget, '--trace', file], (_n, o) => {
     if (o.crash !== undefined) {
       try {
         captured = readFileSync(file, 'utf8');
