@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Amf0EcmaArray, Amf0Reader, decodeAmf0, encodeAmf0, type Amf0Value } from '../src/index.js';
 
+/** Property names, "__proto__" among them (an own property both ways). */
+const key = fc.oneof({ weight: 1, arbitrary: fc.constant('__proto__') }, { weight: 9, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) });
+
 /** Any AMF0 value the writer takes: no lone surrogates in strings (UTF-8 cannot carry them), valid dates. */
 const { value: amf0Value } = fc.letrec<{ value: Amf0Value }>((tie) => ({
   value: fc.oneof(
@@ -15,8 +18,8 @@ const { value: amf0Value } = fc.letrec<{ value: Amf0Value }>((tie) => ({
     fc.constant(undefined),
     fc.date({ noInvalidDate: true }),
     fc.array(tie('value'), { maxLength: 5 }),
-    fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 8 }), tie('value'), { maxKeys: 5 }),
-    fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 8 }), tie('value'), { maxKeys: 5 }).map((e) => new Amf0EcmaArray(e)),
+    fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+    fc.dictionary(key, tie('value'), { maxKeys: 5 }).map((e) => new Amf0EcmaArray(e)),
   ),
 }));
 
