@@ -50,7 +50,10 @@ export function verifySignedStream(opts: VerifyStreamOptions): SignedUrlCheck {
   if (token === undefined || expires === undefined) return { ok: false, status: 401, reason: 'signed URL required (expires and token)' };
   if (!/^\d{1,12}$/.test(expires)) return { ok: false, status: 401, reason: 'malformed expires' };
   const boundIp = query[SIGNED_URL_PARAMS.ip];
+  // Node's base64url decoder skips characters outside the alphabet and ignores the last character's spare
+  // bits, so many strings decode to the signature we issued. Only the one we issued is accepted.
   const given = Buffer.from(token, 'base64url');
+  if (given.toString('base64url') !== token) return { ok: false, status: 401, reason: 'invalid token' };
   const expected = mac(opts.secret, opts.action, opts.stream, expires, boundIp === undefined ? '' : normalizeIp(boundIp));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 401, reason: 'invalid token' };
   const expiresAt = Number(expires);

@@ -31,6 +31,26 @@ test('missing, forged, retargeted and expired tokens are refused with 401', () =
   assert.deepEqual(verify(query, { now: now + 60 }), { ok: false, status: 401, reason: 'token expired' });
 });
 
+// Found by the fuzzer (test/fuzz, target signed-url): Node's base64url decoder skips characters outside the
+// alphabet and ignores the spare bits of the last character, so ".<token>", "<token>=", "<to ken>" and three
+// other last characters all verified as the token we issued. Only the issued string is accepted now.
+test('only the token string that was issued verifies, not other spellings of its bytes (fuzz regression)', () => {
+  const query = signStream({ secret, action: 'play', stream: 'live/cam1', expiresAt: now + 60 });
+  const token = query.token!;
+  assert.equal(token.length, 43);
+  for (const spelling of [`.${token}`, `${token}=`, `${token.slice(0, 10)} ${token.slice(10)}`, `${token.slice(0, 20)}\n${token.slice(20)}`, `${token}.`]) {
+    assert.deepEqual(verify({ ...query, token: spelling }), { ok: false, status: 401, reason: 'invalid token' }, spelling);
+  }
+  // The last character carries 4 bits of the signature and 2 spare ones: the 3 other values of the spare bits.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(token.at(-1)!);
+  for (let spare = 1; spare < 4; spare++) {
+    const other = `${token.slice(0, -1)}${alphabet[(last & ~3) | spare]}`;
+    assert.deepEqual(verify({ ...query, token: other }), { ok: false, status: 401, reason: 'invalid token' }, other);
+  }
+  assert.equal(verify(query).ok, true);
+});
+
 test('a play token cannot publish, and a publish token cannot play', () => {
   const play = signStream({ secret, action: 'play', stream: 'live/cam1', expiresAt: now + 60 });
   const pub = signStream({ secret, action: 'publish', stream: 'live/cam1', expiresAt: now + 60 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Amf0EcmaArray, Amf0Error, decodeAmf0, encodeAmf0 } from '../src/index.js';
+import { Amf0EcmaArray, Amf0Error, decodeAmf0, encodeAmf0, type Amf0Object, type Amf0Value } from '../src/index.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 
@@ -99,4 +99,51 @@ test('random bytes never escape as anything but Amf0Error', () => {
       assert.ok(e instanceof Amf0Error, String(e));
     }
   }
+});
+
+const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
+const failsWith = (code: string) => (e: unknown) => e instanceof Amf0Error && e.code === code;
+
+// Found by the fuzzer (test/fuzz, target amf0-reader): a strict array holding an object and a reference to
+// reference 0, which is the array itself. It decoded to an array that contains itself; encoding it again
+// (the server echoes connect's fourCcList, the FLV muxer re-encodes onMetaData) recursed until "nesting
+// deeper than 64", and anything walking it (a logger, JSON) looped.
+test('a reference to a value still being read (a cycle) is refused (fuzz regression)', () => {
+  const cycle = hex('0a 00000002  03 0001 61 00 3ff0000000000000 0000 09  07 0000');
+  assert.throws(() => decodeAmf0(cycle), failsWith('ERR_AMF0_BAD_REFERENCE'));
+  // An object referring to itself from inside, and an ECMA array doing the same.
+  assert.throws(() => decodeAmf0(hex('03 0001 61 07 0000 0000 09')), failsWith('ERR_AMF0_BAD_REFERENCE'));
+  assert.throws(() => decodeAmf0(hex('08 00000001 0001 61 07 0000 0000 09')), failsWith('ERR_AMF0_BAD_REFERENCE'));
+});
+
+/** A strict array of `levels + 1` values: {}, then arrays each holding two references to the value before. */
+function doubling(levels: number): Uint8Array {
+  const parts = ['0a', (levels + 1).toString(16).padStart(8, '0'), '03 0000 09'];
+  // Reference 0 is the outer array, 1 the empty object, i + 1 the i-th doubling array.
+  for (let i = 1; i <= levels; i++) parts.push('0a 00000002', '07' + i.toString(16).padStart(4, '0'), '07' + i.toString(16).padStart(4, '0'));
+  return hex(parts.join(''));
+}
+
+// Found while fixing the cycle above: references can also make a DAG whose size doubles with every 11 bytes.
+// 60 levels (about 660 bytes) decoded at once to values standing for 2^60 elements; re-encoding them (the
+// connect reply, onMetaData for viewers) never finished. References may now add at most 64 KiB.
+test('references that expand the values beyond 64 KiB are refused', () => {
+  assert.throws(() => decodeAmf0(doubling(60)), failsWith('ERR_AMF0_TOO_LARGE'));
+  // Eight levels stay within the bound: shared values are still returned as the same object.
+  const [outer] = decodeAmf0(doubling(8)) as [Amf0Value[][]];
+  assert.equal(outer.length, 9);
+  assert.equal(outer[8]![0], outer[7]);
+  assert.ok(encodeAmf0(outer).length < 64 * 1024 + 1000);
+});
+
+// Found by the fuzzer (target amf0-reader, with a "__proto__" seed): an object key "__proto__" was assigned,
+// which replaced the decoded object's prototype with the value (so `{...meta}` and Object.entries lost it,
+// and inherited lookups saw the peer's properties). It is now an own property like any other key.
+test('a "__proto__" key decodes to an own property, not a prototype (fuzz regression)', () => {
+  const [obj] = decodeAmf0(hex('03 0009 5f5f70726f746f5f5f 03 0001 78 01 01 0000 09 0000 09')) as [Amf0Object];
+  assert.equal(Object.getPrototypeOf(obj), Object.prototype);
+  assert.ok(Object.hasOwn(obj, '__proto__'));
+  assert.deepEqual(Object.getOwnPropertyDescriptor(obj, '__proto__')?.value, { x: true });
+  assert.equal((obj as { x?: unknown }).x, undefined);
+  assert.deepEqual(encodeAmf0(obj), hex('03 0009 5f5f70726f746f5f5f 03 0001 78 01 01 0000 09 0000 09'));
 });

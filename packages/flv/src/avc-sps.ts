@@ -19,7 +19,8 @@ const HIGH_PROFILES = new Set([100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 13
 
 /**
  * Parses an H.264 sequence parameter set NAL unit (with its 1-byte NAL header) far
- * enough to get the picture size. Throws FlvError on a truncated or non-SPS unit.
+ * enough to get the picture size. Throws FlvError on a truncated or non-SPS unit, and on one whose
+ * cropping window leaves no picture (ERR_FLV_BAD_SPS).
  */
 export function parseAvcSps(nal: Uint8Array): AvcSps {
   if (nal.length < 4 || (nal[0]! & 0x1f) !== 7) {
@@ -83,6 +84,10 @@ export function parseAvcSps(nal: Uint8Array): AvcSps {
   const cropUnitY = (chromaArrayType === 0 ? 1 : chromaFormat === 1 ? 2 : 1) * fieldFactor;
   const width = widthInMbs * 16 - cropUnitX * (cropLeft + cropRight);
   const height = fieldFactor * heightInMapUnits * 16 - cropUnitY * (cropTop + cropBottom);
+  // A cropping window as large as the coded picture leaves nothing to show: the SPS is corrupt.
+  if (width <= 0 || height <= 0) {
+    throw new FlvError(FlvErrorCode.badSps, `SPS cropping leaves a ${width}x${height} picture`);
+  }
   return { profile, compatibility, level, chromaFormat, bitDepthLuma, bitDepthChroma, width, height };
 }
 

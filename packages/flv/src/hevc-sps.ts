@@ -16,7 +16,8 @@ const NAL_SPS = 33;
 
 /**
  * Parses an H.265 SPS NAL unit (with its 2-byte NAL header) up to the picture size
- * (H.265 7.3.2.2). Throws FlvError on a truncated or non-SPS unit.
+ * (H.265 7.3.2.2). Throws FlvError on a truncated or non-SPS unit, and on one whose picture is
+ * empty once the conformance window is applied (ERR_FLV_BAD_SPS).
  */
 export function parseHevcSps(nal: Uint8Array): HevcSps {
   if (nal.length < 3 || ((nal[0]! >>> 1) & 0x3f) !== NAL_SPS) {
@@ -62,12 +63,11 @@ export function parseHevcSps(nal: Uint8Array): HevcSps {
   const chromaArrayType = separateColourPlane ? 0 : chromaFormat;
   const subWidth = chromaArrayType === 1 || chromaArrayType === 2 ? 2 : 1;
   const subHeight = chromaArrayType === 1 ? 2 : 1;
-  return {
-    profile,
-    tier,
-    level,
-    chromaFormat,
-    width: codedWidth - subWidth * (left + right),
-    height: codedHeight - subHeight * (top + bottom),
-  };
+  const width = codedWidth - subWidth * (left + right);
+  const height = codedHeight - subHeight * (top + bottom);
+  // A zero-sized picture, or a conformance window as large as it, leaves nothing to show: the SPS is corrupt.
+  if (width <= 0 || height <= 0) {
+    throw new FlvError(FlvErrorCode.badSps, `SPS conformance window leaves a ${width}x${height} picture`);
+  }
+  return { profile, tier, level, chromaFormat, width, height };
 }

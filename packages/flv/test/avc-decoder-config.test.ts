@@ -84,3 +84,15 @@ test('truncated records throw, a garbled SPS only loses the size', () => {
   const c = parseAvcDecoderConfig(hex('0164001fffe100066764001facd9010001' + '68'));
   assert.deepEqual([c.sps.length, c.width, c.height], [1, undefined, undefined]);
 });
+
+// Found by the fuzzer (test/fuzz, target avc-sps): ffmpeg's 64x48 High SPS with byte 5 changed (0xd9 -> 0x3f).
+// The Exp-Golomb fields shift: 1 macroblock wide, 8 map units high, frame cropping on with a bottom offset of
+// 268435456 chroma rows. It used to yield height -536871054 (and avcC width -16 for a similar one); a
+// cropping window as large as the picture now makes the SPS unreadable, and the record parses without a size.
+test('an SPS whose cropping window swallows the picture is refused (fuzz regression)', () => {
+  const sps = hex('6764000aac3f447b0110000003001000000301e0f1225960');
+  assert.throws(() => parseAvcSps(sps), (err: unknown) => err instanceof FlvError && err.code === 'ERR_FLV_BAD_SPS');
+  const record = hex('0164000affe10018' + '6764000aac3f447b0110000003001000000301e0f1225960' + '01000468ef8fcb');
+  const c = parseAvcDecoderConfig(record);
+  assert.deepEqual([c.sps.length, c.pps.length, c.width, c.height], [1, 1, undefined, undefined]);
+});

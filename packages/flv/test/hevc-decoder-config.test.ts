@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlvError, parseHevcDecoderConfig } from '../src/index.js';
+import { FlvError, parseHevcDecoderConfig, parseHevcSps } from '../src/index.js';
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
 
@@ -50,4 +50,12 @@ test('truncated hvcC throws', () => {
   const truncated = (err: unknown) => err instanceof FlvError && err.code === 'ERR_FLV_TRUNCATED';
   assert.throws(() => parseHevcDecoderConfig(main360.subarray(0, 20)), truncated);
   assert.throws(() => parseHevcDecoderConfig(main360.subarray(0, main360.length - 1)), truncated);
+});
+
+// Found by the fuzzer (test/fuzz, target hevc-sps): libx265's 64x64 SPS with its second byte repeated. The
+// fields after the NAL header shift by 8 bits and pic_width_in_luma_samples reads 0; it used to yield a
+// 0-pixel-wide picture. An empty picture now makes the SPS unreadable (ERR_FLV_BAD_SPS).
+test('an SPS with an empty picture is refused (fuzz regression)', () => {
+  const sps = hex('42420101016000000300900000030000030' + '01ea020810596' + '4a924caf01010000030001000003000a08');
+  assert.throws(() => parseHevcSps(sps), (err: unknown) => err instanceof FlvError && err.code === 'ERR_FLV_BAD_SPS');
 });

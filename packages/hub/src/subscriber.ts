@@ -270,9 +270,21 @@ export class Subscriber {
     }
   }
 
-  /** Drops the backlog except configuration and script data, and waits for the next keyframe. */
+  /**
+   * Drops the backlog except the latest configuration of each track and the latest onMetaData (what the media
+   * after the cut needs), and waits for the next keyframe. Other script data goes with the media it was timed
+   * with: keeping all of it let a publisher's flood of script data (or of configuration) grow a stalled
+   * viewer's backlog past maxQueueBytes until the stall timeout.
+   */
   #skipToKeyframe(): void {
-    const kept = this.#queue.filter((p) => p.frame.config || p.frame.kind === 'data');
+    const latest = new Map<string, Packet>();
+    for (const p of this.#queue) {
+      const f = p.frame;
+      if (f.config) latest.set(f.kind, p);
+      else if (f.kind === 'data' && f.name === 'onMetaData') latest.set('onMetaData', p);
+    }
+    const keep = new Set(latest.values());
+    const kept = this.#queue.filter((p) => keep.has(p));
     this.droppedTags += this.#queue.length - kept.length;
     this.#queue = kept;
     this.#queuedBytes = kept.reduce((n, p) => n + p.bytes.byteLength, 0);

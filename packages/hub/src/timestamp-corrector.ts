@@ -1,6 +1,7 @@
 /**
- * Per-stream timestamp correction: output time starts at 0, never goes backwards on a track, and a
- * discontinuity (encoder restart, 32-bit wrap, publisher reconnect) continues smoothly instead of jumping.
+ * Per-stream timestamp correction: output time starts at 0, is never negative, never goes backwards on a
+ * track, and a discontinuity (encoder restart, 32-bit wrap, publisher reconnect) continues smoothly instead
+ * of jumping.
  * One offset is shared by all tracks, so audio and video stay in sync through a correction.
  */
 export class TimestampCorrector {
@@ -34,6 +35,9 @@ export class TimestampCorrector {
       this.#offset = this.#last + this.#lastDelta - timestamp;
       out = this.#last + this.#lastDelta;
     }
+    // The stream starts at 0 with its first message; another track's first one may be a little earlier
+    // (video at 1000, then audio at 954). FLV time is unsigned: that is 0, not -46 (2^32 - 46 once written).
+    if (out < 0) out = 0;
     const lastOfType = this.#lastByType.get(type);
     if (lastOfType !== undefined) {
       if (out < lastOfType) out = lastOfType;

@@ -179,6 +179,37 @@ test('a slow viewer: backlog bounded, cut back to a keyframe with sequence heade
   assert.equal(fast.parse().tags.filter((t) => t.type === 9).length, 2 + 1 + 38 + 4, 'the fast viewer got every frame: preamble + GOP, 1 + 38 inter, 4 after');
 });
 
+// Found by the fuzzer (test/fuzz, target hub): a cut kept every configuration and script data packet of the
+// backlog, so a stalled viewer's queue grew with each one a publisher sent (41 onCuePoint messages held 2491
+// bytes against maxQueueBytes 1; a flood of 8 MiB script messages would have held gigabytes until the stall
+// timeout). A cut now keeps the latest configuration of each track and the latest onMetaData only.
+test('a cut keeps only the latest configuration per track and the latest onMetaData, not every script message (fuzz regression)', () => {
+  const clock = new FakeClock();
+  const hub = new Hub({ maxQueueBytes: 200, maxQueueMs: 100_000, now: clock.now });
+  const pub = publishAv(hub, 1);
+  const slow = new RecordingSink();
+  const sub = hub.subscribe(key, flvFormat, slow, viewer)!;
+  slow.accepting = false;
+  pub.video(40, avcInterframe()); // blocked from now on
+  const delivered = slow.chunks.length;
+  for (let i = 0; i < 300; i++) {
+    pub.data('onCuePoint', { name: `cue${i}`, time: i });
+    if (i % 100 === 0) {
+      pub.video(50 + i, avcSequenceHeader);
+      pub.audio(50 + i, aacSequenceHeader);
+      pub.data('onMetaData', { width: 320 + i, height: 240, videocodecid: 7, audiocodecid: 10 });
+    }
+    assert.ok(sub.queuedBytes <= 200 + 200, `backlog stays bounded (${sub.queuedBytes} bytes after ${i + 1} messages)`);
+  }
+  pub.video(400, avcKeyframe());
+  slow.accepting = true;
+  sub.resume();
+  const tail = slow.parse().tags.slice(-(slow.chunks.length - delivered));
+  const kinds = tail.map((t) => (t.type === 18 ? decodeScriptData(t.payload).name : t.type === 9 ? (inspectVideo(t.payload).isSequenceHeader ? 'video config' : 'video') : inspectAudio(t.payload).isSequenceHeader ? 'audio config' : 'audio'));
+  assert.deepEqual(kinds.sort(), ['audio config', 'onMetaData', 'video', 'video config'].sort());
+  assert.ok(sub.droppedTags >= 300);
+});
+
 test('a viewer that accepts nothing for stallTimeoutMs is disconnected', () => {
   const clock = new FakeClock();
   const hub = new Hub({ stallTimeoutMs: 5000, now: clock.now });
@@ -272,6 +303,22 @@ test('timestamps: a backwards jump and a 32-bit wrap are smoothed, per-track ord
   const ts = sink.parse().tags.filter((t) => t.type === 9).map((t) => t.timestamp);
   for (let i = 1; i < ts.length; i++) assert.ok(ts[i]! >= ts[i - 1]!, `monotonic: ${ts}`);
   assert.ok(ts.at(-1)! < 1000, `no jump of hours: ${ts}`);
+});
+
+// Found by the fuzzer (test/fuzz, target hub): the stream's time starts at 0 with its first message, and a
+// first audio message stamped a little earlier than the first video one came out at -46, written into the
+// viewer's FLV as 4294967250 (49 days) before the next audio tag at 0: players saw audio time jump and go back.
+test('a track whose first message is earlier than the stream\'s first is stamped 0, never negative (fuzz regression)', () => {
+  const hub = new Hub({ guessHasAv: false });
+  const pub = hub.publish(key, { protocol: 'test' });
+  const sink = new RecordingSink();
+  hub.subscribe(key, flvFormat, sink, viewer);
+  pub.video(1000, avcSequenceHeader);
+  pub.audio(954, aacSequenceHeader);
+  pub.audio(954, aacFrame(1));
+  pub.audio(977, aacFrame(2));
+  const audio = sink.parse().tags.filter((t) => t.type === 8).map((t) => t.timestamp);
+  assert.deepEqual(audio, [0, 0, 0]);
 });
 
 test('hub.close ends viewers as closed (a server going away, not a stream that ended) and evicts publishers, with or without a reconnect grace', () => {

@@ -1,5 +1,5 @@
-import { encodeAmf0, type Amf0Value } from '@flvcast/amf0';
-import { encodeFlvHeader, encodeOnMetaData, encodeTag } from '@flvcast/flv';
+import { Amf0EcmaArray, Amf0Error, encodeAmf0, type Amf0Value } from '@flvcast/amf0';
+import { FlvError, encodeFlvHeader, encodeOnMetaData, encodeTag } from '@flvcast/flv';
 import type { Format, Frame, Muxer, StreamState, TrackLayout } from '@flvcast/media';
 
 /**
@@ -18,8 +18,17 @@ export class FlvMuxer implements Muxer {
     return out;
   }
 
-  encode(frame: Frame): Uint8Array {
-    if (frame.kind === 'data') return encodeTag(18, frame.timestamp, encodeAmf0(frame.name, frame.value));
+  encode(frame: Frame): Uint8Array | undefined {
+    if (frame.kind === 'data') {
+      // Script data a publisher sent that AMF0 cannot carry again (a key of more than 64 KiB once its bad
+      // UTF-8 became U+FFFD) or that no tag can hold: viewers go without it.
+      try {
+        return encodeTag(18, frame.timestamp, encodeAmf0(frame.name, frame.value));
+      } catch (err) {
+        if (err instanceof Amf0Error || err instanceof FlvError) return undefined;
+        throw err;
+      }
+    }
     return encodeTag(frame.kind === 'video' ? 9 : 8, frame.timestamp, frame.payload);
   }
 
@@ -42,7 +51,36 @@ export class FlvMuxer implements Muxer {
     meta.hasAudio = layout.hasAudio;
     meta.hasVideo = layout.hasVideo;
     meta.server = 'flvcast';
-    return encodeTag(18, 0, encodeOnMetaData(meta));
+    try {
+      return encodeTag(18, 0, encodeOnMetaData(meta));
+    } catch (err) {
+      if (!(err instanceof Amf0Error || err instanceof FlvError)) throw err;
+    }
+    // The publisher's metadata cannot be sent on as it is (a key AMF0 cannot hold, or more than a tag can):
+    // every viewer's start would fail. Its entries that encode go, if they fit; the track flags always do.
+    const fitting: Record<string, Amf0Value> = {};
+    for (const [key, value] of Object.entries(meta)) {
+      if (encodes(key, value)) Object.defineProperty(fitting, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    try {
+      return encodeTag(18, 0, encodeOnMetaData(fitting));
+    } catch (err) {
+      if (!(err instanceof Amf0Error || err instanceof FlvError)) throw err;
+      const own: Record<string, Amf0Value> = { hasAudio: layout.hasAudio, hasVideo: layout.hasVideo, server: 'flvcast' };
+      if (video.width !== undefined) own.width = video.width;
+      if (video.height !== undefined) own.height = video.height;
+      return encodeTag(18, 0, encodeOnMetaData(own));
+    }
+  }
+}
+
+function encodes(key: string, value: Amf0Value): boolean {
+  try {
+    encodeAmf0(new Amf0EcmaArray({ [key]: value }));
+    return true;
+  } catch (err) {
+    if (err instanceof Amf0Error) return false;
+    throw err;
   }
 }
 

@@ -55,3 +55,27 @@ test('metadataChanged: the clean onMetaData for a viewer already playing', () =>
   assert.equal(value.hasAudio, false);
   assert.equal(value.hasVideo, true);
 });
+
+// Found by the fuzzer (test/fuzz, target hub, from a seed made for it): onMetaData with a key of 30000 bytes
+// that are not UTF-8 decodes to 30000 U+FFFD characters, 90000 bytes when encoded again, more than an AMF0
+// key holds. Encoding onMetaData threw, so every viewer's start (hub.subscribe) failed for as long as that
+// publisher published. The entries that encode still go; the track flags always do.
+test('onMetaData a publisher sent that AMF0 cannot carry again does not stop viewers from starting (fuzz regression)', () => {
+  const wide = '\uFFFD'.repeat(30000);
+  const muxer = flvFormat.createMuxer(stream({ metadata: { [wide]: 1, videocodecid: 7, encoder: 'x' } }));
+  const [header, meta] = muxer.begin({ hasAudio: true, hasVideo: true }, 0);
+  assert.equal(header!.length, 13);
+  const { name, value } = decodeScriptData(meta!.subarray(11, meta!.length - 4));
+  assert.equal(name, 'onMetaData');
+  assert.deepEqual(value, { videocodecid: 7, encoder: 'x', width: 320, height: 240, hasAudio: true, hasVideo: true, server: 'flvcast' });
+  assert.ok(muxer.metadataChanged({ hasAudio: true, hasVideo: false }) !== undefined);
+  // Script data that cannot be encoded again is not sent (rather than failing the publisher's message).
+  assert.equal(muxer.encode({ kind: 'data', timestamp: 0, keyframe: false, config: false, name: 'onCuePoint', value: { [wide]: 1 } }), undefined);
+});
+
+test('onMetaData too large for one FLV tag: viewers still start, with the track flags and the size', () => {
+  const muxer = flvFormat.createMuxer(stream({ metadata: { comment: 'x'.repeat(17 * 1024 * 1024), videocodecid: 7 } }));
+  const [, meta] = muxer.begin({ hasAudio: false, hasVideo: true }, 0);
+  const { value } = decodeScriptData(meta!.subarray(11, meta!.length - 4));
+  assert.deepEqual(value, { hasAudio: false, hasVideo: true, server: 'flvcast', width: 320, height: 240 });
+});

@@ -30,14 +30,16 @@ interface ChunkStreamState {
   delta: number;
   /** the last type 0/1/2 header used the extended timestamp, so type-3 chunks repeat it */
   extended: boolean;
-  parts: Uint8Array[];
+  /** the message being reassembled: grown as its bytes come, never beyond its declared length */
+  body: Uint8Array | undefined;
   received: number;
 }
 
 /**
  * Reassembles RTMP messages from the chunk stream (RTMP 1.0 §5.3). Feed it any split of the bytes.
  * Payload bytes are copied as they arrive, so only a partial chunk header (≤ 18 bytes) is ever carried
- * over between pushes, and memory is bounded by the received bytes of unfinished messages.
+ * over between pushes, and memory is bounded by the received bytes of unfinished messages (each message is
+ * reassembled in one buffer that at most doubles what was received, whatever the size of the pieces pushed).
  * Set Chunk Size (type 1) and Abort (type 2) messages are applied by the reader itself as soon as they
  * complete (they affect the following chunks) and returned like any other message.
  */
@@ -68,6 +70,15 @@ export class ChunkReader {
     return this.#chunkSize;
   }
 
+  /**
+   * Bytes held between pushes: the received parts of unfinished messages plus a partial chunk header.
+   * Never more than maxPendingBytes + 18 (the longest chunk header); the buffers holding them are at most
+   * twice as large (4 KiB at least per unfinished message).
+   */
+  get bufferedBytes(): number {
+    return this.#pendingBytes + this.#remainder.length;
+  }
+
   /** Applies the peer's Set Chunk Size (takes effect for the next chunk). */
   setChunkSize(n: number): void {
     if (!Number.isInteger(n) || n < 1 || n > MAX_PROTOCOL_CHUNK_SIZE) {
@@ -84,7 +95,7 @@ export class ChunkReader {
     const s = this.#streams.get(csid);
     if (s === undefined) return;
     this.#pendingBytes -= s.received;
-    s.parts = [];
+    s.body = undefined;
     s.received = 0;
     if (this.#bodyCsid === csid) {
       // The rest of the chunk in flight still has to be skipped on the wire: keep reading it, but discard.
@@ -134,17 +145,26 @@ export class ChunkReader {
     if (this.#pendingBytes > this.#maxPendingBytes) {
       throw new RtmpError(RtmpErrorCode.MessageTooLarge, `more than ${this.#maxPendingBytes} bytes of unfinished messages buffered`);
     }
-    // Copy: the caller may reuse its buffer, and a subarray would pin the whole socket chunk.
-    s.parts.push(part.slice());
-    s.received += part.length;
+    // Copy into the message's own buffer: the caller may reuse its buffer, a subarray would pin the whole
+    // socket chunk, and a list of the pieces would cost an object per piece (a peer dripping a message a
+    // byte at a time made 1 MiB of body hold over 200 MiB of heap). The buffer starts at up to 4 KiB and
+    // doubles, capped at the declared length: at most twice what was received, or 4 KiB.
+    const need = s.received + part.length;
+    if (s.body === undefined || s.body.length < need) {
+      const grown = new Uint8Array(Math.min(s.length, Math.max(need, 2 * (s.body?.length ?? 0), 4096)));
+      if (s.body !== undefined) grown.set(s.body.subarray(0, s.received));
+      s.body = grown;
+    }
+    s.body.set(part, s.received);
+    s.received = need;
   }
 
   #finishChunk(csid: number, s: ChunkStreamState, out: RtmpMessage[]): void {
     this.#bodyCsid = -1;
     if (s.received < s.length) return;
-    const payload = concatBytes(s.parts);
+    const payload = s.body ?? new Uint8Array(0);
     this.#pendingBytes -= s.received;
-    s.parts = [];
+    s.body = undefined;
     s.received = 0;
     // Set Chunk Size and Abort change how the very next chunk is read, so they are applied here,
     // mid-push, rather than by the caller after the whole buffer was parsed. They are still returned.
@@ -205,7 +225,7 @@ export class ChunkReader {
       const streamId = ((buf[p + 7] as number) | ((buf[p + 8] as number) << 8) | ((buf[p + 9] as number) << 16) | ((buf[p + 10] as number) << 24)) >>> 0;
       const timestamp = extended ? readUint32BE(buf, p + 11) : tsField;
       // Like ffmpeg and SRS: a type-3 header that follows a type 0 reuses its timestamp as the delta.
-      this.#streams.set(csid, { type, streamId, length, timestamp, delta: timestamp, extended, parts: [], received: 0 });
+      this.#streams.set(csid, { type, streamId, length, timestamp, delta: timestamp, extended, body: undefined, received: 0 });
     } else if (fmt === 1 || fmt === 2) {
       const st = s as ChunkStreamState;
       const delta = extended ? readUint32BE(buf, p + headerSize) : tsField;

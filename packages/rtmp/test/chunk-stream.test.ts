@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkReader, ChunkWriter, RtmpError, type RtmpMessage } from '../src/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { ChunkReader, ChunkWriter, RtmpError, encodeSetChunkSize, type RtmpMessage } from '../src/index.js';
 
 /** Hex with `# comments` to the end of each line. */
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex'));
@@ -221,4 +223,30 @@ test('round trip: random chunk sizes, random splits, interleaved csids, extended
     assert.equal(got.length, sent.length, `seed ${seed}`);
     assert.deepEqual(got, sent, `seed ${seed}`);
   }
+});
+
+// Found while writing the fuzz target's memory contract (test/fuzz, rtmp-chunk-reader checks bufferedBytes
+// against maxPendingBytes): the count was right, but the reader kept every piece it was pushed as its own
+// array, so a peer dripping a 1 MiB message a byte at a time (one socket read per byte) made it hold 216 MiB
+// of heap; at the plugin's 8 MiB maxMessageSize, gigabytes per connection. A message is now reassembled in
+// one buffer that at most doubles what was received.
+test('a message dripped a byte at a time costs about its own size in memory, not an object per byte', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const writer = new ChunkWriter();
+  const reader = new ChunkReader({ maxChunkSize: 1 << 20 });
+  reader.push(writer.write(encodeSetChunkSize(1 << 20)));
+  writer.setChunkSize(1 << 20);
+  const bytes = writer.write({ csid: 6, type: 9, streamId: 1, timestamp: 0, payload: new Uint8Array(1 << 20).fill(7) });
+  gc();
+  const before = process.memoryUsage();
+  for (let i = 0; i < bytes.length - 1; i++) reader.push(bytes.subarray(i, i + 1));
+  gc();
+  const after = process.memoryUsage();
+  const grown = after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers;
+  assert.equal(reader.bufferedBytes, bytes.length - 1 - 12); // all but the last byte of the body (12-byte header)
+  assert.ok(grown < 8 * 1024 * 1024, `holding 1 MiB of a message grew memory by ${(grown / 1048576).toFixed(1)} MiB`);
+  const [message] = reader.push(bytes.subarray(bytes.length - 1));
+  assert.equal(message!.payload.length, 1 << 20);
+  assert.ok(message!.payload.every((b) => b === 7));
 });

@@ -277,6 +277,24 @@ test('Enhanced RTMP: connect properties are echoed and capsEx Reconnect remember
   assert.equal(plain.session.supportsReconnect, false);
 });
 
+// Found with the fuzzer's AMF0 cycle (test/fuzz, target amf0-reader): connect echoes the client's fourCcList,
+// and AMF0 references let ~660 bytes stand for a list of 2^60 values (60 arrays each holding two references to
+// the one before). Echoing it never finished; a self-containing list failed the reply. The AMF0 reader now
+// refuses both, so connect is a typed error at once.
+test('a connect whose fourCcList references itself or doubles through references is refused at once', () => {
+  const doubling = [0x0a, 0, 0, 0, 61, 0x03, 0x00, 0x00, 0x09];
+  for (let i = 1; i <= 60; i++) doubling.push(0x0a, 0, 0, 0, 2, 0x07, 0, i + 1, 0x07, 0, i + 1);
+  const cyclic = [0x0a, 0, 0, 0, 1, 0x07, 0x00, 0x01];
+  for (const list of [doubling, cyclic]) {
+    const enc = new FakeEncoder();
+    // "connect", 1, { app: "live", fourCcList: <list> }: reference 0 is the command object.
+    const payload = Uint8Array.from([...encodeAmf0('connect', 1).subarray(0), 0x03, 0x00, 0x03, ...Buffer.from('app'), 0x02, 0x00, 0x04, ...Buffer.from('live'), 0x00, 0x0a, ...Buffer.from('fourCcList'), ...list, 0x00, 0x00, 0x09]);
+    const started = performance.now();
+    assert.throws(() => enc.message({ csid: 3, type: 20, streamId: 0, timestamp: 0, payload }), isCode('ERR_RTMP_BAD_COMMAND'));
+    assert.ok(performance.now() - started < 1000);
+  }
+});
+
 test('AMF3 command and data messages (format byte 0 + AMF0)', () => {
   const enc = new FakeEncoder();
   const events = enc.message({ csid: 3, type: 17, streamId: 0, timestamp: 0, payload: new Uint8Array([0, ...encodeAmf0('connect', 1, { app: 'live' })]) });
