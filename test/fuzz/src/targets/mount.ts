@@ -4,7 +4,7 @@ import { invalidKeyPart, isValidName, streamKeyToString } from '@flvcast/hub';
 import Router from 'find-my-way';
 import { check, defineTarget } from '../harness.js';
 
-const TEMPLATES = ['[vhost]/[app]/[stream].flv', '[app]/[stream].flv', '/[app]/[stream].flv', '//[vhost]/[app]/[stream].flv'];
+const TEMPLATES = ['[vhost]/[app]/[stream].flv', '[app]/[stream].flv', '/[app]/[stream].flv', '//[vhost]/[app]/[stream].flv', '[app]/[stream].ts', '[app]/[stream].jsonl'];
 /** Pieces a hostile path is made of: dots, slashes and their escapes, bad escapes, NUL, non-ASCII. */
 const PIECES = ['.', '..', '/', '%2F', '%2f', '%2e', '%2E%2E', '%', '%zz', '%00', '%C3%A9', '%E2%82%AC', '%FF', '\\', '?', '#', ';', ' ', '+', 'live', 'cam', '_-', 'a'.repeat(130), '.flv'];
 const segment = fc.oneof(
@@ -33,7 +33,10 @@ export default defineTarget({
   run({ template, paths, params }) {
     const mount = parseMount(template);
     if (mount === undefined) return;
-    check(mount.url === '/:vhost/:app/:stream.flv' || mount.url === '/:app/:stream.flv', `route ${mount.url}`);
+    // The extension picks the container (flv, or one an app adds): the route ends in the template's own.
+    check(/^[a-z0-9]{1,8}$/.test(mount.extension), `extension ${JSON.stringify(mount.extension)}`);
+    check(mount.url === `/:vhost/:app/:stream.${mount.extension}` || mount.url === `/:app/:stream.${mount.extension}`, `route ${mount.url}`);
+    check(template.replace(/^\/+/, '').endsWith(`.${mount.extension}`), `route ${mount.url} for template ${template}`);
     checkKey(mount.key(params));
     // Fastify's default router options (maxParamLength 100).
     const router = Router({ maxParamLength: 100 });
