@@ -94,15 +94,8 @@ function mutate(src: Uint8Array, rng: Rng, from = 0, to = src.length): Uint8Arra
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** The parts, joined (a plain Uint8Array, as the parsers get). */
+const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
 
 /** Runs `count` jobs with at most `concurrency` at once; stops starting new ones once `budgetMs` is spent. */
 async function pool(count: number, concurrency: number, budgetMs: number, job: (i: number) => Promise<void>): Promise<{ done: number; ms: number }> {
