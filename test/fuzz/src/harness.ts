@@ -40,7 +40,7 @@ export function check(condition: unknown, message: string | (() => string)): ass
   if (!condition) throw new ContractViolation(typeof message === 'string' ? message : message());
 }
 
-/** True for an error with a string `code` among `codes`. */
+/** The parts, joined into one new buffer. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -53,6 +53,7 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** True for an error with a string `code` among `codes`. */
 export function isTypedError(err: unknown, codes: readonly string[]): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return err instanceof Error && typeof code === 'string' && codes.includes(code);

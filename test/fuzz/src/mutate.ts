@@ -4,6 +4,7 @@
  * other seeds). Edits are data, so fast-check shrinks a failure to the fewest, smallest edits.
  */
 import fc from 'fast-check';
+import { concatBytes } from './harness.js';
 
 /** Byte values worth trying anywhere: the edges of signed and unsigned fields. */
 export const BOUNDARY_BYTES = [0x00, 0x01, 0x02, 0x03, 0x07, 0x08, 0x09, 0x0a, 0x0f, 0x10, 0x1f, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xfe, 0xff] as const;
@@ -62,17 +63,6 @@ function editArbitrary(seedCount: number, markers: readonly number[]): fc.Arbitr
   );
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** Writes `value` big-endian in `width` bytes at `at` (clipped to the array). */
 function writeUint(b: Uint8Array, at: number, width: number, value: number): void {
@@ -117,19 +107,19 @@ export function applyEdit(bytes: Uint8Array, edit: Edit, seeds: readonly Uint8Ar
     case 'truncate':
       return bytes.subarray(0, at);
     case 'delete':
-      return concat(bytes.subarray(0, at), bytes.subarray(Math.min(n, at + edit.length)));
+      return concatBytes(bytes.subarray(0, at), bytes.subarray(Math.min(n, at + edit.length)));
     case 'repeat': {
       const piece = bytes.subarray(at, at + edit.length);
-      return concat(bytes.subarray(0, at), ...Array.from({ length: edit.times + 1 }, () => piece), bytes.subarray(at + piece.length));
+      return concatBytes(bytes.subarray(0, at), ...Array.from({ length: edit.times + 1 }, () => piece), bytes.subarray(at + piece.length));
     }
     case 'insert':
-      return concat(bytes.subarray(0, at), edit.bytes, bytes.subarray(at));
+      return concatBytes(bytes.subarray(0, at), edit.bytes, bytes.subarray(at));
     case 'splice': {
       const other = seeds[edit.seed % Math.max(1, seeds.length)] ?? new Uint8Array(0);
       const from = other.length === 0 ? 0 : edit.from % other.length;
       const piece = other.subarray(from, from + edit.length);
       const rest = edit.replace ? Math.min(n, at + piece.length) : at;
-      return concat(bytes.subarray(0, at), piece, bytes.subarray(rest));
+      return concatBytes(bytes.subarray(0, at), piece, bytes.subarray(rest));
     }
   }
 }
