@@ -226,6 +226,8 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
   const fast = raw.httpVersion === '1.1';
   const socket = raw.socket;
   const target: TransportTarget = fast ? socket : (reply.raw as unknown as TransportTarget);
+  // The end of the body: the last chunk on the raw socket, or the response's own end.
+  const finish = fast ? () => void socket.end(LAST_HTTP_CHUNK) : () => void reply.raw.end();
   if (fast) socket.write(responseHead(headers));
   else {
     reply.raw.writeHead(200, headers);
@@ -236,12 +238,11 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
   const sub = options.hub.subscribe(key, options.output.format, (subscriber) => new TransportSink(subscriber, target, {
     frames: fast ? frames : undefined,
     highWaterMark: options.highWaterMarkBytes,
-    finish: fast ? () => socket.end(LAST_HTTP_CHUNK) : () => reply.raw.end(),
+    finish,
   }), { protocol, remoteAddress: request.ip });
   if (sub === undefined) {
     // The stream ended between the existence check and now: an empty stream, ended at once.
-    if (fast) socket.end(LAST_HTTP_CHUNK);
-    else reply.raw.end();
+    finish();
     return;
   }
   const log = flvRequestLog(base, request, { stream: streamKeyToString(key), client: sub.id });

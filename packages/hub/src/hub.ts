@@ -9,6 +9,13 @@ import type { Format } from '@flvcast/media';
 import { EndReason } from './end-reason.js';
 import { Subscriber, type SinkOrFactory, type SubscriberInfo, type SubscriberLimits } from './subscriber.js';
 
+/** A resolver with its bounds checked (see setResolver). */
+interface Resolver {
+  resolve: StreamResolver;
+  timeoutMs: number;
+  maxPending: number;
+}
+
 /**
  * The stream registry: one per server (reached through the `streams` Fastify decorator), never a module
  * singleton. Streams exist while something publishes to them, watches them, or waits for their publisher
@@ -21,7 +28,7 @@ export class Hub {
   #streams = new Map<string, LiveStream>();
   #nextId = 0;
   #closed = false;
-  #resolver: { resolve: StreamResolver; timeoutMs: number; maxPending: number } | undefined;
+  #resolver: Resolver | undefined;
   /** Names being resolved, each shared by every request asking for it meanwhile. */
   #resolving = new Map<string, Promise<LiveStream | undefined>>();
 
@@ -90,7 +97,7 @@ export class Hub {
     return pending;
   }
 
-  async #resolve(key: StreamKey, name: string, resolver: { resolve: StreamResolver; timeoutMs: number; maxPending: number }): Promise<LiveStream | undefined> {
+  async #resolve(key: StreamKey, name: string, resolver: Resolver): Promise<LiveStream | undefined> {
     const started = this.options.now();
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
