@@ -5,7 +5,8 @@
  *   republishing every 1–3 minutes; a third of the stops are SIGKILL (no unpublish), the rest SIGTERM.
  * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP-FLV and WS-FLV today; a new
  *   format or protocol joins by adding a row); 20 % are slow (they stop reading for seconds at a time).
- * - A trickle of hostile connections (garbage on both ports, truncated RTMP handshakes), and API polling.
+ * - A trickle of hostile connections: mutations of the fuzz corpus's real RTMP sessions and of real HTTP
+ *   requests, with some arbitrary bytes (seeded: `--seed` replays a run's trickle), and API polling.
  * - Every 10 s: the server's RSS, heap used, external memory, open fds, active handles and event-loop delay
  *   p99 (from its /metrics; fds also from /proc), viewers, dropped tags; gaps > 1 s seen by healthy viewers
  *   (not slow, and not across their publisher's own restart).
@@ -19,6 +20,9 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { clientSessions } from '@flvcast/test-fuzz/corpus';
+import { bytesInput } from '@flvcast/test-fuzz/mutate';
+import fc from 'fast-check';
 import WebSocket from 'ws';
 
 const require = createRequire(import.meta.url);
@@ -43,6 +47,8 @@ const SAMPLE_MS = 10_000;
 const WARMUP_MS = Math.min(5 * 60_000, (MINUTES * 60_000) / 4);
 const GAP_MS = 1000;
 const SLOW_SHARE = 0.2;
+const GC_EVERY_SAMPLES = 6; // a forced full GC once a minute
+const SEED = arg('seed', Date.now() % 0x7fffffff);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const rand = (min: number, max: number): number => min + Math.random() * (max - min);
@@ -52,6 +58,7 @@ const now = (): number => performance.now();
 
 interface Server {
   child: ChildProcess;
+  inspector?: Inspector;
   http: number;
   rtmp: number;
   api: number;
@@ -59,7 +66,9 @@ interface Server {
 }
 
 async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [cli, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], {
+  // The inspector (loopback, random port) lets the soak force a full GC before the memory figures that judge
+  // retention: raw heap figures are a sawtooth whose phase depends on when V8 last collected.
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', cli, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server: Server = { child, http: 0, rtmp: 0, api: 0, output: '' };
@@ -80,7 +89,46 @@ async function startServer(): Promise<Server> {
   server.http = Number(/play: +ffplay http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)![1]);
   server.rtmp = Number(/rtmp:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)![1]);
   server.api = Number(/metrics: +http:\/\/127\.0\.0\.1:(\d+)/.exec(server.output)![1]);
+  server.inspector = await Inspector.connect(/Debugger listening on (ws:\/\/\S+)/.exec(server.output)![1]!);
   return server;
+}
+
+/** The one inspector call the soak makes: HeapProfiler.collectGarbage (a full, compacting GC). */
+class Inspector {
+  private nextId = 1;
+  private readonly waiting = new Map<number, () => void>();
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => {
+      const { id } = JSON.parse(data.toString('utf8')) as { id?: number };
+      if (id !== undefined) this.waiting.get(id)?.();
+    });
+  }
+
+  static connect(url: string): Promise<Inspector> {
+    const ws = new WebSocket(url);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new Inspector(ws)));
+      ws.once('error', reject);
+    });
+  }
+
+  collectGarbage(): Promise<void> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('collectGarbage timed out')), 10_000);
+      this.waiting.set(id, () => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve();
+      });
+      this.ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
 }
 
 async function get(port: number, path: string): Promise<string> {
@@ -248,16 +296,48 @@ const CLIENT_KINDS: ClientKind[] = [
 
 // --- hostile trickle ---------------------------------------------------------------------------------------
 
-function hostile(server: Server, i: number): void {
+/** Requests a viewer could send: the seeds the HTTP port's hostile inputs are mutated from. */
+const HTTP_SEEDS = [
+  'GET /live/s0.flv HTTP/1.1\r\nHost: x\r\n\r\n',
+  'GET /live/s1.flv?token=abc&x=1 HTTP/1.1\r\nHost: x\r\nOrigin: http://a\r\nRange: bytes=0-\r\n\r\n',
+  'HEAD /live/s2.flv HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\nGET /live/s2.flv HTTP/1.1\r\nHost: x\r\n\r\n',
+  'OPTIONS /live/s3.flv HTTP/1.1\r\nHost: x\r\nOrigin: http://a\r\nAccess-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: x-a, x-b\r\n\r\n',
+  'GET /live/s4.flv HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n\x81\x85\x01\x02\x03\x04ignor',
+  'POST /live/s5.flv HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+].map((text) => new Uint8Array(Buffer.from(text, 'latin1')));
+
+/**
+ * Hostile inputs from the fuzz harness: mutations of the corpus's real RTMP sessions (publish and Enhanced
+ * RTMP, handshake included) for the RTMP port and of real requests for the HTTP port, with some arbitrary
+ * bytes, drawn in seeded batches so a run's trickle can be replayed with `--seed`.
+ */
+class HostileInputs {
+  private readonly rtmp = bytesInput(clientSessions(), { maxRandomLength: 3000 });
+  private readonly http = bytesInput(HTTP_SEEDS, { maxRandomLength: 3000, markers: [0x0d, 0x0a, 0x20, 0x3a, 0x3f, 0x26, 0x2f] });
+  private batch: Uint8Array[] = [];
+  private batches = 0;
+
+  constructor(private readonly seed: number) {}
+
+  next(rtmp: boolean): Uint8Array {
+    if (this.batch.length === 0) {
+      const seed = (this.seed + this.batches++) | 0;
+      this.batch = [...fc.sample(this.rtmp, { seed, numRuns: 25 }), ...fc.sample(this.http, { seed, numRuns: 25 })];
+    }
+    // The first half of a batch is RTMP and the second HTTP; take from the matching half when there is one.
+    const half = this.batch.length > 25 ? 25 : 0;
+    const i = rtmp ? 0 : Math.min(half, this.batch.length - 1);
+    return this.batch.splice(i, 1)[0]!;
+  }
+}
+
+function hostile(server: Server, inputs: HostileInputs, i: number): void {
   const rtmp = i % 2 === 0;
   const socket = net.connect({ port: rtmp ? server.rtmp : server.http, host: '127.0.0.1' });
   socket.on('error', () => {});
   socket.on('data', () => {});
-  const garbage = Buffer.alloc(1 + Math.floor(Math.random() * 3000));
-  for (let j = 0; j < garbage.length; j++) garbage[j] = Math.floor(Math.random() * 256);
-  if (rtmp && i % 4 === 0) garbage[0] = 3; // a truncated handshake: C0 and part of C1
-  if (!rtmp && i % 4 === 1) garbage.write('GET /live/s0.flv HTTP/1.1\r\nHost: x\r\nX-Pad: ', 'latin1');
-  socket.once('connect', () => socket.write(garbage));
+  const bytes = inputs.next(rtmp);
+  socket.once('connect', () => socket.write(bytes));
   setTimeout(() => (Math.random() < 0.5 ? socket.resetAndDestroy() : socket.destroy()), rand(100, 1_500));
 }
 
@@ -325,11 +405,12 @@ async function sample(server: Server, startedAt: number, clientsOpen: number): P
 
 async function main(): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
-  console.log(`soak: ${MINUTES} min, ${PUBLISHERS} publishers, ~${VIEWERS} viewers (${SLOW_SHARE * 100} % slow), kinds ${CLIENT_KINDS.map((k) => k.name).join(', ')}; warm-up ${(WARMUP_MS / 60_000).toFixed(1)} min`);
+  console.log(`soak: ${MINUTES} min, ${PUBLISHERS} publishers, ~${VIEWERS} viewers (${SLOW_SHARE * 100} % slow), kinds ${CLIENT_KINDS.map((k) => k.name).join(', ')}; warm-up ${(WARMUP_MS / 60_000).toFixed(1)} min; seed ${SEED} (--seed replays the hostile trickle)`);
   const input = await encodeInput();
   const server = await startServer();
   const startedAt = now();
   await sleep(2_000);
+  await server.inspector!.collectGarbage();
   const baseline = await sample(server, startedAt, 0);
   console.log(`baseline: fds ${baseline.fds}, handles ${baseline.handles}, heap ${(baseline.heapUsed / MB).toFixed(1)} MB`);
 
@@ -341,9 +422,11 @@ async function main(): Promise<void> {
   const finished: Viewer[] = [];
   let opened = 0;
   let hostileCount = 0;
+  const hostileInputs = new HostileInputs(SEED);
   let apiPolls = 0;
   let apiErrors = 0;
   const samples: Sample[] = [];
+  const afterGc: Sample[] = []; // one a minute, right after a forced full GC
   const endAt = startedAt + MINUTES * 60_000;
   let nextSample = now() + SAMPLE_MS;
   let tick = 0;
@@ -366,7 +449,7 @@ async function main(): Promise<void> {
       opened++;
     }
     // Hostile trickle: one connection every 2 s. API polling: every 2 s.
-    if (tick % 2 === 0) hostile(server, hostileCount++);
+    if (tick % 2 === 0) hostile(server, hostileInputs, hostileCount++);
     if (tick % 2 === 1) {
       apiPolls++;
       Promise.all([get(server.api, '/api/v1/streams'), get(server.api, '/api/v1/summary')]).catch(() => apiErrors++);
@@ -380,6 +463,12 @@ async function main(): Promise<void> {
           `${(s.t / 60_000).toFixed(1)} min: rss ${(s.rss / MB).toFixed(1)} MB, heap ${(s.heapUsed / MB).toFixed(1)} MB, external ${(s.external / MB).toFixed(1)} MB, ` +
             `fds ${s.fds}, handles ${s.handles}, loop p99 ${s.loopP99Ms.toFixed(1)} ms, viewers ${s.serverViewers}, streams ${s.streams}, dropped ${s.droppedTags}`,
         );
+        if (samples.length % GC_EVERY_SAMPLES === 0) {
+          await server.inspector!.collectGarbage();
+          const g = await sample(server, startedAt, live.size);
+          afterGc.push(g);
+          console.log(`  after a full GC: heap ${(g.heapUsed / MB).toFixed(1)} MB, external ${(g.external / MB).toFixed(1)} MB, rss ${(g.rss / MB).toFixed(1)} MB`);
+        }
       } catch (err) {
         console.log(`sample failed: ${(err as Error).message}`);
       }
@@ -393,7 +482,9 @@ async function main(): Promise<void> {
   finished.push(...live);
   await Promise.all(publishers.map((p) => p.stop()));
   await sleep(15_000);
+  await server.inspector!.collectGarbage();
   const final = await sample(server, startedAt, 0);
+  server.inspector!.close();
   const stopAt = now();
   server.child.kill('SIGTERM');
   const exitCode = await new Promise<number | null>((resolve) => (server.child.exitCode !== null ? resolve(server.child.exitCode) : server.child.once('close', (code) => resolve(code))));
@@ -405,7 +496,8 @@ async function main(): Promise<void> {
   const excusedGaps = healthy.reduce((n, v) => n + v.gaps.filter(([a, b]) => byName.get(v.stream)!.excused(a, b)).length, 0);
 
   const after = samples.filter((s) => s.t >= WARMUP_MS);
-  const slope = (pick: (s: Sample) => number): number => slopePer10Min(after.map((s) => [s.t, pick(s)]));
+  const slope = (pick: (s: Sample) => number, from = after): number => slopePer10Min(from.map((s) => [s.t, pick(s)]));
+  const afterGcWarm = afterGc.filter((s) => s.t >= WARMUP_MS);
   const report = {
     minutes: MINUTES,
     warmupMinutes: WARMUP_MS / 60_000,
@@ -422,6 +514,15 @@ async function main(): Promise<void> {
       apiPolls,
       apiErrors,
     },
+    seed: SEED,
+    // Retention: samples taken right after a forced full GC, once a minute. These judge the memory targets.
+    slopesPer10MinAfterWarmupAfterGc: {
+      heapUsedMB: slope((s) => s.heapUsed, afterGcWarm) / MB,
+      externalMB: slope((s) => s.external, afterGcWarm) / MB,
+      rssMB: slope((s) => s.rss, afterGcWarm) / MB,
+      points: afterGcWarm.length,
+    },
+    // Raw scrapes every 10 s: a sawtooth whose phase depends on when V8 last collected.
     slopesPer10MinAfterWarmup: {
       heapUsedMB: slope((s) => s.heapUsed) / MB,
       externalMB: slope((s) => s.external) / MB,
@@ -437,10 +538,11 @@ async function main(): Promise<void> {
     serverExitCode: exitCode,
     serverOutputMentionsUncaught: /uncaught|unhandled/i.test(server.output),
     samples,
+    afterGc,
   };
   const targets = {
-    heapSlope: Math.abs(report.slopesPer10MinAfterWarmup.heapUsedMB) <= 1,
-    externalSlope: Math.abs(report.slopesPer10MinAfterWarmup.externalMB) <= 1,
+    heapSlope: Math.abs(report.slopesPer10MinAfterWarmupAfterGc.heapUsedMB) <= 1,
+    externalSlope: Math.abs(report.slopesPer10MinAfterWarmupAfterGc.externalMB) <= 1,
     fdsBack: Math.abs(final.fds - baseline.fds) <= 5,
     handlesBack: Math.abs(final.handles - baseline.handles) <= 5,
     eventLoopP99: report.eventLoopP99Ms.max <= 50,
@@ -449,8 +551,9 @@ async function main(): Promise<void> {
   };
   const file = `${cacheDir}soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, JSON.stringify({ ...report, targets }, null, 2));
-  const { samples: _omit, ...summary } = report;
+  const { samples: _omit, afterGc: _omitToo, ...summary } = report;
   void _omit;
+  void _omitToo;
   console.log(JSON.stringify({ ...summary, targets }, null, 2));
   console.log(`report: ${file}`);
   process.exitCode = Object.values(targets).every(Boolean) ? 0 : 1;
