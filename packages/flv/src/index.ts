@@ -33,3 +33,4 @@ export {
   type AudioSpecificConfig,
 } from './audio-specific-config.js';
 export { sequenceHeaderProblem } from './sequence-header-problem.js';
+export { ADTS_HEADER_SIZE, ADTS_MAX_FRAME_SIZE, adtsHeader } from './adts-header.js';

@@ -7,4 +7,10 @@ import type { Frame } from '@flvcast/media';
 export interface Packet {
   readonly frame: Frame;
   readonly bytes: Uint8Array;
+  /**
+   * Its place in its output's packet sequence (0, 1, 2… in the order the muxer encoded them), so a viewer
+   * can tell when it did not get the packet before this one; absent for packets outside the sequence (a
+   * metadata update made for the viewers already playing).
+   */
+  readonly seq?: number;
 }

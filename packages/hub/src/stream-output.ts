@@ -13,6 +13,7 @@ export class StreamOutput {
   readonly subscribers = new Set<Subscriber>();
   /** null: the format carries nothing for that frame. */
   #packets = new WeakMap<Frame, Packet | null>();
+  #nextSeq = 0;
 
   constructor(
     readonly format: Format,
@@ -25,7 +26,7 @@ export class StreamOutput {
     let packet = this.#packets.get(frame);
     if (packet === undefined) {
       const bytes = this.muxer.encode(frame);
-      packet = bytes === undefined ? null : { frame, bytes };
+      packet = bytes === undefined ? null : { frame, bytes, seq: this.#nextSeq++ };
       this.#packets.set(frame, packet);
     }
     return packet ?? undefined;

@@ -67,6 +67,8 @@ export class Subscriber {
   #hasVideo = true;
   #started = false;
   #waitKeyframe = false;
+  /** The seq of the last packet written: a packet that does not follow it gets the muxer's resync first. */
+  #lastSeq = -2;
   #blockedSince: number | undefined;
   #queue: Packet[] = [];
   #queuedBytes = 0;
@@ -143,14 +145,9 @@ export class Subscriber {
     this.#started = true;
     this.startedAt = this.limits.now();
     this.#waitKeyframe = waitKeyframe && tracks.hasVideo;
-    const chunks = preamble.slice();
-    let media = false;
-    for (const packet of backlog) {
-      if (!this.#accepts(packet)) continue;
-      chunks.push(packet.bytes);
-      media ||= isRenderable(packet.frame);
-    }
-    this.#write(chunks, chunks.length - preamble.length);
+    const accepted = backlog.filter((p) => this.#accepts(p));
+    const media = accepted.some((p) => isRenderable(p.frame));
+    this.#write(accepted, preamble);
     if (media && !this.#waitKeyframe) this.#markFirstFrame();
   }
 
@@ -168,7 +165,7 @@ export class Subscriber {
     if (this.firstFrameAt === undefined && isRenderable(frame)) this.#markFirstFrame();
     if (this.#blockedSince === undefined) {
       if (this.limits.mergeWriteMs === 0) {
-        this.#write([packet.bytes], 1);
+        this.#writeOne(packet);
         return;
       }
       // Throughput mode: collect the window's packets and write them in one go.
@@ -187,11 +184,10 @@ export class Subscriber {
   /** Writes what is queued, unless the sink is still behind. */
   flush(): void {
     if (this.#endReason !== undefined || this.#blockedSince !== undefined || this.#queue.length === 0) return;
-    const chunks = this.#queue.map((p) => p.bytes);
-    const count = this.#queue.length;
+    const packets = this.#queue;
     this.#queue = [];
     this.#queuedBytes = 0;
-    this.#write(chunks, count);
+    this.#write(packets);
   }
 
   /** The viewer left (its connection closed): detach without calling the sink. */
@@ -230,7 +226,7 @@ export class Subscriber {
     while (i < queue.length && this.#blockedSince === undefined && this.#endReason === undefined) {
       const packet = queue[i++]!;
       this.#queuedBytes -= packet.bytes.byteLength;
-      this.#write([packet.bytes], 1);
+      this.#writeOne(packet);
     }
     if (this.#endReason === undefined) this.#queue = i === queue.length ? [] : queue.slice(i);
   }
@@ -243,8 +239,34 @@ export class Subscriber {
     return true;
   }
 
-  #write(chunks: Uint8Array[], packets: number): void {
-    if (chunks.length === 0) return;
+  /** Writes `preamble` then the packets, each preceded by the muxer's resync where it does not follow the last one written. */
+  #write(packets: readonly Packet[], preamble: readonly Uint8Array[] = []): void {
+    if (packets.length === 0 && preamble.length === 0) return;
+    const chunks = preamble.slice();
+    for (const packet of packets) this.#append(chunks, packet);
+    this.#send(chunks, packets.length);
+  }
+
+  /** The hot path: one live packet, one sink write. */
+  #writeOne(packet: Packet): void {
+    const chunks: Uint8Array[] = [];
+    this.#append(chunks, packet);
+    this.#send(chunks, 1);
+  }
+
+  #append(chunks: Uint8Array[], packet: Packet): void {
+    const seq = packet.seq;
+    if (seq !== undefined) {
+      if (seq !== this.#lastSeq + 1) {
+        const bytes = this.output.muxer.resync?.(packet.frame);
+        if (bytes !== undefined) chunks.push(bytes);
+      }
+      this.#lastSeq = seq;
+    }
+    chunks.push(packet.bytes);
+  }
+
+  #send(chunks: Uint8Array[], packets: number): void {
     for (const c of chunks) this.bytesSent += c.byteLength;
     this.tagsSent += packets;
     if (!this.#sink.write(chunks) && this.#endReason === undefined) this.#blockedSince = this.limits.now();

@@ -16,10 +16,29 @@ export interface Muxer {
   encode(frame: Frame): Uint8Array | undefined;
   /** The stream's metadata changed: what a viewer already playing with this layout gets, if anything. */
   metadataChanged(layout: TrackLayout): Uint8Array | undefined;
+  /**
+   * What a viewer needs just before `frame`'s packet when it did not get the packet before it: its first
+   * packet, or the first after packets were dropped for it (skip to keyframe, waiting for a keyframe). A
+   * container whose packets stand alone (FLV) has no such method; MPEG-TS uses it to keep each viewer's
+   * continuity counters unbroken while every viewer shares the same packets. Only asked for frames this
+   * muxer encoded.
+   */
+  resync?(frame: Frame): Uint8Array | undefined;
 }
 
 /** A container format: its name (as in logs, the API and metrics) and how to make a muxer for a stream. */
 export interface Format {
   readonly name: string;
   createMuxer(stream: StreamState): Muxer;
+  /**
+   * The format carries the audio track alone (ADTS, MP3): its viewers' layout is audio only and they start
+   * with the stream's recent audio (the hub's `audioFastCacheMs`) instead of the GOP cache.
+   */
+  readonly audioOnly?: boolean;
+  /**
+   * Why this stream cannot be served in this format, naming the codec (`"audio codec speex; .mp3 carries
+   * MP3 only"`), or undefined when it can (or its codecs are not known yet). Transports answer 415 with it
+   * before any body byte.
+   */
+  unsupported?(stream: StreamState): string | undefined;
 }
