@@ -178,10 +178,10 @@ export interface Proc {
   kill(): Promise<ToolResult>;
 }
 
-/** Spawns a tool; it is SIGKILLed after `timeoutMs` whatever happens. */
-export function spawnTool(bin: string, args: string[], timeoutMs: number): Proc {
+/** Spawns a tool (with `env` instead of ours, when given); it is SIGKILLed after `timeoutMs` whatever happens. */
+export function spawnTool(bin: string, args: string[], timeoutMs: number, opts: { env?: NodeJS.ProcessEnv } = {}): Proc {
   const started = performance.now();
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env === undefined ? {} : { env: opts.env }) });
   children.add(child);
   let stdout = '';
   let stderr = '';
