@@ -1,12 +1,12 @@
 /**
- * A cheap RTMP publisher over a real loopback socket: our own client session sends an AVC + AAC stream made of
- * fixture frames (25 video and 25 audio messages a second, a keyframe every second) with timestamps the test
- * chooses. No encoder process, so fault tests can run many of them, cut them at an exact byte and make their
- * clock jump.
+ * A cheap RTMP publisher over a real loopback socket: our own client session sends an AVC + AAC stream (or
+ * another codec pair, `media`, Enhanced RTMP included) made of fixture frames (25 video and 25 audio messages
+ * a second, a keyframe every second) with timestamps the test chooses. No encoder process, so fault tests can
+ * run many of them, cut them at an exact byte and make their clock jump.
  */
 import net from 'node:net';
 import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
-import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
+import { avcAac, type SyntheticMedia } from './synthetic-media.js';
 import { waitUntil } from './tools.js';
 
 export interface SyntheticPublisherOptions {
@@ -15,6 +15,8 @@ export interface SyntheticPublisherOptions {
   /** Bytes of padding in each video frame (default 0), to make messages span several chunks. */
   videoPadding?: number;
   app?: string;
+  /** the codecs and their frames (default AVC + AAC) */
+  media?: SyntheticMedia;
 }
 
 export class SyntheticPublisher {
@@ -59,13 +61,18 @@ export class SyntheticPublisher {
     const pub = new SyntheticPublisher(port, name, opts);
     await waitUntil(() => pub.events.some((e) => e.type === 'published') || pub.closed, 5_000, `the synthetic publisher of ${name} to publish`);
     if (pub.closed) throw new Error(`the server closed the synthetic publisher of ${name}`);
-    pub.session.sendMetadata({ width: 320, height: 240, framerate: 25, videocodecid: 7, audiocodecid: 10 });
+    const media = pub.#media;
+    pub.session.sendMetadata(media.metadata);
     const t0 = pub.#ts(0);
-    pub.session.sendVideo(t0, avcSequenceHeader);
-    pub.session.sendAudio(t0, aacSequenceHeader);
+    if (media.videoConfig !== undefined) pub.session.sendVideo(t0, media.videoConfig);
+    if (media.audioConfig !== undefined) pub.session.sendAudio(t0, media.audioConfig);
     pub.flush();
     pub.#timer = setInterval(() => pub.sendFrame(), 40);
     return pub;
+  }
+
+  get #media(): SyntheticMedia {
+    return this.#opts.media ?? avcAac;
   }
 
   #ts(n: number): number {
@@ -77,12 +84,15 @@ export class SyntheticPublisher {
     if (this.closed) return;
     const n = this.frames++;
     const ts = this.#ts(n);
-    const base = n % 25 === 0 ? avcKeyframe(n) : avcInterframe(n);
-    const pad = this.#opts.videoPadding ?? 0;
-    const video = pad === 0 ? base : new Uint8Array(base.length + pad);
-    if (pad !== 0) video.set(base);
-    this.session.sendVideo(ts, video);
-    this.session.sendAudio(ts, aacFrame(n));
+    const media = this.#media;
+    if (media.video !== undefined) {
+      const base = media.video(n, n % 25 === 0);
+      const pad = this.#opts.videoPadding ?? 0;
+      const video = pad === 0 ? base : new Uint8Array(base.length + pad);
+      if (pad !== 0) video.set(base);
+      this.session.sendVideo(ts, video);
+    }
+    if (media.audio !== undefined) this.session.sendAudio(ts, media.audio(n));
     if (flush) this.flush();
   }
 
