@@ -47,9 +47,10 @@ export interface BenchConfig {
   idleViewers: number;
   /**
    * 'fanout': the ramp of steps; 'slow': normal viewers with and without slow ones beside them, for minutes;
-   * 'proxy': the same viewers direct and through nginx (default config, buffering off, the header ignored)
+   * 'proxy': the same viewers direct and through nginx (default config, buffering off, the header ignored);
+   * 'formats': TS viewers against FLV ones (alone and together), the muxing cost, and `.aac` listeners
    */
-  scenario: 'fanout' | 'slow' | 'proxy';
+  scenario: 'fanout' | 'slow' | 'proxy' | 'formats';
   /** slow scenario: normal viewers, slow viewers, their read rate as a share of the stream's, minutes with them */
   slowNormal: number;
   slowViewers: number;
@@ -59,6 +60,9 @@ export interface BenchConfig {
   proxyViewers: number;
   proxySeconds: number;
   proxyRounds: number;
+  /** formats scenario: FLV viewers and TS viewers per step (and both at once); `.aac` listeners */
+  formatsViewers: number;
+  aacListeners: number;
   quick: boolean;
 }
 
@@ -85,6 +89,8 @@ const options = {
   'proxy-viewers': { type: 'string' },
   'proxy-seconds': { type: 'string' },
   'proxy-rounds': { type: 'string' },
+  'formats-viewers': { type: 'string' },
+  'aac-listeners': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -107,8 +113,8 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --max-sampled n         BENCH_MAX_SAMPLED        latency-sampled viewers per step, at most [40]
   --late-joiners n        BENCH_LATE_JOINERS       mid-stream joiners per step for time-to-first-frame [20]
   --idle-viewers n        BENCH_IDLE_VIEWERS       HTTP-FLV viewers on a near-idle 32 kbit/s audio-only stream, 0 = none [2000]
-  --scenario s            BENCH_SCENARIO           fanout (the steps above), slow (slow viewers beside normal ones)
-                                                   or proxy (direct vs. through nginx) [fanout]
+  --scenario s            BENCH_SCENARIO           fanout (the steps above), slow (slow viewers beside normal ones),
+                                                   proxy (direct vs. through nginx) or formats (TS and AAC viewers) [fanout]
   --slow-normal n         BENCH_SLOW_NORMAL        slow scenario: normal HTTP-FLV viewers [500]
   --slow-viewers n        BENCH_SLOW_VIEWERS       slow scenario: slow viewers added beside them [50]
   --slow-rate r           BENCH_SLOW_RATE          slow scenario: a slow viewer's read rate / the stream's bitrate [0.25]
@@ -116,7 +122,9 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --proxy-viewers n       BENCH_PROXY_VIEWERS      proxy scenario: HTTP-FLV viewers per variant [20]
   --proxy-seconds s       BENCH_PROXY_SECONDS      proxy scenario: measured seconds per variant and round [20]
   --proxy-rounds n        BENCH_PROXY_ROUNDS       proxy scenario: rounds, the variants alternating in each [3]
-  (the slow and proxy scenarios measure flvcast only unless --servers says otherwise;
+  --formats-viewers n     BENCH_FORMATS_VIEWERS    formats scenario: FLV viewers and TS viewers per step, and both at once [500]
+  --aac-listeners n       BENCH_AAC_LISTENERS      formats scenario: .aac listeners of a 128 kbit/s audio-only stream [2000]
+  (the slow, proxy and formats scenarios measure flvcast only unless --servers says otherwise;
    the proxy scenario runs /usr/sbin/nginx, or NGINX_PATH)`;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -145,7 +153,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   };
 
   const scenario = pick('scenario', 'BENCH_SCENARIO') ?? 'fanout';
-  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy') throw new Error(`BENCH_SCENARIO must be fanout, slow or proxy, got "${scenario}"`);
+  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats') {
+    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy or formats, got "${scenario}"`);
+  }
   const baselineText = pick('baseline', 'BENCH_BASELINE');
   const baseline = baselineText === undefined || baselineText === '' ? undefined : resolve(baselineText);
   if (baseline !== undefined && !existsSync(checkoutCli(baseline))) {
@@ -157,6 +167,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   for (const s of servers) {
     if (!(serverNames as readonly string[]).includes(s)) throw new Error(`unknown server "${s}" (known: ${serverNames.join(', ')})`);
     if (s === 'flvcast-base' && baseline === undefined) throw new Error('the server flvcast-base needs BENCH_BASELINE (or --baseline): a built flvcast checkout');
+    if (s === 'nms' && scenario === 'formats') throw new Error('the formats scenario measures flvcast builds only: node-media-server has no TS or AAC mount');
   }
   const stepsText = pick('steps', 'BENCH_STEPS') ?? (quick ? '1,100' : '1,100,500,1000');
   const steps = stepsText.split(',').filter((s) => s.trim() !== '').map((s) => int('BENCH_STEPS', s.trim(), 0, 1));
@@ -183,10 +194,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     proxyViewers: int('BENCH_PROXY_VIEWERS', pick('proxy-viewers', 'BENCH_PROXY_VIEWERS'), quick ? 10 : 20, 1),
     proxySeconds: num('BENCH_PROXY_SECONDS', pick('proxy-seconds', 'BENCH_PROXY_SECONDS'), quick ? 8 : 20, 1),
     proxyRounds: int('BENCH_PROXY_ROUNDS', pick('proxy-rounds', 'BENCH_PROXY_ROUNDS'), quick ? 1 : 3, 1),
+    formatsViewers: int('BENCH_FORMATS_VIEWERS', pick('formats-viewers', 'BENCH_FORMATS_VIEWERS'), quick ? 100 : 500, 1),
+    aacListeners: int('BENCH_AAC_LISTENERS', pick('aac-listeners', 'BENCH_AAC_LISTENERS'), quick ? 200 : 2000, 1),
     quick,
   };
   // Hard bounds: this is a 2-core machine and every step must end by itself.
-  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers, config.proxyViewers);
+  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers, config.proxyViewers, 2 * config.formatsViewers, config.aacListeners);
   if (maxViewers > 5000) throw new Error(`at most 5000 viewers per step (asked for ${maxViewers})`);
   if (config.stepSeconds > 300) throw new Error('BENCH_STEP_SECONDS is capped at 300');
   if (config.slowMinutes > 60) throw new Error('BENCH_SLOW_MINUTES is capped at 60');

@@ -4,6 +4,7 @@
  * each media tag's arrival time while the measurement runs, and a late joiner notes its first keyframe.
  */
 import { FlvDemuxer, inspectVideo } from '@flvcast/flv';
+import type { StreamViewer } from './stream-viewer.js';
 
 /** What a viewer reports into (one per worker process). */
 export interface ViewerSink {
@@ -11,9 +12,11 @@ export interface ViewerSink {
   tags: number;
   framingErrors: number;
   tagSizeMismatches: number;
+  /** TS viewers: continuity counter breaks on media PIDs */
+  continuityErrors: number;
   /** true between `mark` and `end` */
   recording: boolean;
-  /** [type, timestamp, size, arrivalWallMs] × n */
+  /** [type, timestamp, size, arrivalWallMs] × n; size −1: a frame known by its time stamp alone (TS: DTS in ms) */
   samples: number[];
   /** video jumps forward by more than GAP_MS: the server dropped media for this viewer */
   gaps: number;
@@ -24,7 +27,7 @@ export interface ViewerSink {
 /** A forward jump in video time larger than this is a gap (frames are 33 ms apart in the inputs). */
 const GAP_MS = 500;
 
-export class FlvViewer {
+export class FlvViewer implements StreamViewer {
   readonly #demuxer = new FlvDemuxer();
   readonly #sink: ViewerSink;
   readonly sampled: boolean;
@@ -32,6 +35,9 @@ export class FlvViewer {
   bytes = 0;
   /** bytes at the start of the measurement window */
   markBytes = 0;
+  /** FLV viewers are measured in FLV bytes */
+  mediaBytes = 0;
+  markMediaBytes = 0;
   /** a framing error stopped this viewer's parsing */
   broken = false;
   #mismatches = 0;

@@ -1,12 +1,13 @@
 /**
- * An HTTP-FLV viewer over a raw `net` socket: writes the GET itself, reads the response head, then the
- * body (chunked transfer coding, or until close without it) into an `FlvViewer`. No http module, no agent:
+ * An HTTP viewer over a raw `net` socket (HTTP-FLV, and the TS and ADTS mounts alike): writes the GET itself,
+ * reads the response head, then the body (chunked transfer coding, or until close without it) into a
+ * `StreamViewer` of its container. No http module, no agent:
  * the cost per viewer on the harness side stays small and every byte is accounted for.
  */
 import net from 'node:net';
 import { ChunkedDecoder } from './chunked-decoder.js';
 import { ReadThrottle } from './read-throttle.js';
-import type { FlvViewer } from './flv-viewer.js';
+import type { StreamViewer } from './stream-viewer.js';
 import { wallNow } from './ingest-log.js';
 import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
 
@@ -14,7 +15,7 @@ const MAX_HEAD = 16 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 
 export class HttpFlvConnection implements ViewerConnection {
-  readonly viewer: FlvViewer;
+  readonly viewer: StreamViewer;
   readonly requestAt: number;
   readonly #socket: net.Socket;
   readonly #events: ViewerEvents;
@@ -25,7 +26,7 @@ export class HttpFlvConnection implements ViewerConnection {
   #error: string | undefined;
 
   /** `readBytesPerSecond` > 0 makes this a slow viewer that reads no faster than that. */
-  constructor(url: URL, viewer: FlvViewer, events: ViewerEvents, readBytesPerSecond = 0) {
+  constructor(url: URL, viewer: StreamViewer, events: ViewerEvents, readBytesPerSecond = 0) {
     this.viewer = viewer;
     this.#events = events;
     this.requestAt = wallNow();

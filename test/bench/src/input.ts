@@ -22,6 +22,8 @@ export interface InputSpec {
 export const highInput: InputSpec = { name: 'input-720p30-2500k-bf0-aac128k-20s.flv', width: 1280, height: 720, videoKbps: 2500, audioKbps: 128, seconds: 20 };
 /** Near-idle: 32 kbit/s of audio and no video, so per-viewer memory is the connection's own cost. */
 export const idleInput: InputSpec = { name: 'input-audio-aac32k-20s.flv', width: 0, height: 0, videoKbps: 0, audioKbps: 32, seconds: 20 };
+/** The `.aac` listeners' stream: 128 kbit/s of AAC and no video. */
+export const aacInput: InputSpec = { name: 'input-audio-aac128k-20s.flv', width: 0, height: 0, videoKbps: 0, audioKbps: 128, seconds: 20 };
 export const lowInput: InputSpec = { name: 'input-360p30-500k-bf0-aac64k-20s.flv', width: 640, height: 360, videoKbps: 500, audioKbps: 64, seconds: 20 };
 
 /** Nominal bitrate of the published stream (video + audio), in bit/s. */

@@ -2,7 +2,7 @@
  * Plain-text rendering of the results: a block per step as it ends, then flvcast beside its peer; when a
  * server ran more than once, each run and then each server's medians over its runs.
  */
-import type { StepResult } from './step-result.js';
+import type { FormatFigures, StepResult } from './step-result.js';
 
 export interface ServerResults {
   name: string;
@@ -56,9 +56,20 @@ export function formatStep(server: string, r: StepResult, harnessWorkers: number
       `drift ${signed(r.latencyDrift)} ms (p50 ${f1(r.latencyFirstQuarterP50)} first ¼ → ${f1(r.latencyLastQuarterP50)} last ¼)`,
     `  first frame     ${r.lateJoiners} late joiners (${r.lateJoinersFailed} more got no keyframe within 10 s or before the step ended): request → keyframe p50 ${f1(r.ttffRequestP50)} / p99 ${f1(r.ttffRequestP99)} ms; ` +
       `headers → keyframe p50 ${f1(r.ttffHeadersP50)} / p99 ${f1(r.ttffHeadersP99)} ms`,
-    `  framing         ${r.framingErrors} viewers with framing errors, ${r.tagSizeMismatches} PreviousTagSize mismatches`,
+    `  framing         ${r.framingErrors} viewers with framing errors, ${r.tagSizeMismatches} PreviousTagSize mismatches, ${r.continuityErrors} TS continuity errors`,
   ];
+  for (const f of r.byFormat ?? []) lines.push(formatLine(f));
   return lines.join('\n');
+}
+
+/** One format's viewers of a step: delivery against their own measure, latency matched their own way. */
+export function formatLine(f: FormatFigures): string {
+  const measure = f.format === 'flv' ? 'FLV bytes' : f.format === 'ts' ? 'audio+video codec data' : 'AAC data';
+  const latency = f.format === 'aac' ? 'no latency (ADTS has no time stamps)' : `latency p50 ${f1(f.latencyP50)} / p99 ${f1(f.latencyP99)} ms (${f.latencySamples} samples, ${pct(f.latencyMatchRate)} matched)`;
+  return (
+    `  .${f.format.padEnd(4)} × ${String(f.viewers).padEnd(5)} ≥ 95 % of the ${measure} (${mbit(f.expectedMediaBitrate)} each): ${pct(f.viewersAt95)} (worst ${pct(f.minViewerShare)}); ` +
+    `received ${mbit(f.deliveredBitrate)} in all; ${latency}`
+  );
 }
 
 interface Figure {

@@ -6,6 +6,7 @@
  * recorded in the ingest log with the time its last byte reached the proxy.
  */
 import net from 'node:net';
+import { inspectAudio, inspectVideo } from '@flvcast/flv';
 import { ChunkReader } from '@flvcast/rtmp';
 import { IngestLog, wallNow } from './ingest-log.js';
 
@@ -63,7 +64,7 @@ export class RtmpIngestProxy {
         if (bytes.length === 0) return;
       }
       try {
-        for (const m of reader.push(bytes)) this.log.record(m.type, m.timestamp, m.payload.length, at);
+        for (const m of reader.push(bytes)) this.log.record(m.type, m.timestamp, m.payload.length, at, esBytes(m.type, m.payload));
       } catch {
         this.parseErrors++;
         failed = true;
@@ -87,4 +88,21 @@ export class RtmpIngestProxy {
     this.#sockets.clear();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
+}
+
+/** The codec data of an audio/video message: its body after the FLV audio/video header; 0 for sequence headers. */
+function esBytes(type: number, payload: Uint8Array): number {
+  try {
+    if (type === 9) {
+      const info = inspectVideo(payload);
+      return info.isSequenceHeader || info.isCommandFrame ? 0 : payload.length - info.bodyOffset;
+    }
+    if (type === 8) {
+      const info = inspectAudio(payload);
+      return info.isSequenceHeader ? 0 : payload.length - info.bodyOffset;
+    }
+  } catch {
+    // not a tag we can read: no codec data counted
+  }
+  return 0;
 }

@@ -13,13 +13,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig, usage, type BenchConfig, type ServerName } from './bench-config.js';
 import { installExitHandlers, killAll } from './children.js';
-import { ensureInput, highInput, idleInput, lowInput, nominalBitrate, type InputSpec } from './input.js';
+import { aacInput, ensureInput, highInput, idleInput, lowInput, nominalBitrate, type InputSpec } from './input.js';
 import { cacheDir } from './paths.js';
 import { rssBytes } from './proc-stats.js';
 import { startPublisher, type Publisher } from './publisher.js';
 import { formatMedians, formatRuns, formatSideBySide, formatStep, memoryPerViewerNote, serverMedians, type ServerResults } from './report.js';
 import { runNumbers, startServer, type ServerUnderTest } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
+import { formatFormatsScenario, runFormatsScenario, type FormatsScenarioResult } from './formats-scenario.js';
 import { formatProxyScenario, runProxyScenario, type ProxyScenarioResult } from './proxy-scenario.js';
 import { formatSlowScenario, runSlowScenario, type SlowScenarioResult } from './slow-scenario.js';
 import { runStep, type StepSpec } from './step-runner.js';
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
   const high = await ensureInput(highInput);
   if (config.scenario === 'slow') return runSlow(config, high, started);
   if (config.scenario === 'proxy') return runProxy(config, high, started);
+  if (config.scenario === 'formats') return runFormats(config, high, started);
   const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
   const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
@@ -223,6 +225,32 @@ async function runProxy(config: BenchConfig, input: string, started: number): Pr
       latency: 'ms from the arrival of a message at the RTMP socket (ingest proxy) to the arrival of the same tag at a viewer; every viewer sampled; p50/p99 pooled over the rounds',
       delivery: 'FLV bytes received by all viewers over the windows / bytes that reached the RTMP socket (shifted by the p50 latency) × viewers',
       nginx: 'one nginx process (daemon off, master_process off), one server block per variant, HTTP/1.0 to the upstream (its default)',
+    },
+    servers: results,
+  });
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function runFormats(config: BenchConfig, input: string, started: number): Promise<void> {
+  const n = config.formatsViewers;
+  console.log(
+    `formats scenario: publisher only, 1 FLV, 1 TS, ${n} FLV, ${n} TS, ${n} FLV + ${n} TS viewers (HTTP, 720p 2.5 Mbit/s), publisher only again; ` +
+      `then ${config.aacListeners} .aac listeners of 128 kbit/s audio · ${config.stepSeconds} s per step · servers: ${config.servers.join(', ')}`,
+  );
+  const aac = await ensureInput(aacInput);
+  const results: FormatsScenarioResult[] = [];
+  for (const slot of runSlots(config.servers)) {
+    const r = await runFormatsScenario(config, slot.name, { high: input, aac }, slot.run);
+    results.push(r);
+    console.log(`\n${formatFormatsScenario(r, config)}`);
+  }
+  writeResults({
+    scenario: 'formats',
+    config,
+    notes: {
+      cpu: '% of one core over each step window; C(x) = CPU of load x minus the mean of the two publisher-only windows',
+      delivery: 'FLV viewers: FLV bytes; TS viewers: PES payload bytes against the codec data that reached the RTMP socket; .aac: ADTS frames without headers against the AAC data',
+      latency: 'FLV: tags matched by (type, timestamp, size); TS: PES matched by (type, DTS/90 − offset) to the published frame, dated by the read that carried the PES\'s last packet',
     },
     servers: results,
   });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { checkoutCli, type ServerName } from './bench-config.js';
 import { spawnTracked, stopChild } from './children.js';
 import { cacheDir, flvcastCli, nmsLauncher, repoRoot } from './paths.js';
+import type { ViewerFormat } from './worker-messages.js';
 
 export interface ServerUnderTest {
   name: ServerName;
@@ -24,8 +25,8 @@ export interface ServerUnderTest {
   rtmpPort: number;
   logFile: string;
   child: ChildProcess;
-  /** HTTP-FLV (or, with `ws`, WS-FLV) URL of a stream */
-  playUrl(stream: string, ws?: boolean): string;
+  /** HTTP (or, with `ws`, WS) URL of a stream in a format: the mount's extension (default flv) */
+  playUrl(stream: string, ws?: boolean, format?: ViewerFormat): string;
   stop(): Promise<void>;
 }
 
@@ -135,7 +136,7 @@ export async function startServer(name: ServerName, options: StartOptions = {}):
     rtmpPort,
     logFile,
     child,
-    playUrl: (stream, ws = false) => `${ws ? 'ws' : 'http'}://127.0.0.1:${httpPort}/live/${stream}.flv`,
+    playUrl: (stream, ws = false, format = 'flv') => `${ws ? 'ws' : 'http'}://127.0.0.1:${httpPort}/live/${stream}.${format}`,
     stop: () => stopChild(child, 5000),
   };
 }

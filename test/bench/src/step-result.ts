@@ -1,5 +1,23 @@
 /** The figures of one step against one server (also what goes into the JSON results). */
-import type { ViewerProtocol } from './worker-messages.js';
+import type { ViewerFormat, ViewerProtocol } from './worker-messages.js';
+
+/** The figures of one format's viewers in a step whose viewers read TS or ADTS (or a mix with FLV). */
+export interface FormatFigures {
+  format: ViewerFormat;
+  viewers: number;
+  /** share (0..1) of this format's viewers that received ≥ 95 % of what they should have (FLV bytes; TS/ADTS: codec data) */
+  viewersAt95: number;
+  minViewerShare: number;
+  /** container bit/s all of them received together */
+  deliveredBitrate: number;
+  /** codec (or FLV) bit/s one of them should have received */
+  expectedMediaBitrate: number;
+  /** added latency (RTMP socket → viewer), ms: FLV tags, or TS PES matched by DTS; none for ADTS */
+  latencyP50: number | undefined;
+  latencyP99: number | undefined;
+  latencySamples: number;
+  latencyMatchRate: number;
+}
 
 export interface StepResult {
   /** e.g. "HTTP-FLV × 1000 @ 2.5 Mbit/s" */
@@ -62,6 +80,10 @@ export interface StepResult {
   /** viewers whose stream failed to parse (chunked coding, FLV, WS text frame); PreviousTagSize mismatches */
   framingErrors: number;
   tagSizeMismatches: number;
+  /** TS viewers: continuity counter breaks on media PIDs */
+  continuityErrors: number;
+  /** per format, when the step's viewers read TS or ADTS (absent for FLV-only steps) */
+  byFormat?: FormatFigures[] | undefined;
   /** media gaps seen by the (normal) viewers — video time jumping > 0.5 s — and those not resuming on a keyframe */
   gaps: number;
   offKeyframeResumes: number;

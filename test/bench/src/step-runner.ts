@@ -7,19 +7,22 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { BenchConfig } from './bench-config.js';
 import { stopChild, track } from './children.js';
 import { harnessCpuMs } from './harness-cpu.js';
-import { tagKey, wallNow } from './ingest-log.js';
+import { tagKey, timestampKey, wallNow, type ByteMeasure } from './ingest-log.js';
 import { viewerWorker } from './paths.js';
 import { percentile } from './percentile.js';
 import { cpuMs, rssBytes } from './proc-stats.js';
 import type { Publisher } from './publisher.js';
 import type { ServerUnderTest } from './server-under-test.js';
-import type { StepResult } from './step-result.js';
-import type { FirstFrameTiming, FromWorker, ProgressMessage, ResultMessage, StartMessage, ToWorker, ViewerProtocol } from './worker-messages.js';
+import type { FormatFigures, StepResult } from './step-result.js';
+import { TS_DTS_OFFSET_MS } from './ts-timing.js';
+import type { FirstFrameTiming, FromWorker, ProgressMessage, ResultMessage, StartMessage, ToWorker, ViewerFormat, ViewerProtocol } from './worker-messages.js';
 
 export interface StepSpec {
   label: string;
   protocol: ViewerProtocol;
   viewers: number;
+  /** what the viewers read: viewer i reads formats[i % length] (default ['flv']); figures per format in `byFormat` */
+  formats?: ViewerFormat[];
   nominalBitrate: number;
   /** slow viewers beside the normal ones, in a worker of their own; the step's figures are the normal viewers' */
   slow?: { viewers: number; readBytesPerSecond: number };
@@ -36,6 +39,13 @@ export interface StepSpec {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What a viewer of each format is compared with: FLV viewers with the FLV bytes that reached the RTMP socket,
+ * TS viewers with the audio and video codec data (their PES payloads carry it, plus a few bytes of start codes,
+ * access unit delimiters, parameter sets and ADTS headers), `.aac` listeners with the AAC data.
+ */
+const MEASURE: Record<ViewerFormat, ByteMeasure> = { flv: 'flv', ts: 'es-av', aac: 'es-audio' };
 
 interface Worker {
   child: ChildProcess;
@@ -56,6 +66,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   // every sample of the window is matched after it ends: the ingest log must still hold the window's start
   publisher.proxy.log.keepMs = Math.max(publisher.proxy.log.keepMs, windowMs + 60_000);
   const slowViewers = spec.slow?.viewers ?? 0;
+  const formats = spec.formats ?? ['flv'];
   const workerCount = Math.min(config.workers - (slowViewers > 0 ? 1 : 0), spec.viewers);
   const rssBefore = rssBytes(server.pid) ?? 0;
 
@@ -66,6 +77,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   let lateFailed = 0;
   let framingErrors = 0;
   let tagSizeMismatches = 0;
+  let continuityErrors = 0;
   let gaps = 0;
   let offKeyframeResumes = 0;
   const slowStats = { framingErrors: 0, tagSizeMismatches: 0, gaps: 0, offKeyframeResumes: 0 };
@@ -94,6 +106,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       }
       framingErrors += m.framingErrors;
       tagSizeMismatches += m.tagSizeMismatches;
+      continuityErrors += m.continuityErrors;
       gaps += m.gaps;
       offKeyframeResumes += m.offKeyframeResumes;
       if (!windowClosed) {
@@ -106,7 +119,10 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     const lateJoiners = slow ? 0 : Math.floor(config.lateJoiners / workerCount) + (w < config.lateJoiners % workerCount ? 1 : 0);
     const start: StartMessage = {
       kind: 'start',
-      url: spec.playUrl ?? server.playUrl(publisher.stream, spec.protocol === 'ws'),
+      urls: Object.fromEntries(
+        (slow ? ['flv' as const] : formats).map((f) => [f, f === 'flv' && spec.playUrl !== undefined ? spec.playUrl : server.playUrl(publisher.stream, spec.protocol === 'ws', f)]),
+      ),
+      formats: slow ? ['flv'] : formats,
       protocol: slow ? 'http' : spec.protocol,
       count,
       rampPer100ms: Math.max(1, Math.round(config.rampPer100ms / workerCount)),
@@ -167,8 +183,10 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     windowClosed = true;
     const seconds = (t1 - t0) / 1000;
 
-    // latency: arrival at the viewer − arrival at the RTMP socket, for samples inside the window
+    // latency: arrival at the viewer − arrival at the RTMP socket, for samples inside the window. An FLV
+    // tag is known by (type, timestamp, size); a TS viewer's PES by (type, DTS) alone (size −1).
     const latencies: number[] = [];
+    const byFormatLatency: Partial<Record<ViewerFormat, { matched: number[]; total: number }>> = {};
     const firstQuarter: number[] = [];
     const lastQuarter: number[] = [];
     let total = 0;
@@ -177,10 +195,15 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       const at = samples[i + 3]!;
       if (at < t0 || at > t1) continue;
       total++;
-      const ingestAt = publisher.proxy.log.arrivalOf(tagKey(samples[i]!, samples[i + 1]!, samples[i + 2]!));
+      const ts = samples[i + 2]! < 0;
+      const own = (byFormatLatency[ts ? 'ts' : 'flv'] ??= { matched: [], total: 0 });
+      own.total++;
+      const key = ts ? timestampKey(samples[i]!, Math.round(samples[i + 1]! - TS_DTS_OFFSET_MS)) : tagKey(samples[i]!, samples[i + 1]!, samples[i + 2]!);
+      const ingestAt = publisher.proxy.log.arrivalOf(key);
       if (ingestAt === undefined) continue;
       const latency = at - ingestAt;
       latencies.push(latency);
+      own.matched.push(latency);
       if (at < t0 + quarter) firstQuarter.push(latency);
       else if (at >= t1 - quarter) lastQuarter.push(latency);
     }
@@ -189,21 +212,62 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     const q4 = percentile(lastQuarter, 50);
 
     // bytes: what reached the RTMP socket over the window, shifted by the typical latency, is what a
-    // viewer should have received over the window
-    const shift = latencyP50 ?? 0;
-    const expectedBytesPerViewer = publisher.proxy.log.bytesBetween(t0 - shift, t1 - shift);
+    // viewer should have received over the window (in its format's measure)
     const normal = workers.filter((w) => !w.slow);
+    const expectedOf = (format: ViewerFormat): number => {
+      const shift = percentile(byFormatLatency[format]?.matched ?? [], 50) ?? latencyP50 ?? 0;
+      return publisher.proxy.log.bytesBetween(t0 - shift, t1 - shift, MEASURE[format]);
+    };
+    const expectedBytesPerViewer = expectedOf('flv');
     const windowBytes = normal.flatMap((w) => w.result?.windowBytes ?? []);
+    const windowMediaBytes = normal.flatMap((w) => w.result?.windowMediaBytes ?? []);
+    const viewerFormats = normal.flatMap((w) => w.result?.formats ?? []);
     const delivered = windowBytes.reduce((a, b) => a + b, 0);
+    const perFormat = new Map<ViewerFormat, { viewers: number; at95: number; minShare: number; bytes: number; expected: number }>();
+    for (const f of formats) perFormat.set(f, { viewers: 0, at95: 0, minShare: Infinity, bytes: 0, expected: expectedOf(f) });
     let at95 = 0;
     let minShare = spec.viewers > 0 ? Infinity : 0;
-    for (const b of windowBytes) {
-      const share = expectedBytesPerViewer > 0 ? b / expectedBytesPerViewer : 0;
-      if (share >= 0.95) at95++;
+    for (let v = 0; v < windowBytes.length; v++) {
+      const format = viewerFormats[v] ?? 'flv';
+      const own = perFormat.get(format)!;
+      const got = format === 'flv' ? windowBytes[v]! : windowMediaBytes[v]!;
+      const share = own.expected > 0 ? got / own.expected : 0;
+      own.viewers++;
+      own.bytes += windowBytes[v]!;
+      if (share >= 0.95) {
+        at95++;
+        own.at95++;
+      }
       minShare = Math.min(minShare, share);
+      own.minShare = Math.min(own.minShare, share);
     }
     if (windowBytes.length < spec.viewers) minShare = 0; // a worker did not answer: its viewers count as starved
     const ingestBitrate = (expectedBytesPerViewer * 8) / seconds;
+    const requestedOf = (f: ViewerFormat): number => {
+      // viewer i of worker w reads formats[i % length]: count what was asked for, answered or not
+      let n = 0;
+      for (const w of normal) for (let i = 0; i < w.count; i++) if (formats[i % formats.length] === f) n++;
+      return n;
+    };
+    const byFormat: FormatFigures[] | undefined =
+      formats.length === 1 && formats[0] === 'flv'
+        ? undefined
+        : [...perFormat].map(([format, own]) => {
+            const requested = requestedOf(format);
+            const lat = byFormatLatency[format];
+            return {
+              format,
+              viewers: requested,
+              viewersAt95: requested > 0 ? own.at95 / requested : 0,
+              minViewerShare: own.viewers < requested || own.minShare === Infinity ? 0 : own.minShare,
+              deliveredBitrate: (own.bytes * 8) / seconds,
+              expectedMediaBitrate: (own.expected * 8) / seconds,
+              latencyP50: percentile(lat?.matched ?? [], 50),
+              latencyP99: percentile(lat?.matched ?? [], 99),
+              latencySamples: lat?.matched.length ?? 0,
+              latencyMatchRate: lat !== undefined && lat.total > 0 ? lat.matched.length / lat.total : 0,
+            };
+          });
 
     const lasts = normal.map((w) => w.last);
     const slowOne = workers.find((w) => w.slow);
@@ -259,6 +323,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       lateJoinersFailed: Math.max(lateFailed, config.lateJoiners - firstFrames.length),
       framingErrors,
       tagSizeMismatches,
+      continuityErrors,
+      byFormat,
       gaps,
       offKeyframeResumes,
       rssTimeline: spec.rssEverySeconds === undefined ? undefined : rssTimeline,

@@ -1,5 +1,5 @@
 /** What the worker needs from a viewer connection, whatever its protocol. */
-import type { FlvViewer } from './flv-viewer.js';
+import type { StreamViewer } from './stream-viewer.js';
 
 export interface ViewerEvents {
   /**
@@ -12,7 +12,7 @@ export interface ViewerEvents {
 }
 
 export interface ViewerConnection {
-  readonly viewer: FlvViewer;
+  readonly viewer: StreamViewer;
   /** wall-clock ms when the request was sent / the connection was opened */
   readonly requestAt: number;
   close(): void;

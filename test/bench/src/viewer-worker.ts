@@ -3,17 +3,23 @@
  * gradually, and reports to the parent over IPC once per second — aggregate counters and the latency
  * samples of its sampled viewers, never a message per tag. On `end` it answers with the bytes each viewer
  * received during the measurement window; on `stop` (or when the parent goes away) it closes all and exits.
+ * Its viewers may read different containers (FLV, TS, ADTS), interleaved by index.
  */
+import { AdtsViewer } from './adts-viewer.js';
 import { FlvViewer, type ViewerSink } from './flv-viewer.js';
 import { HttpFlvConnection } from './http-flv-connection.js';
+import type { StreamViewer } from './stream-viewer.js';
+import { TsViewer } from './ts-viewer.js';
 import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
-import type { FirstFrameTiming, FromWorker, StartMessage, ToWorker } from './worker-messages.js';
+import type { FirstFrameTiming, FromWorker, StartMessage, ToWorker, ViewerFormat } from './worker-messages.js';
 import { WsFlvConnection } from './ws-flv-connection.js';
 
 const LATE_JOINER_TIMEOUT_MS = 10_000;
 
-const sink: ViewerSink = { bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, recording: false, samples: [], gaps: 0, offKeyframeResumes: 0 };
+const emptySink = (): ViewerSink => ({ bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, continuityErrors: 0, recording: false, samples: [], gaps: 0, offKeyframeResumes: 0 });
+const sink = emptySink();
 const viewers: ViewerConnection[] = [];
+const viewerFormats: ViewerFormat[] = [];
 const lateConnections = new Set<ViewerConnection>();
 const timers: NodeJS.Timeout[] = [];
 let opened = 0;
@@ -29,14 +35,33 @@ function send(message: FromWorker): void {
   if (process.connected) process.send!(message);
 }
 
-function open(url: URL, viewer: FlvViewer, events: ViewerEvents): ViewerConnection {
+function open(url: URL, viewer: StreamViewer, events: ViewerEvents): ViewerConnection {
   return start!.protocol === 'ws' ? new WsFlvConnection(url, viewer, events) : new HttpFlvConnection(url, viewer, events, start!.readBytesPerSecond);
 }
 
-function openViewer(url: URL, index: number, sampledSoFar: number): boolean {
-  const sampled = index % start!.sampleEvery === 0 && sampledSoFar < start!.maxSampled;
+function newViewer(format: ViewerFormat, into: ViewerSink, sampled: boolean): StreamViewer {
+  if (format === 'ts') return new TsViewer(into, sampled);
+  if (format === 'aac') return new AdtsViewer(into);
+  return new FlvViewer(into, sampled);
+}
+
+function urlOf(format: ViewerFormat): URL {
+  const url = start!.urls[format];
+  if (url === undefined) throw new Error(`no URL for the ${format} viewers`);
+  return new URL(url);
+}
+
+/** Per format: viewers opened, and how many of them are sampled. */
+const openedByFormat = new Map<ViewerFormat, { count: number; sampled: number }>();
+
+function openViewer(format: ViewerFormat): void {
+  const seen = openedByFormat.get(format) ?? { count: 0, sampled: 0 };
+  openedByFormat.set(format, seen);
+  const sampled = seen.count % start!.sampleEvery === 0 && seen.sampled < start!.maxSampled;
+  seen.count++;
+  if (sampled) seen.sampled++;
   let served = false;
-  const connection = open(url, new FlvViewer(sink, sampled), {
+  const connection = open(urlOf(format), newViewer(format, sink, sampled), {
     onAnswer(ok, _at, reason) {
       served = ok;
       if (ok) connected++;
@@ -52,12 +77,12 @@ function openViewer(url: URL, index: number, sampledSoFar: number): boolean {
   });
   opened++;
   viewers.push(connection);
-  return sampled;
+  viewerFormats.push(format);
 }
 
 /** A viewer joining mid-stream: time to its first keyframe, then it leaves. */
-function openLateJoiner(url: URL): void {
-  const viewer = new FlvViewer({ bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, recording: false, samples: [], gaps: 0, offKeyframeResumes: 0 }, false);
+function openLateJoiner(format: ViewerFormat): void {
+  const viewer = newViewer(format, emptySink(), false);
   let headersAt: number | undefined;
   let done = false;
   const finish = (timing: FirstFrameTiming | undefined): void => {
@@ -69,7 +94,7 @@ function openLateJoiner(url: URL): void {
     connection.close();
     lateConnections.delete(connection);
   };
-  const connection = open(url, viewer, {
+  const connection = open(urlOf(format), viewer, {
     onAnswer(ok, at) {
       if (ok) headersAt = at;
       else finish(undefined);
@@ -85,13 +110,9 @@ function openLateJoiner(url: URL): void {
 
 function begin(message: StartMessage): void {
   start = message;
-  const url = new URL(message.url);
   let index = 0;
-  let sampled = 0;
   const ramp = setInterval(() => {
-    for (let i = 0; i < message.rampPer100ms && index < message.count; i++, index++) {
-      if (openViewer(url, index, sampled)) sampled++;
-    }
+    for (let i = 0; i < message.rampPer100ms && index < message.count; i++, index++) openViewer(message.formats[index % message.formats.length]!);
     if (index >= message.count) clearInterval(ramp);
   }, 100);
   timers.push(ramp);
@@ -106,6 +127,7 @@ function begin(message: StartMessage): void {
       tags: sink.tags,
       framingErrors: sink.framingErrors,
       tagSizeMismatches: sink.tagSizeMismatches,
+      continuityErrors: sink.continuityErrors,
       gaps: sink.gaps,
       offKeyframeResumes: sink.offKeyframeResumes,
       samples: sink.samples,
@@ -118,6 +140,7 @@ function begin(message: StartMessage): void {
     sink.tags = 0;
     sink.framingErrors = 0;
     sink.tagSizeMismatches = 0;
+    sink.continuityErrors = 0;
     sink.gaps = 0;
     sink.offKeyframeResumes = 0;
     sink.samples = [];
@@ -128,19 +151,27 @@ function begin(message: StartMessage): void {
 }
 
 function mark(): void {
-  for (const c of viewers) c.viewer.markBytes = c.viewer.bytes;
+  for (const c of viewers) {
+    c.viewer.markBytes = c.viewer.bytes;
+    c.viewer.markMediaBytes = c.viewer.mediaBytes;
+  }
   sink.recording = true;
   const n = start!.lateJoiners;
-  const url = new URL(start!.url);
+  const format = start!.formats[0]!;
   for (let k = 0; k < n; k++) {
     // spread over the window, leaving its last 10 % free so every joiner can finish inside it
-    timers.push(setTimeout(() => openLateJoiner(url), ((k + 0.5) * 0.9 * start!.windowMs) / n));
+    timers.push(setTimeout(() => openLateJoiner(format), ((k + 0.5) * 0.9 * start!.windowMs) / n));
   }
 }
 
 function end(): void {
   sink.recording = false;
-  send({ kind: 'result', windowBytes: viewers.map((c) => c.viewer.bytes - c.viewer.markBytes) });
+  send({
+    kind: 'result',
+    windowBytes: viewers.map((c) => c.viewer.bytes - c.viewer.markBytes),
+    windowMediaBytes: viewers.map((c) => c.viewer.mediaBytes - c.viewer.markMediaBytes),
+    formats: viewerFormats,
+  });
 }
 
 let stopping = false;

@@ -2,18 +2,24 @@
 
 export type ViewerProtocol = 'http' | 'ws';
 
+/** The container a viewer reads, named by the mount's extension: FLV, MPEG-TS, or ADTS (`.aac`). */
+export type ViewerFormat = 'flv' | 'ts' | 'aac';
+
 /** Parent → worker, once, right after the fork. */
 export interface StartMessage {
   kind: 'start';
-  url: string;
+  /** the stream's URL for each format this worker's viewers read */
+  urls: Partial<Record<ViewerFormat, string>>;
+  /** viewer i reads formats[i % formats.length] (late joiners: formats[0]) */
+  formats: ViewerFormat[];
   protocol: ViewerProtocol;
   /** connections this worker holds */
   count: number;
   /** connections this worker opens per 100 ms during the ramp-up */
   rampPer100ms: number;
-  /** a viewer records per-tag arrival times if (its index in this worker) % sampleEvery === 0 … */
+  /** a viewer records per-tag arrival times if (its index among this worker's viewers of its format) % sampleEvery === 0 … */
   sampleEvery: number;
-  /** … up to this many viewers */
+  /** … up to this many viewers per format */
   maxSampled: number;
   /** viewers this worker opens mid-stream during the measurement, for time-to-first-frame */
   lateJoiners: number;
@@ -56,10 +62,15 @@ export interface ProgressMessage {
   framingErrors: number;
   /** PreviousTagSize mismatches since the previous report (the demuxer counts them, non fatal) */
   tagSizeMismatches: number;
+  /** TS continuity counter breaks on media PIDs since the previous report */
+  continuityErrors: number;
   /** media gaps (video time jumping > 0.5 s) since the previous report, and those not resuming on a keyframe */
   gaps: number;
   offKeyframeResumes: number;
-  /** latency samples of sampled viewers, flattened: [type, timestamp, size, arrivalWallMs] × n */
+  /**
+   * latency samples of sampled viewers, flattened: [type, timestamp, size, arrivalWallMs] × n; size −1 for a
+   * TS viewer's PES (timestamp = its DTS in ms, 90 kHz / 90)
+   */
   samples: number[];
   firstFrames: FirstFrameTiming[];
   /** late joiners that got no keyframe within 10 s, or failed */
@@ -70,10 +81,15 @@ export interface ProgressMessage {
   ready: boolean;
 }
 
-/** Worker → parent, answering `end`: FLV bytes each viewer received inside the window. */
+/** Worker → parent, answering `end`: what each viewer received inside the window. */
 export interface ResultMessage {
   kind: 'result';
+  /** container bytes */
   windowBytes: number[];
+  /** elementary-stream bytes (TS and ADTS viewers; 0 for FLV) */
+  windowMediaBytes: number[];
+  /** each viewer's format, same order */
+  formats: ViewerFormat[];
 }
 
 export type FromWorker = ProgressMessage | ResultMessage;

@@ -1,17 +1,20 @@
-/** A WS-FLV viewer (the `ws` client): binary messages are one FLV byte stream; a text message is a framing error. */
+/**
+ * A WebSocket viewer (the `ws` client; WS-FLV, and WS-TS alike): binary messages are one byte stream of the
+ * container; a text message is a framing error.
+ */
 import WebSocket from 'ws';
-import type { FlvViewer } from './flv-viewer.js';
+import type { StreamViewer } from './stream-viewer.js';
 import { wallNow } from './ingest-log.js';
 import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
 
 export class WsFlvConnection implements ViewerConnection {
-  readonly viewer: FlvViewer;
+  readonly viewer: StreamViewer;
   readonly requestAt: number;
   readonly #ws: WebSocket;
   #answered = false;
   #closed = false;
 
-  constructor(url: URL, viewer: FlvViewer, events: ViewerEvents) {
+  constructor(url: URL, viewer: StreamViewer, events: ViewerEvents) {
     this.viewer = viewer;
     this.requestAt = wallNow();
     const ws = new WebSocket(url, { perMessageDeflate: false });
