@@ -1,10 +1,10 @@
 /**
  * What the synthetic publisher sends: metadata, sequence headers and the n-th video/audio frame of one codec
- * pair, as RTMP message bodies. AVC + AAC (legacy FLV tags), and the Enhanced RTMP ones (FourCC headers):
- * HEVC (`hvc1`) + Opus, and AV1 (`av01`) or VP9 (`vp09`) video, which some containers cannot carry.
- * The frames are tiny fixtures, not decodable pictures: enough for containers, demuxers and probes.
+ * pair, as RTMP message bodies. AVC + AAC (legacy FLV tags), and AV1 (`av01`) or VP9 (`vp09`) video over
+ * Enhanced RTMP (FourCC headers), which some containers cannot carry. These frames are tiny fixtures, not
+ * decodable pictures: enough for containers, demuxers and probes (encoded-hevc-opus.ts has real ones).
  */
-import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader, hvc1SequenceStart } from '@flvcast/test-fixtures';
+import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
 
 export interface SyntheticMedia {
   /** onMetaData (width, height, codec ids as the encoder would write them) */
@@ -27,22 +27,6 @@ export const avcAac: SyntheticMedia = {
   audioConfig: aacSequenceHeader,
   video: (n, key) => (key ? avcKeyframe(n) : avcInterframe(n)),
   audio: aacFrame,
-};
-
-/** OpusHead (RFC 7845): version 1, 2 channels, pre-skip 312, 48 kHz, gain 0, mapping family 0. */
-const opusHead = [...fourcc('OpusHead'), 1, 2, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 0];
-
-/**
- * Enhanced RTMP: HEVC (the hvcC of a libx265 640x360 clip; CodedFramesX, one IDR_W_RADL or TRAIL_R NAL) and
- * Opus (ExAudioTagHeader: SoundFormat 9, AudioPacketType 0 = SequenceStart with OpusHead, 1 = CodedFrames).
- */
-export const hevcOpus: SyntheticMedia = {
-  metadata: { width: 640, height: 360, framerate: 25, videocodecid: 'hvc1', audiocodecid: 'Opus' },
-  videoConfig: hvc1SequenceStart,
-  audioConfig: Uint8Array.from([(9 << 4) | 0, ...fourcc('Opus'), ...opusHead]),
-  video: (n, key) => Uint8Array.from([...exVideo(key ? 1 : 2, 3, 'hvc1'), 0, 0, 0, 3, key ? 0x26 : 0x02, 0x01, n & 0xff]),
-  // TOC 0xfc: config 31 (CELT FB 20 ms), stereo, one frame
-  audio: (n) => Uint8Array.from([(9 << 4) | 1, ...fourcc('Opus'), 0xfc, 0xff, n & 0xff]),
 };
 
 /** AV1: av1C (marker/version 0x81, Main profile level 2.0, 8-bit 4:2:0), then OBU temporal units. */

@@ -234,6 +234,10 @@ export type PublishKind = 'av' | 'audio' | 'video';
 export interface PublishOptions {
   /** Duration of the encode (ffmpeg `-t`). Default 10 s. */
   seconds?: number;
+  /** The audio codec: AAC (default) or MP3 (libmp3lame, FLV sound format 2). */
+  audioCodec?: 'aac' | 'mp3';
+  /** Another ffmpeg binary (e.g. Debian's /usr/bin/ffmpeg) instead of the npm one. */
+  ffmpeg?: string;
 }
 
 /**
@@ -247,9 +251,9 @@ export function publish(url: string, kind: PublishKind = 'av', opts: PublishOpti
   if (kind !== 'video') args.push('-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100');
   args.push('-t', String(seconds));
   if (kind !== 'audio') args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p', '-threads', '1');
-  if (kind !== 'video') args.push('-c:a', 'aac', '-b:a', '64k');
+  if (kind !== 'video') args.push(...(opts.audioCodec === 'mp3' ? ['-c:a', 'libmp3lame', '-b:a', '64k'] : ['-c:a', 'aac', '-b:a', '64k']));
   args.push('-f', 'flv', url);
-  return spawnTool(ffmpegPath(), args, (seconds + 20) * 1000);
+  return spawnTool(opts.ffmpeg ?? ffmpegPath(), args, (seconds + 20) * 1000);
 }
 
 let fixtureDir: string | undefined;

@@ -1,0 +1,250 @@
+/**
+ * The `.ts` mount against players that are not ours: GStreamer's tsdemux (an independent demuxer) and VLC
+ * (what most people open a `.ts` URL with) decode what ffmpeg publishes — H.264 + AAC, AAC alone, H.264
+ * alone, H.264 + MP3 — without a warning from their demuxers or decoders; mpegts.js in headless Chromium plays
+ * it over HTTP and over WebSocket; HEVC + Opus from our Enhanced RTMP client come out with the stream types
+ * ffprobe expects; a video codec TS cannot carry here is refused with 415 naming it, at once; and 200
+ * random `.ts` paths leave nothing behind.
+ *
+ * The server is flvcast as its CLI builds it (`buildServer`, default mounts: every format on every stream).
+ * GStreamer, VLC and Chromium are Debian's (`.ci/run` installs them); without them these tests fail in CI
+ * and are skipped loudly elsewhere.
+ */
+import { describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { buildServer, resolveConfig } from '@flvcast/server';
+import type { FastifyInstance } from 'fastify';
+import { launchChromium, skipWithoutChromium } from '../src/chromium.js';
+import { gstDecode, skipWithoutGstreamer, type GstRun } from '../src/gstreamer.js';
+import { openPlayerPage, play, playerState, type PlayerState } from '../src/mpegts-page.js';
+import { av1Aac, hevcOpus, vp9Aac } from '../src/synthetic-media.js';
+import { SyntheticPublisher } from '../src/synthetic-publisher.js';
+import { probe, publish, request, sleep, waitForMedia, type PublishKind } from '../src/tools.js';
+import { skipWithoutVlc, vlcPlay, type VlcRun } from '../src/vlc.js';
+
+interface Server {
+  app: FastifyInstance;
+  httpUrl: string;
+  wsUrl: string;
+  rtmpUrl: string;
+  rtmpPort: number;
+}
+
+async function startServer(t: TestContext): Promise<Server> {
+  const { app } = await buildServer(resolveConfig({ httpListen: ['127.0.0.1:0'], rtmpListen: ['127.0.0.1:0'], apiListen: ['off'], logLevel: 'silent' }));
+  t.after(() => app.close());
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const rtmpPort = app.rtmp.addresses()[0]!.port;
+  return { app, httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}`, rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}`, rtmpPort };
+}
+
+interface Published {
+  name: string;
+  kind: PublishKind;
+  audioCodec: 'aac' | 'mp3';
+  /** what each player should find: video (H.264), audio (AAC or MP3) */
+  video: boolean;
+  audio: boolean;
+}
+
+const PUBLISHED: Published[] = [
+  { name: 'avc-aac', kind: 'av', audioCodec: 'aac', video: true, audio: true },
+  { name: 'aac-only', kind: 'audio', audioCodec: 'aac', video: false, audio: true },
+  { name: 'avc-only', kind: 'video', audioCodec: 'aac', video: true, audio: false },
+  { name: 'avc-mp3', kind: 'av', audioCodec: 'mp3', video: true, audio: true },
+];
+
+/** ffmpeg publishes `p` for `seconds`; resolves once the stream has media. */
+async function publishFor(t: TestContext, server: Server, p: Published, seconds: number): Promise<void> {
+  const pub = publish(`${server.rtmpUrl}/live/${p.name}`, p.kind, { seconds, audioCodec: p.audioCodec });
+  t.after(() => pub.kill());
+  await waitForMedia(server.app, p.name, { minTags: 10 });
+}
+
+const GST_SECONDS = 8;
+const VLC_SECONDS = 6;
+
+function gstVerdict(what: string, p: Published, run: GstRun): void {
+  const context = `${what}: sinks ${JSON.stringify(run.sinks)}; GStreamer said: ${run.allWarnings.slice(0, 20).join(' | ') || 'nothing'}; stderr tail: ${run.result.stderr.slice(-1500)}`;
+  assert.deepEqual(run.problems, [], `${what}: tsdemux and the decoders raise no warning or error. ${context}`);
+  const video = run.sinks.filter((s) => s.caps?.startsWith('video/x-raw'));
+  const audio = run.sinks.filter((s) => s.caps?.startsWith('audio/x-raw'));
+  assert.equal(video.length, p.video ? 1 : 0, `${what}: decoded video streams. ${context}`);
+  assert.equal(audio.length, p.audio ? 1 : 0, `${what}: decoded audio streams. ${context}`);
+  // Live at 25 fps (AAC: 44100/1024 ≈ 43 frames/s, MP3 ≈ 38/s): at least half the played time came out decoded.
+  const half = GST_SECONDS / 2;
+  if (p.video) {
+    assert.match(video[0]!.caps!, /width=\(int\)320, height=\(int\)240/, `${what}: picture size. ${context}`);
+    assert.ok(video[0]!.buffers >= 25 * half, `${what}: ${video[0]!.buffers} pictures decoded in ${GST_SECONDS} s. ${context}`);
+  }
+  if (p.audio) assert.ok(audio[0]!.buffers >= 38 * half, `${what}: ${audio[0]!.buffers} audio frames decoded in ${GST_SECONDS} s. ${context}`);
+}
+
+/** Stream types in a PMT: H.264, AAC (ADTS), MPEG audio (MPEG-1 or MPEG-2 layer III). */
+const H264 = 0x1b;
+const ADTS_AAC = 0x0f;
+const MPEG_AUDIO = [0x03, 0x04];
+
+function vlcVerdict(what: string, p: Published, run: VlcRun): void {
+  const { result, ...seen } = run;
+  const context = `${what}: ${JSON.stringify(seen)}; log tail: ${result.stderr.slice(-2000)}`;
+  assert.deepEqual(run.problems, [], `${what}: no error or warning from VLC's demuxer, packetizers and decoders. ${context}`);
+  const types = run.streamTypes.map((s) => s.type).sort((a, b) => a - b);
+  const expected = [...(p.video ? [H264] : []), ...(p.audio ? [p.audioCodec === 'mp3' ? -1 : ADTS_AAC] : [])];
+  if (p.audio && p.audioCodec === 'mp3') {
+    assert.ok(types.some((x) => MPEG_AUDIO.includes(x)), `${what}: an MPEG audio stream type (0x03/0x04) in the PMT. ${context}`);
+    assert.equal(types.length, expected.length, `${what}: the PMT's streams. ${context}`);
+  } else assert.deepEqual(types, expected.sort((a, b) => a - b), `${what}: the PMT's stream types. ${context}`);
+  if (p.video) {
+    assert.ok(run.videoDecoder !== undefined, `${what}: a video decoder started. ${context}`);
+    assert.ok(run.firstPicture, `${what}: the video decoder put out a picture. ${context}`);
+  } else assert.equal(run.videoDecoder, undefined, `${what}: no video decoder for an audio-only stream. ${context}`);
+  if (p.audio) assert.ok(run.audioDecoder !== undefined, `${what}: an audio decoder started. ${context}`);
+  else assert.equal(run.audioDecoder, undefined, `${what}: no audio decoder for a video-only stream. ${context}`);
+  assert.equal(result.code, 0, `${what}: VLC exits cleanly. ${context}`);
+}
+
+const gstSkip = skipWithoutGstreamer('MPEG-TS through GStreamer is');
+const vlcSkip = skipWithoutVlc('MPEG-TS through VLC is');
+
+describe('GStreamer and VLC play what ffmpeg publishes, as .ts', () => {
+  for (const p of PUBLISHED) {
+    test(`${p.name}: GStreamer's tsdemux decodes it without errors; VLC starts its decoders with no demux error`, { skip: gstSkip || vlcSkip, timeout: 90_000 }, async (t) => {
+      const server = await startServer(t);
+      await publishFor(t, server, p, 40);
+      const url = `${server.httpUrl}/live/${p.name}.ts`;
+      // two independent players at once: each has its own connection (and the stream its TS viewers)
+      const [gst, vlc] = await Promise.all([gstDecode(url, { streams: Number(p.video) + Number(p.audio), seconds: GST_SECONDS }), sleep(500).then(() => vlcPlay(url, VLC_SECONDS))]);
+      gstVerdict(`GStreamer, ${p.name}`, p, gst);
+      vlcVerdict(`VLC, ${p.name}`, p, vlc);
+      t.diagnostic(`${p.name}: GStreamer decoded ${gst.sinks.map((s) => `${s.buffers} × ${s.caps?.split(',')[0]}`).join(', ')}; VLC: ${vlc.videoDecoder ?? '-'} / ${vlc.audioDecoder ?? '-'}`);
+    });
+  }
+});
+
+const browserSkip = skipWithoutChromium('mpegts.js playing MPEG-TS is');
+
+describe('mpegts.js in headless Chromium plays .ts', () => {
+  test('over HTTP and over WebSocket: currentTime advances, frames are decoded, no player error', { skip: browserSkip, timeout: 90_000 }, async (t) => {
+    const server = await startServer(t);
+    const p = PUBLISHED[0]!;
+    await publishFor(t, server, p, 60);
+    const browser = await launchChromium();
+    t.after(() => browser.close());
+    for (const [transport, base] of [['HTTP', server.httpUrl], ['WebSocket', server.wsUrl]] as const) {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+      await openPlayerPage(page, server.httpUrl);
+      await play(page, `${base}/live/${p.name}.ts`);
+      const describeState = (s: PlayerState): string => `${JSON.stringify(s)}; browser: ${problems.join(' | ') || 'no errors'}`;
+      let first: PlayerState;
+      const deadline = performance.now() + 10_000;
+      for (;;) {
+        first = await playerState(page);
+        if (first.frames > 0 && first.currentTime > 0) break;
+        if (first.errors.length > 0 || performance.now() > deadline) assert.fail(`${transport}: no decoded frame within 10 s; ${describeState(first)}`);
+        await sleep(100);
+      }
+      await sleep(2500);
+      const later = await playerState(page);
+      assert.deepEqual(later.errors, [], `${transport}: mpegts.js reports no error; ${describeState(later)}`);
+      assert.ok(later.currentTime - first.currentTime > 1.5, `${transport}: currentTime advances (${first.currentTime} → ${later.currentTime}); ${describeState(later)}`);
+      assert.ok(later.frames > first.frames, `${transport}: frames keep being decoded (${first.frames} → ${later.frames}); ${describeState(later)}`);
+      assert.equal(later.hasVideo, true, `${transport}: mpegts.js found the video`);
+      assert.equal(later.hasAudio, true, `${transport}: mpegts.js found the audio`);
+      assert.match(later.videoCodec ?? '', /^avc1\./, `${transport}: video codec ${later.videoCodec}`);
+      assert.match(later.audioCodec ?? '', /^mp4a\.40/, `${transport}: audio codec ${later.audioCodec}`);
+      assert.deepEqual(problems, [], `${transport}: no page error`);
+      t.diagnostic(`${transport}: ${later.frames} frames (${later.dropped} dropped), currentTime ${later.currentTime.toFixed(2)} s, ${later.videoCodec} + ${later.audioCodec}`);
+      await page.close();
+    }
+  });
+});
+
+describe('Enhanced RTMP codecs in .ts', () => {
+  test('HEVC + Opus from our RTMP client: ffprobe finds an hevc and an opus stream', { timeout: 30_000 }, async (t) => {
+    const server = await startServer(t);
+    const pub = await SyntheticPublisher.start(server.rtmpPort, 'hevc-opus', { media: hevcOpus });
+    t.after(() => pub.close());
+    await waitForMedia(server.app, 'hevc-opus', { minTags: 20 });
+    const result = await probe(`${server.httpUrl}/live/hevc-opus.ts`);
+    const streams = result.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort();
+    assert.deepEqual(streams, ['audio:opus', 'video:hevc'], `ffprobe: ${JSON.stringify(result.streams)}; stderr: ${result.stderr}`);
+    const video = result.streams.find((s) => s.codec_type === 'video')!;
+    // the hvcC fixture's SPS: 640x360 (ffprobe reads it from the parameter sets the muxer puts before the IDR)
+    assert.equal(`${video.width}x${video.height}`, '640x360', `the SPS reached ffprobe: ${JSON.stringify(video)}`);
+    const audio = result.streams.find((s) => s.codec_type === 'audio')!;
+    assert.equal(audio.channels, 2, `Opus channels from the OpusHead: ${JSON.stringify(audio)}`);
+  });
+
+  for (const [codec, media] of [['AV1', av1Aac], ['VP9', vp9Aac]] as const) {
+    test(`a ${codec} stream: .ts answers 415 naming ${codec} at once, .flv still plays it`, { timeout: 30_000 }, async (t) => {
+      const server = await startServer(t);
+      const name = codec.toLowerCase();
+      const pub = await SyntheticPublisher.start(server.rtmpPort, name, { media });
+      t.after(() => pub.close());
+      await waitForMedia(server.app, name, { minTags: 10 });
+      for (const method of ['GET', 'HEAD']) {
+        const res = await request(`${server.httpUrl}/live/${name}.ts`, { method });
+        assert.equal(res.status, 415, `${method} .ts of a ${codec} stream: ${res.status} ${res.body.toString()}`);
+        assert.ok(res.ms < 500, `415 at once, not after waiting for media (${res.ms.toFixed(0)} ms)`);
+        if (method === 'GET') assert.match(res.body.toString(), new RegExp(codec, 'i'), `the answer names ${codec}: ${res.body.toString()}`);
+      }
+      const flv = await request(`${server.httpUrl}/live/${name}.flv`, { method: 'HEAD' });
+      assert.equal(flv.status, 200, `.flv carries ${codec} (Enhanced RTMP passes through)`);
+    });
+  }
+});
+
+/** This process's open file descriptors (Linux). */
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+describe('.ts paths that lead nowhere', () => {
+  test('200 random .ts paths: each answered at once, no stream created, fds and handles back', { timeout: 60_000 }, async (t) => {
+    const server = await startServer(t);
+    // one real stream, so that the registry is not empty and its count must not move
+    const pub = await SyntheticPublisher.start(server.rtmpPort, 'real');
+    t.after(() => pub.close());
+    await waitForMedia(server.app, 'real', { minTags: 5 });
+    const settle = async (): Promise<{ fds: number; handles: number; streams: number; connections: number }> => {
+      await sleep(200);
+      const connections = await new Promise<number>((resolve) => server.app.server.getConnections((_e, n) => resolve(n)));
+      return { fds: openFds(), handles: process.getActiveResourcesInfo().length, streams: server.app.streams.size, connections };
+    };
+    const before = await settle();
+    let seed = 0x2545f491;
+    const rand = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789_-.';
+    const statuses = new Map<number, number>();
+    const slowest = { ms: 0, path: '' };
+    for (let i = 0; i < 200; i++) {
+      const word = (n: number): string => Array.from({ length: 1 + rand(n) }, () => alphabet[rand(alphabet.length)]).join('');
+      // valid-looking names, names with .. or %2e%2e, deep paths, query strings: never a stream
+      const forms = [`/live/${word(12)}.ts`, `/${word(6)}/${word(20)}.ts`, `/live/${word(4)}..${word(4)}.ts`, `/live/%2e%2e%2f${word(5)}.ts`, `/${word(3)}/${word(3)}/${word(3)}.ts`, `/live/${word(8)}.ts?token=${word(30)}`];
+      const path = forms[rand(forms.length)]!;
+      const res = await request(server.httpUrl, { path, method: rand(4) === 0 ? 'HEAD' : 'GET' });
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.ms > slowest.ms) Object.assign(slowest, { ms: res.ms, path });
+      assert.ok([400, 404].includes(res.status), `${path}: ${res.status} ${res.body.toString().slice(0, 200)}`);
+    }
+    assert.ok(slowest.ms < 1000, `every answer came at once; slowest ${slowest.ms.toFixed(0)} ms for ${slowest.path}`);
+    // what the requests used is given back (sockets closed on both ends, no timer left waiting for a publisher)
+    const deadline = performance.now() + 5_000;
+    let after = await settle();
+    while (JSON.stringify(after) !== JSON.stringify(before) && performance.now() < deadline) after = await settle();
+    assert.deepEqual(after, before, `counts back where they were; answers ${JSON.stringify(Object.fromEntries(statuses))}`);
+    assert.deepEqual([...server.app.streams.list()].map((s) => s.key.stream), ['real'], 'no stream was created by a request');
+  });
+});
