@@ -1,15 +1,18 @@
 /// <reference lib="dom" />
 /**
- * A bare mpegts.js player page in headless Chromium, on the flvcast server's own origin: the page itself is
- * handed out by playwright's router (no route of ours), mpegts.js comes from the server's dashboard route
- * (`/vendor/mpegts.js`, from the npm package). `play` starts `mpegts.createPlayer({ type, isLive, url })`
+ * A bare mpegts.js player page in headless Chromium, on the flvcast server's own origin: the test adds the
+ * page's route to the server under test (`addPlayerPage`, before it listens), mpegts.js comes from the
+ * server's dashboard route (`/vendor/mpegts.js`, from the npm package). A page served by playwright's router
+ * instead has no address, so Chromium's local network access checks block its WebSocket to 127.0.0.1. `play` starts `mpegts.createPlayer({ type, isLive, url })`
  * on a muted <video>; `state` reads what the browser decoded and what mpegts.js reported. (The DOM lib
  * reference is for the page.evaluate callbacks, which run in the browser.)
  */
+import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 
 const PAGE_PATH = '/__flvcast-test-player';
-const PAGE = `<!doctype html><meta charset="utf-8"><title>mpegts.js test player</title>
+// no favicon request (a 404 would show as a console error)
+const PAGE = `<!doctype html><meta charset="utf-8"><title>mpegts.js test player</title><link rel="icon" href="data:,">
 <video muted playsinline width="320" height="240"></video>
 <script src="/vendor/mpegts.js"></script>`;
 
@@ -42,9 +45,13 @@ interface PageGlobals {
   __state: Omit<PlayerState, 'currentTime' | 'frames' | 'dropped'>;
 }
 
-/** Opens the player page at `base` (e.g. http://127.0.0.1:1234). */
+/** Adds the page's route to the server under test (before it listens). */
+export function addPlayerPage(app: FastifyInstance): void {
+  app.get(PAGE_PATH, (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+}
+
+/** Opens the player page at `base` (e.g. http://127.0.0.1:1234), a server that has `addPlayerPage`. */
 export async function openPlayerPage(page: Page, base: string): Promise<void> {
-  await page.route(`${base}${PAGE_PATH}`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: PAGE }));
   await page.goto(`${base}${PAGE_PATH}`);
   await page.waitForFunction(() => 'mpegts' in window, undefined, { timeout: 10_000 });
 }

@@ -309,9 +309,9 @@ export interface ProbeResult extends ToolResult {
   format: Record<string, unknown> | undefined;
 }
 
-/** ffprobe -show_streams -show_format on a URL (ffprobe reads only what it needs to describe the streams). */
-export async function probe(url: string, timeoutMs = 15_000): Promise<ProbeResult> {
-  const result = await spawnTool(ffprobePath(), ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', url], timeoutMs).done;
+/** ffprobe (or another build, `bin`) -show_streams -show_format on a URL (it reads only what it needs to describe the streams). */
+export async function probe(url: string, timeoutMs = 15_000, bin = ffprobePath()): Promise<ProbeResult> {
+  const result = await spawnTool(bin, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', url], timeoutMs).done;
   let parsed: { streams?: ProbeStream[]; format?: Record<string, unknown> } = {};
   try {
     parsed = JSON.parse(result.stdout) as typeof parsed;
