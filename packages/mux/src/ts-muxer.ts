@@ -30,7 +30,7 @@ interface VideoState extends TsVideoTrack {
  * (@flvcast/mpegts writes the bytes). Each frame is written once and its packets are shared by every TS viewer
  * of the stream; since a TS carries running continuity counters, the muxer keeps, for every frame it wrote,
  * the counters before it (a number in a WeakMap, gone with the frame), and `resync` gives a viewer whose
- * sequence broke the packets that make the next one continuous for it.
+ * sequence broke (or begins) the tables and packets that make the next one continuous for it.
  */
 export class TsMuxer implements Muxer {
   readonly #writer: TsWriter;
@@ -49,9 +49,14 @@ export class TsMuxer implements Muxer {
     else if (audio.codec === 'mp3') this.#setAudio({ codec: 'mp3', lowSamplingRate: (audio.sampleRate ?? 44100) < 32000 });
   }
 
+  /**
+   * Nothing: a TS response starts with the resync the hub writes before a viewer's first packet, which holds
+   * PAT, PMT and SDT with counters that run on into the shared packets (a separate start would leave a
+   * jump in the PSI counters that VLC reports as an error). The tables list what the shared packets carry, so
+   * they are the same for every viewer, whatever its layout.
+   */
   begin(_layout: TrackLayout, _startTimestamp: number): Uint8Array[] {
-    // The tables list what the shared packets carry, so they are the same for every viewer, whatever its layout.
-    return [this.#writer.startTables()];
+    return [];
   }
 
   encode(frame: Frame): Uint8Array | undefined {
