@@ -2,8 +2,11 @@ import { crc32Mpeg2 } from './crc32.js';
 import { MpegTsError, MpegTsErrorCode } from './mpegts-error.js';
 import { AdaptationFieldControl, TS_PACKET_SIZE, TS_PAYLOAD_SIZE, writeTsHeader } from './ts-packet.js';
 
-/** The longest section one packet holds after its pointer_field. */
-export const MAX_SINGLE_PACKET_SECTION = TS_PAYLOAD_SIZE - 1;
+/**
+ * The longest section we send: what one packet holds after its pointer_field and a 2-byte adaptation field
+ * (a resync sends the tables with the discontinuity indicator).
+ */
+export const MAX_SINGLE_PACKET_SECTION = TS_PAYLOAD_SIZE - 1 - 2;
 
 /**
  * A long-form PSI section (ISO/IEC 13818-1 2.4.4.10; SDT has the same frame): the 8-byte header, `body`,
@@ -34,10 +37,20 @@ export function psiSection(tableId: number, tableIdExtension: number, version: n
   return s;
 }
 
-/** One packet carrying a whole section: payload_unit_start, pointer_field 0, the section, 0xFF stuffing. */
-export function writeSectionPacket(out: Uint8Array, at: number, pid: number, cc: number, section: Uint8Array): void {
-  writeTsHeader(out, at, pid, true, AdaptationFieldControl.payloadOnly, cc);
-  out[at + 4] = 0; // pointer_field: the section starts right after it
-  out.set(section, at + 5);
-  out.fill(0xff, at + 5 + section.length, at + TS_PACKET_SIZE);
+/**
+ * One packet carrying a whole section: payload_unit_start, pointer_field 0, the section, 0xFF stuffing. With
+ * `afFlags` (the discontinuity indicator), a 2-byte adaptation field carrying them comes first.
+ */
+export function writeSectionPacket(out: Uint8Array, at: number, pid: number, cc: number, section: Uint8Array, afFlags = 0): void {
+  let p = at + 4;
+  if (afFlags !== 0) {
+    writeTsHeader(out, at, pid, true, AdaptationFieldControl.adaptationAndPayload, cc);
+    out[p++] = 1; // adaptation_field_length: the flags byte only
+    out[p++] = afFlags;
+  } else {
+    writeTsHeader(out, at, pid, true, AdaptationFieldControl.payloadOnly, cc);
+  }
+  out[p++] = 0; // pointer_field: the section starts right after it
+  out.set(section, p);
+  out.fill(0xff, p + section.length, at + TS_PACKET_SIZE);
 }

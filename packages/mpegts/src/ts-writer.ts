@@ -176,37 +176,30 @@ export class TsWriter {
   }
 
   /**
-   * For a viewer whose stream continues with packets written after `counters()` returned `snapshot`, but who did
-   * not get the packets before them: one adaptation-field-only packet per PID of the program, with the
-   * discontinuity indicator and the counter just before the snapshot's, so the next packet of each PID is in
-   * sequence. (No payload, so the packet does not count; the indicator makes any jump from before it legal.)
+   * What a viewer needs before the packets written after `counters()` returned `snapshot` when it did not get
+   * the packets before them (its first packet, or the first after a cut): PAT, PMT and SDT, then for each
+   * elementary stream one adaptation-field-only packet, all with the discontinuity indicator and each PID's
+   * counter just before the snapshot's, so the next packet of every PID is in sequence. The tables come here,
+   * not in a separate start of the response, because their counters must run on into the shared packets:
+   * libdvbpsi (VLC) checks PSI counters and knows nothing of the discontinuity indicator. (An AF-only packet
+   * has no payload, so it does not count; the indicator makes any jump from before it legal.)
    */
   resync(snapshot: number): Uint8Array {
-    const pids: number[] = [0, 1, 2];
-    if ((snapshot & (1 << 20)) !== 0) pids.push(VIDEO);
-    if ((snapshot & (1 << 21)) !== 0) pids.push(AUDIO);
-    const out = new Uint8Array(pids.length * TS_PACKET_SIZE);
-    pids.forEach((i, n) => {
-      const cc = (snapshot >>> (4 * i)) - 1;
-      writeAdaptationOnlyPacket(out, n * TS_PACKET_SIZE, PIDS[i]!, cc & 0x0f, AdaptationFlag.discontinuity);
-    });
-    return out;
-  }
-
-  /**
-   * PAT, PMT and SDT for the start of a viewer's stream, outside the shared sequence: counters are not
-   * advanced (a `resync` must follow before the shared packets).
-   */
-  startTables(): Uint8Array {
-    const out = new Uint8Array(3 * TS_PACKET_SIZE);
-    this.#writeTables(out, 0, false);
+    const streams: number[] = [];
+    if ((snapshot & (1 << 20)) !== 0) streams.push(VIDEO);
+    if ((snapshot & (1 << 21)) !== 0) streams.push(AUDIO);
+    const out = new Uint8Array((3 + streams.length) * TS_PACKET_SIZE);
+    const ccBefore = (i: number): number => ((snapshot >>> (4 * i)) - 1) & 0x0f;
+    const sections = [this.#pat, this.#pmt, this.#sdt];
+    for (let i = 0; i < 3; i++) writeSectionPacket(out, i * TS_PACKET_SIZE, PIDS[i]!, ccBefore(i), sections[i]!, AdaptationFlag.discontinuity);
+    streams.forEach((i, n) => writeAdaptationOnlyPacket(out, (3 + n) * TS_PACKET_SIZE, PIDS[i]!, ccBefore(i), AdaptationFlag.discontinuity));
     return out;
   }
 
   /** PAT, PMT and SDT now, in the shared sequence (after a program change, say). */
   tables(): Uint8Array {
     const out = new Uint8Array(3 * TS_PACKET_SIZE);
-    this.#writeTables(out, 0, true);
+    this.#writeTables(out, 0);
     this.#lastTables = this.#lastPcr;
     return out;
   }
@@ -294,7 +287,7 @@ export class TsWriter {
     const pcrIndex = PIDS.indexOf(pcrPid as (typeof PIDS)[number]);
     for (const s of steps) {
       if (s === TABLES) {
-        this.#writeTables(out, at, true);
+        this.#writeTables(out, at);
         at += 3 * TS_PACKET_SIZE;
       } else {
         // No payload: the counter stays at the last one sent on that PID.
@@ -304,7 +297,7 @@ export class TsWriter {
       }
     }
     if (tablesFirst) {
-      this.#writeTables(out, at, true);
+      this.#writeTables(out, at);
       at += 3 * TS_PACKET_SIZE;
     }
 
@@ -359,12 +352,12 @@ export class TsWriter {
     return out;
   }
 
-  /** PAT, PMT, SDT: three packets at `at`; `count` advances their counters (the shared sequence). */
-  #writeTables(out: Uint8Array, at: number, count: boolean): void {
+  /** PAT, PMT, SDT: three packets at `at`, in the shared sequence. */
+  #writeTables(out: Uint8Array, at: number): void {
     const sections = [this.#pat, this.#pmt, this.#sdt];
     for (let i = 0; i < 3; i++) {
       writeSectionPacket(out, at + i * TS_PACKET_SIZE, PIDS[i]!, this.#cc[i]!, sections[i]!);
-      if (count) this.#cc[i] = (this.#cc[i]! + 1) & 0x0f;
+      this.#cc[i] = (this.#cc[i]! + 1) & 0x0f;
     }
   }
 

@@ -95,7 +95,7 @@ test('a large access unit spans packets: counted exactly, counters step by one, 
   assert.deepEqual(ts.continuityErrors, []);
 });
 
-test('resync: for each PID of the program, an AF-only packet with the discontinuity flag one counter before the snapshot', () => {
+test('resync: the tables, then an AF-only packet per elementary stream, all flagged, each one counter before the snapshot', () => {
   const w = writer();
   w.writeVideo({ dts: 0, pts: 0, keyframe: true, nalUnits: idr() });
   w.writeAudio({ pts: 10 * MS, parts: adts(1) });
@@ -104,13 +104,19 @@ test('resync: for each PID of the program, an AF-only packet with the discontinu
   const resync = w.resync(before);
   assert.equal(resync.length, 5 * 188, 'PAT, PMT, SDT, video, audio');
   assert.deepEqual(
-    [0, 1, 2, 3, 4].map((i) => hex(resync.subarray(i * 188, i * 188 + 6))),
-    ['47000020b780', '47100020b780', '47001120b780', '47010020b780', '47010120b780'],
-    'each PID sent one packet so far (cc 0; the next is 1): AF-only packets with cc 0, length 183, discontinuity',
+    [0, 1, 2, 3, 4].map((i) => hex(resync.subarray(i * 188, i * 188 + 7))),
+    [
+      '47400030' + '018000', // PAT: PUSI, AF + payload, cc 0 (the tables went out once: next is 1) | AF length 1, discontinuity | pointer 0
+      '47500030' + '018000', // PMT 0x1000
+      '47401130' + '018000', // SDT 0x11
+      '47010020' + 'b780ff', // video: AF only, cc 0 (one packet so far) | length 183, discontinuity, stuffing
+      '47010120' + 'b780ff', // audio
+    ],
   );
-  // A viewer who got the tables, then this resync, then `next`: no continuity error.
-  const stream = cat([w.startTables(), resync, next]);
-  assert.deepEqual(demuxTs(stream).continuityErrors, []);
+  const ts = demuxTs(cat([resync, next]));
+  assert.deepEqual(ts.continuityErrors, []);
+  assert.equal(ts.pats.length, 1, 'the tables parse with the adaptation field before them');
+  assert.deepEqual(ts.pats[0]!.programs, [{ programNumber: 1, pmtPid: 0x1000 }]);
   assert.equal(writer({}).resync(writer({}).counters()).length, 3 * 188, 'an empty program: the tables only');
 });
 
@@ -162,11 +168,9 @@ test('Opus: private stream 1, each packet behind its control header; audio-only 
   assert.equal(hex(ts.pmts[0]!.streams[0]!.descriptors), '05044f707573' + '7f028002');
 });
 
-test('startTables leaves the shared counters alone; tables() advances them', () => {
+test('tables() advances the counters of the tables; a program without video writes no video', () => {
   const w = writer();
   const before = w.counters();
-  w.startTables();
-  assert.equal(w.counters(), before);
   w.tables();
   assert.notEqual(w.counters(), before);
   assert.deepEqual(new TsWriter({ serviceName: 'x' }).writeVideo({ dts: 0, pts: 0, keyframe: true, nalUnits: idr() }).length, 0, 'no video stream: nothing');
