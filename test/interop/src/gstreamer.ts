@@ -36,6 +36,8 @@ export interface GstRun {
   problems: string[];
   /** every WARN/ERROR line, shutdown included, unfiltered, for assertion messages */
   allWarnings: string[];
+  /** gst-launch's lines about caps and state, for assertion messages */
+  capsLines: string[];
 }
 
 /**
@@ -53,6 +55,8 @@ const HARMLESS = [
 
 const SINK_LINE = /^\/GstPipeline:pipeline0\/GstFakeSink:(sink\d+): last-message = chain .*?pts: (\d+):(\d\d):(\d\d\.\d+)/;
 const CAPS_LINE = /^\/GstPipeline:pipeline0\/GstFakeSink:(sink\d+)\.GstPad:sink: caps = (.*)$/;
+/** The same caps as the sink's last-message reports the caps event: `caps=(GstCaps)"audio/x-raw\,\ format\=…"` */
+const CAPS_EVENT = /^\/GstPipeline:pipeline0\/GstFakeSink:(sink\d+): last-message = event .*?type: caps .*?caps=\(GstCaps\)"((?:[^"\\]|\\.)*)"/;
 
 /**
  * Plays `url` for `seconds` (then SIGINT: with `-e` gst-launch sends EOS and flushes its output) with one
@@ -81,12 +85,15 @@ export async function gstDecode(url: string, opts: { streams: number; seconds: n
       continue;
     }
     const caps = CAPS_LINE.exec(line);
-    if (caps) sinks[Number(caps[1]!.slice(4))]!.caps = caps[2];
+    if (caps && caps[2] !== 'NULL') sinks[Number(caps[1]!.slice(4))]!.caps = caps[2];
+    const event = CAPS_EVENT.exec(line);
+    if (event) sinks[Number(event[1]!.slice(4))]!.caps ??= event[2]!.replace(/\\(.)/g, '$1');
   }
   // the debug log (stderr) and gst-launch's own "ERROR:"/"WARNING:" messages (stdout)
   const warnings = (text: string): string[] => text.split('\n').filter((l) => /\b(WARN|ERROR)\b|^(ERROR|WARNING):/.test(l));
   const before = [...warnings(result.stderr.slice(0, judged.stderr)), ...warnings(result.stdout.slice(0, judged.stdout))];
   const problems = before.filter((l) => !HARMLESS.some((h) => h.test(l)));
   if (interrupted === undefined) problems.push('gst-launch-1.0 did not stop within 8 s of SIGINT');
-  return { result, sinks, problems, allWarnings: [...warnings(result.stderr), ...warnings(result.stdout)] };
+  const capsLines = result.stdout.split('\n').filter((l) => /GstFakeSink.*caps|^(Setting|Pipeline|ERROR|WARNING|EOS|Got EOS|Interrupt)/.test(l)).map((l) => l.slice(0, 300));
+  return { result, sinks, problems, allWarnings: [...warnings(result.stderr), ...warnings(result.stdout)], capsLines };
 }

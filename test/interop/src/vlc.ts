@@ -34,6 +34,8 @@ export interface VlcRun {
   streamTypes: { pid: number; type: number }[];
   /** errors and warnings of the demuxer, the input, the packetizers and the decoders */
   problems: string[];
+  /** PIDs whose first packets carried the discontinuity indicator (noted by VLC, not counted as problems) */
+  signalledAtStart: number[];
 }
 
 /** `[00007f…] ts demux warning: discontinuity received 0x3 instead of 0x2 (pid=256)` */
@@ -79,9 +81,19 @@ export async function vlcPlay(url: string, seconds: number): Promise<VlcRun> {
       const m = /ts demux debug: +\* pid=(\d+) type=0x([0-9a-f]+)/i.exec(line);
       if (m) streamTypes.push({ pid: Number(m[1]), type: parseInt(m[2]!, 16) });
     }
+    // A discontinuity the stream signals (adaptation field discontinuity_indicator) is not one VLC found: a
+    // viewer's first packet of each PID may carry it (the muxer's resync into the shared packets). Once per
+    // PID; a second one would be a break in the middle of this viewer's stream.
+    const signalledAtStart: number[] = [];
     const problems = log.filter((line) => {
       const m = LOG_LINE.exec(line);
-      return m !== null && !notTheStream(m[1]!, m[3]!);
+      if (m === null || notTheStream(m[1]!, m[3]!)) return false;
+      const signalled = m[1] === 'ts demux' && m[2] === 'warning' ? /^discontinuity indicator \(pid=(\d+)\) ?$/.exec(m[3]!) : null;
+      if (signalled && !signalledAtStart.includes(Number(signalled[1]))) {
+        signalledAtStart.push(Number(signalled[1]));
+        return false;
+      }
+      return true;
     });
     return {
       result,
@@ -90,6 +102,7 @@ export async function vlcPlay(url: string, seconds: number): Promise<VlcRun> {
       firstPicture: log.some((l) => l.includes('main decoder debug: Received first picture')),
       streamTypes,
       problems,
+      signalledAtStart,
     };
   } finally {
     rmSync(home, { recursive: true, force: true });
