@@ -78,6 +78,7 @@ export class TsMuxer implements Muxer {
   }
 
   #encode(frame: MediaFrame): Uint8Array | undefined {
+    this.#dropGoneTracks(frame);
     try {
       return frame.kind === 'video' ? this.#encodeVideo(frame) : this.#encodeAudio(frame);
     } catch (err) {
@@ -140,6 +141,22 @@ export class TsMuxer implements Muxer {
         if (this.#audio?.codec !== 'opus') this.#setAudio({ codec: 'opus', channels: 2 });
         return this.#writer.writeAudio({ pts, parts: [body] });
       }
+    }
+  }
+
+  /**
+   * A track the stream no longer has (a new publisher came without it; the hub counts frames per publish)
+   * leaves the PMT, so players stop waiting for it: audio at the first video keyframe without any audio, video
+   * after 50 audio frames without any video.
+   */
+  #dropGoneTracks(frame: MediaFrame): void {
+    const { audio, video } = this.stream;
+    if (frame.kind === 'video' && frame.keyframe && this.#audio !== undefined && audio.frames === 0) {
+      this.#asc = undefined;
+      this.#setAudio(undefined);
+    } else if (frame.kind === 'audio' && this.#video !== undefined && video.frames === 0 && audio.frames >= 50) {
+      this.#video = undefined;
+      this.#setProgram();
     }
   }
 
