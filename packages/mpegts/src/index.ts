@@ -31,6 +31,8 @@ export {
   type AudioAccessUnit,
   type TsAudioTrack,
   type TsProgram,
+  type TsSnapshot,
+  type TsTables,
   type TsVideoTrack,
   type TsWriterOptions,
   type VideoAccessUnit,

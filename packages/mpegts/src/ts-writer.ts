@@ -84,6 +84,22 @@ export interface AudioAccessUnit {
   readonly parts: readonly Uint8Array[];
 }
 
+/** The tables of one program version: every snapshot taken while it holds shares the object. */
+export interface TsTables {
+  readonly pat: Uint8Array;
+  readonly pmt: Uint8Array;
+  readonly sdt: Uint8Array;
+  readonly video: boolean;
+  readonly audio: boolean;
+}
+
+/** Where the shared sequence stood before an access unit: each PID's counter, and the tables in force. */
+export interface TsSnapshot {
+  /** Continuity counters (next to use) of PAT, PMT, SDT, video, audio: 4 bits each, in that order. */
+  readonly counters: number;
+  readonly tables: TsTables;
+}
+
 /** Index of each PID in the counter arrays and snapshots. */
 const PIDS = [TsPid.pat, TsPid.pmt, TsPid.sdt, TsPid.video, TsPid.audio] as const;
 const VIDEO = 3;
@@ -94,7 +110,7 @@ const TABLES = -1;
 /**
  * One MPEG-TS program (ISO/IEC 13818-1) written access unit by access unit: PAT, PMT and SDT, one PES per
  * access unit, the PCR, and each PID's continuity counter. Each call returns whole 188-byte packets in one
- * allocation, so a muxer can share them between every viewer; `counters` and `resync` let a viewer who did
+ * allocation, so a muxer can share them between every viewer; `snapshot` and `resync` let a viewer who did
  * not get every packet rejoin the counters without changing what others get.
  */
 export class TsWriter {
@@ -103,9 +119,7 @@ export class TsWriter {
   #program: TsProgram = {};
   #pmtVersion = 0;
   #sdtVersion = 0;
-  #pat: Uint8Array;
-  #pmt: Uint8Array;
-  #sdt: Uint8Array;
+  #tables: TsTables;
   readonly #provider: string;
   readonly #serviceName: string;
   /** The last PCR written (90 kHz, not wrapped), undefined before the first. */
@@ -121,9 +135,7 @@ export class TsWriter {
   constructor(options: TsWriterOptions) {
     this.#provider = options.provider ?? 'flvcast';
     this.#serviceName = options.serviceName;
-    this.#pat = patSection(1, 1, TsPid.pmt);
-    this.#pmt = this.#makePmt();
-    this.#sdt = this.#makeSdt();
+    this.#tables = { pat: patSection(1, 1, TsPid.pmt), pmt: this.#makePmt(), sdt: this.#makeSdt(), video: false, audio: false };
   }
 
   get program(): TsProgram {
@@ -153,44 +165,46 @@ export class TsWriter {
     if (videoChanged) this.#discontinuity |= (1 << VIDEO) & this.#used;
     if (audioChanged) this.#discontinuity |= (1 << AUDIO) & this.#used;
     this.#pmtVersion = (this.#pmtVersion + 1) & 0x1f;
-    this.#pmt = this.#makePmt();
-    const sdt = this.#makeSdt();
-    if (!equalBytes(sdt.subarray(0, -4), this.#sdt.subarray(0, -4))) {
+    const pmt = this.#makePmt();
+    let sdt = this.#makeSdt();
+    if (!equalBytes(sdt.subarray(0, -4), this.#tables.sdt.subarray(0, -4))) {
       this.#sdtVersion = (this.#sdtVersion + 1) & 0x1f;
-      this.#sdt = this.#makeSdt();
+      sdt = this.#makeSdt();
+    } else {
+      sdt = this.#tables.sdt;
     }
+    this.#tables = { pat: this.#tables.pat, pmt, sdt, video: program.video !== undefined, audio: program.audio !== undefined };
     this.#lastTables = undefined;
     return true;
   }
 
   /**
-   * Each PID's continuity counter now, and which elementary streams the program has, in one number: keep it
-   * with the access unit about to be written, to `resync` a viewer just before that unit's packets.
+   * Each PID's continuity counter now, and the tables in force: keep it with the access unit about to be
+   * written, to `resync` a viewer just before that unit's packets.
    */
-  counters(): number {
+  snapshot(): TsSnapshot {
     const cc = this.#cc;
-    let snapshot = cc[0]! | (cc[1]! << 4) | (cc[2]! << 8) | (cc[3]! << 12) | (cc[4]! << 16);
-    if (this.#program.video !== undefined) snapshot |= 1 << 20;
-    if (this.#program.audio !== undefined) snapshot |= 1 << 21;
-    return snapshot;
+    return { counters: cc[0]! | (cc[1]! << 4) | (cc[2]! << 8) | (cc[3]! << 12) | (cc[4]! << 16), tables: this.#tables };
   }
 
   /**
-   * What a viewer needs before the packets written after `counters()` returned `snapshot` when it did not get
-   * the packets before them (its first packet, or the first after a cut): PAT, PMT and SDT, then for each
-   * elementary stream one adaptation-field-only packet, all with the discontinuity indicator and each PID's
-   * counter just before the snapshot's, so the next packet of every PID is in sequence. The tables come here,
-   * not in a separate start of the response, because their counters must run on into the shared packets:
-   * libdvbpsi (VLC) checks PSI counters and knows nothing of the discontinuity indicator. (An AF-only packet
-   * has no payload, so it does not count; the indicator makes any jump from before it legal.)
+   * What a viewer needs before the packets written after `snapshot()` returned `at` when it did not get the
+   * packets before them (its first packet, or the first after a cut): PAT, PMT and SDT as they were then, and
+   * for each elementary stream of that program one adaptation-field-only packet, all with the discontinuity
+   * indicator and each PID's counter just before the snapshot's, so the next packet of every PID is in
+   * sequence. The tables come here, not in a separate start of the response, because their counters must run
+   * on into the shared packets: libdvbpsi (VLC) checks PSI counters and knows nothing of the discontinuity
+   * indicator. (An AF-only packet has no payload, so it does not count; the indicator makes any jump from
+   * before it legal.)
    */
-  resync(snapshot: number): Uint8Array {
+  resync(at: TsSnapshot): Uint8Array {
+    const { tables, counters } = at;
     const streams: number[] = [];
-    if ((snapshot & (1 << 20)) !== 0) streams.push(VIDEO);
-    if ((snapshot & (1 << 21)) !== 0) streams.push(AUDIO);
+    if (tables.video) streams.push(VIDEO);
+    if (tables.audio) streams.push(AUDIO);
     const out = new Uint8Array((3 + streams.length) * TS_PACKET_SIZE);
-    const ccBefore = (i: number): number => ((snapshot >>> (4 * i)) - 1) & 0x0f;
-    const sections = [this.#pat, this.#pmt, this.#sdt];
+    const ccBefore = (i: number): number => ((counters >>> (4 * i)) - 1) & 0x0f;
+    const sections = [tables.pat, tables.pmt, tables.sdt];
     for (let i = 0; i < 3; i++) writeSectionPacket(out, i * TS_PACKET_SIZE, PIDS[i]!, ccBefore(i), sections[i]!, AdaptationFlag.discontinuity);
     streams.forEach((i, n) => writeAdaptationOnlyPacket(out, (3 + n) * TS_PACKET_SIZE, PIDS[i]!, ccBefore(i), AdaptationFlag.discontinuity));
     return out;
@@ -354,7 +368,8 @@ export class TsWriter {
 
   /** PAT, PMT, SDT: three packets at `at`, in the shared sequence. */
   #writeTables(out: Uint8Array, at: number): void {
-    const sections = [this.#pat, this.#pmt, this.#sdt];
+    const { pat, pmt, sdt } = this.#tables;
+    const sections = [pat, pmt, sdt];
     for (let i = 0; i < 3; i++) {
       writeSectionPacket(out, at + i * TS_PACKET_SIZE, PIDS[i]!, this.#cc[i]!, sections[i]!);
       this.#cc[i] = (this.#cc[i]! + 1) & 0x0f;

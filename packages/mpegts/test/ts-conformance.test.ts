@@ -13,7 +13,7 @@ const adts = (n: number): Uint8Array[] => [Uint8Array.of(0xff, 0xf1, 0x50, 0x80,
 function goodStream(): Uint8Array[] {
   const w = new TsWriter({ serviceName: 'live/c' });
   w.setProgram({ video: { codec: 'avc', parameterSets: [sps, pps] }, audio: { codec: 'aac' } });
-  const chunks = [w.resync(w.counters())];
+  const chunks = [w.resync(w.snapshot())];
   for (let i = 0; i < 50; i++) {
     const t = 1000 + i * 40;
     chunks.push(w.writeVideo({ dts: t * MS, pts: (t + 40) * MS, keyframe: i % 25 === 0, nalUnits: [Uint8Array.of(i % 25 === 0 ? 0x65 : 0x41, 0x88, i)] }));
@@ -76,10 +76,10 @@ test('tables: missing at the start, before a keyframe, or for too long', () => {
 test('PTS before DTS, and a first video PES that is not a keyframe with its parameter sets', () => {
   const w = new TsWriter({ serviceName: 'x' });
   w.setProgram({ video: { codec: 'avc', parameterSets: [] } });
-  const bad = join([w.resync(w.counters()), w.writeVideo({ dts: 500 * MS, pts: 400 * MS, keyframe: false, nalUnits: [Uint8Array.of(0x41, 1)] })]);
+  const bad = join([w.resync(w.snapshot()), w.writeVideo({ dts: 500 * MS, pts: 400 * MS, keyframe: false, nalUnits: [Uint8Array.of(0x41, 1)] })]);
   assert.deepEqual(rules(checkTsConformance(bad)), ['first-video-keyframe', 'pts-before-dts']);
   const w2 = new TsWriter({ serviceName: 'x' });
   w2.setProgram({ video: { codec: 'avc', parameterSets: [] } });
-  const noSets = join([w2.resync(w2.counters()), w2.writeVideo({ dts: 500 * MS, pts: 500 * MS, keyframe: true, nalUnits: [Uint8Array.of(0x65, 1)] })]);
+  const noSets = join([w2.resync(w2.snapshot()), w2.writeVideo({ dts: 500 * MS, pts: 500 * MS, keyframe: true, nalUnits: [Uint8Array.of(0x65, 1)] })]);
   assert.match(checkTsConformance(noSets)[0]!.message, /lacks parameter sets/);
 });

@@ -99,7 +99,7 @@ test('resync: the tables, then an AF-only packet per elementary stream, all flag
   const w = writer();
   w.writeVideo({ dts: 0, pts: 0, keyframe: true, nalUnits: idr() });
   w.writeAudio({ pts: 10 * MS, parts: adts(1) });
-  const before = w.counters();
+  const before = w.snapshot();
   const next = w.writeVideo({ dts: 40 * MS, pts: 40 * MS, keyframe: false, nalUnits: slice() });
   const resync = w.resync(before);
   assert.equal(resync.length, 5 * 188, 'PAT, PMT, SDT, video, audio');
@@ -117,7 +117,12 @@ test('resync: the tables, then an AF-only packet per elementary stream, all flag
   assert.deepEqual(ts.continuityErrors, []);
   assert.equal(ts.pats.length, 1, 'the tables parse with the adaptation field before them');
   assert.deepEqual(ts.pats[0]!.programs, [{ programNumber: 1, pmtPid: 0x1000 }]);
-  assert.equal(writer({}).resync(writer({}).counters()).length, 3 * 188, 'an empty program: the tables only');
+  assert.equal(writer({}).resync(writer({}).snapshot()).length, 3 * 188, 'an empty program: the tables only');
+  // The tables as they were at the snapshot, not as they are now.
+  w.setProgram({ video: { codec: 'hevc', parameterSets: [] } });
+  const old = demuxTs(w.resync(before));
+  assert.deepEqual(old.pmts[0]!.streams.map((s) => s.streamType), [0x1b, 0x0f]);
+  assert.equal(old.packets.length, 5);
 });
 
 test('a program change: new PMT version, tables before the next unit, discontinuity on the changed PID only', () => {
@@ -170,8 +175,8 @@ test('Opus: private stream 1, each packet behind its control header; audio-only 
 
 test('tables() advances the counters of the tables; a program without video writes no video', () => {
   const w = writer();
-  const before = w.counters();
+  const before = w.snapshot();
   w.tables();
-  assert.notEqual(w.counters(), before);
+  assert.notEqual(w.snapshot().counters, before.counters);
   assert.deepEqual(new TsWriter({ serviceName: 'x' }).writeVideo({ dts: 0, pts: 0, keyframe: true, nalUnits: idr() }).length, 0, 'no video stream: nothing');
 });

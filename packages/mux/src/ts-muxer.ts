@@ -15,7 +15,7 @@ import {
   type VideoInfo,
 } from '@flvcast/flv';
 import type { Format, Frame, MediaFrame, Muxer, StreamState, TrackLayout } from '@flvcast/media';
-import { MpegTsError, TICKS_PER_MS, TsWriter, splitLengthPrefixed, type TsAudioTrack, type TsVideoTrack } from '@flvcast/mpegts';
+import { MpegTsError, TICKS_PER_MS, TsWriter, splitLengthPrefixed, type TsAudioTrack, type TsSnapshot, type TsVideoTrack } from '@flvcast/mpegts';
 
 /** Video codecs a TS carries here, and audio codecs. */
 const TS_VIDEO = new Set(['avc', 'hevc']);
@@ -29,12 +29,13 @@ interface VideoState extends TsVideoTrack {
  * MPEG-TS for live viewers (HTTP-TS, WS-TS): the hub's frames as one program of H.264/HEVC and AAC/MP3/Opus
  * (@flvcast/mpegts writes the bytes). Each frame is written once and its packets are shared by every TS viewer
  * of the stream; since a TS carries running continuity counters, the muxer keeps, for every frame it wrote,
- * the counters before it (a number in a WeakMap, gone with the frame), and `resync` gives a viewer whose
- * sequence broke (or begins) the tables and packets that make the next one continuous for it.
+ * the counters and tables before it (a small snapshot in a WeakMap, gone with the frame), and `resync` gives a
+ * viewer whose sequence broke (or begins) the tables and packets that make the next one continuous for it.
  */
 export class TsMuxer implements Muxer {
   readonly #writer: TsWriter;
-  readonly #countersBefore = new WeakMap<Frame, number>();
+  /** Where the shared sequence stood before each frame written (gone with the frame). */
+  readonly #before = new WeakMap<Frame, TsSnapshot>();
   #video: VideoState | undefined;
   #audio: TsAudioTrack | undefined;
   #asc: AudioSpecificConfig | undefined;
@@ -61,10 +62,10 @@ export class TsMuxer implements Muxer {
 
   encode(frame: Frame): Uint8Array | undefined {
     if (frame.kind === 'data') return undefined; // a TS has no place for AMF script data
-    const before = this.#writer.counters();
+    const before = this.#writer.snapshot();
     const bytes = this.#encode(frame);
     if (bytes === undefined || bytes.length === 0) return undefined;
-    this.#countersBefore.set(frame, before);
+    this.#before.set(frame, before);
     return bytes;
   }
 
@@ -73,11 +74,12 @@ export class TsMuxer implements Muxer {
   }
 
   resync(frame: Frame): Uint8Array | undefined {
-    const before = this.#countersBefore.get(frame);
+    const before = this.#before.get(frame);
     return before === undefined ? undefined : this.#writer.resync(before);
   }
 
   #encode(frame: MediaFrame): Uint8Array | undefined {
+    this.#dropGoneTracks(frame);
     try {
       return frame.kind === 'video' ? this.#encodeVideo(frame) : this.#encodeAudio(frame);
     } catch (err) {
@@ -140,6 +142,22 @@ export class TsMuxer implements Muxer {
         if (this.#audio?.codec !== 'opus') this.#setAudio({ codec: 'opus', channels: 2 });
         return this.#writer.writeAudio({ pts, parts: [body] });
       }
+    }
+  }
+
+  /**
+   * A track the stream no longer has (a new publisher came without it; the hub counts frames per publish)
+   * leaves the PMT, so players stop waiting for it: audio at the first video keyframe without any audio, video
+   * after 50 audio frames without any video.
+   */
+  #dropGoneTracks(frame: MediaFrame): void {
+    const { audio, video } = this.stream;
+    if (frame.kind === 'video' && frame.keyframe && this.#audio !== undefined && audio.frames === 0) {
+      this.#asc = undefined;
+      this.#setAudio(undefined);
+    } else if (frame.kind === 'audio' && this.#video !== undefined && video.frames === 0 && audio.frames >= 50) {
+      this.#video = undefined;
+      this.#setProgram();
     }
   }
 

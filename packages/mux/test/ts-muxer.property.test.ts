@@ -44,7 +44,8 @@ function videoConfig(codec: 'avc' | 'hevc'): MediaFrame {
 test('random H.264/HEVC + AAC streams round-trip through TS and conform', () => {
   fc.assert(
     fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), fc.boolean(), fc.integer({ min: 0, max: 100_000 }), (steps, audioFirst, start) => {
-      const muxer = new TsMuxer({ name: 'live/p', metadata: undefined, audio: { frames: 0 }, video: { frames: 0 } });
+      const state = { name: 'live/p', metadata: undefined, audio: { frames: 0 }, video: { frames: 0 } };
+      const muxer = new TsMuxer(state);
       const out: Uint8Array[] = [];
       const expected: Expected[] = [];
       let codec: 'avc' | 'hevc' = 'avc';
@@ -53,6 +54,7 @@ test('random H.264/HEVC + AAC streams round-trip through TS and conform', () => 
       let audio = audioFirst;
       let needKey = true;
       const encode = (f: MediaFrame): void => {
+        state[f.kind].frames++; // as the hub counts them
         const b = muxer.encode(f);
         if (b === undefined) return;
         if (out.length === 0) out.push(muxer.resync(f)!); // as the hub does before a viewer's first packet

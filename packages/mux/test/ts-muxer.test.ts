@@ -76,6 +76,22 @@ test('a configuration that changes the codecs: the tables at once, with a new PM
   assert.deepEqual(hevc.pmts[0]!.streams.map((s) => s.streamType), [0x24, 0x0f]);
 });
 
+test('a new publisher without audio: at its first keyframe the audio stream leaves the PMT', () => {
+  const state = stream();
+  const muxer = new TsMuxer(state);
+  muxer.encode(frame('video', 0, avcKey(0), { keyframe: true }));
+  muxer.encode(frame('audio', 5, aacRaw(0)));
+  // The hub's state after a reconnect: frames counted from 0, no configuration until it comes.
+  Object.assign(state, { audio: { frames: 0, codec: 'aac' }, video: { frames: 2, codec: 'avc', config: videoConfig } });
+  assert.equal(muxer.encode(frame('video', 40, avcInter(1))) !== undefined, true);
+  const ts = demuxTs(muxer.encode(frame('video', 1000, avcKey(2), { keyframe: true }))!);
+  assert.deepEqual(ts.pmts.map((p) => [p.version, p.streams.map((s) => s.pid)]), [[3, [0x100]]], 'version 1 had the video, 2 the audio too');
+  // And video leaves an audio-only publish once 50 audio frames came without any video.
+  const radio = { name: 'r', metadata: undefined, audio: { frames: 60, codec: 'aac', config: audioConfig }, video: { frames: 0, codec: 'avc', config: videoConfig } };
+  const m2 = new TsMuxer(radio);
+  assert.deepEqual(demuxTs(m2.encode(frame('audio', 0, aacRaw(1)))!).pmts[0]!.streams.map((s) => s.pid), [0x101]);
+});
+
 test('HEVC and Opus through Enhanced RTMP: hvc1 and Opus FourCCs, CodedFramesX, Opus control headers', () => {
   const opusHead = Uint8Array.from([...Buffer.from('OpusHead'), 1, 2, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 0]);
   const opusConfig = frame('audio', 0, Uint8Array.from([0x90, ...Buffer.from('Opus'), ...opusHead]), { config: true, codec: 'opus' });
