@@ -1,1 +1,3 @@
 export { FlvMuxer, flvFormat } from './flv-muxer.js';
+export { AdtsMuxer, adtsFormat } from './adts-muxer.js';
+export { Mp3Muxer, mp3Format } from './mp3-muxer.js';
