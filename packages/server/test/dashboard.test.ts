@@ -41,7 +41,7 @@ test('dashboard feed: one summary per stream (summarizeStream), publisher addres
   assert.equal(s.publisher?.remoteAddress, null, 'the public feed must not show who publishes');
   assert.equal(s.video?.codec, 'avc');
   assert.equal(s.audio, null);
-  assert.deepEqual(s.viewers, { total: 0, byProtocol: {} });
+  assert.deepEqual(s.viewers, { total: 0, byProtocol: {}, byFormat: {} });
   assert.ok(s.uptimeMs >= 0 && s.uptimeMs < 60_000, `uptime measured on the hub's clock: ${s.uptimeMs}`);
   for (const k of ['uptimeMs', 'ingestKbps', 'gopMs', 'bytesIn', 'droppedTags'] as const) assert.equal(typeof s[k], 'number', k);
 });
