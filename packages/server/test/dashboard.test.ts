@@ -54,6 +54,10 @@ test('dashboard config: mount, WS switch and the RTMP address for OBS URLs', asy
   assert.equal(res.headers['access-control-allow-origin'], '*');
   const config = res.json<DashboardConfig>();
   assert.equal(config.flvPath, '[app]/[stream].flv');
+  // Every mount by its extension, for the player's FLV/TS choice and the URL list.
+  assert.equal(config.paths.flv, '[app]/[stream].flv');
+  assert.equal(config.paths.aac, '[app]/[stream].aac');
+  assert.equal(config.paths.mp3, '[app]/[stream].mp3');
   assert.equal(config.websocket, false);
   assert.equal(config.pollMs, 2000);
   assert.equal(config.rtmp.length, 1);
