@@ -2,9 +2,10 @@
  * The `.ts` mount against players that are not ours: GStreamer's tsdemux (an independent demuxer) and VLC
  * (what most people open a `.ts` URL with) decode what ffmpeg publishes — H.264 + AAC, AAC alone, H.264
  * alone, H.264 + MP3 — without a warning from their demuxers or decoders; mpegts.js in headless Chromium plays
- * it over HTTP and over WebSocket; HEVC + Opus from our Enhanced RTMP client come out with the stream types
- * ffprobe expects; a video codec TS cannot carry here is refused with 415 naming it, at once; and 200
- * random `.ts` paths leave nothing behind.
+ * it over HTTP and over WebSocket; real HEVC + Opus sent by our Enhanced RTMP client come out with the
+ * stream types ffprobe expects and decode in GStreamer and VLC; a video codec TS cannot carry here is refused with 415 naming it, at once; viewers joining
+ * mid-stream start with the tables and a keyframe; 10 s from Debian's ffmpeg 5.1 (B-frames) pass the
+ * conformance checker of @flvcast/test-fixtures; and 200 random `.ts` paths leave nothing behind.
  *
  * The server is flvcast as its CLI builds it (`buildServer`, default mounts: every format on every stream).
  * GStreamer, VLC and Chromium are Debian's (`.ci/run` installs them); without them these tests fail in CI
@@ -12,16 +13,19 @@
  */
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildServer, resolveConfig } from '@flvcast/server';
+import { annexBNalUnits, checkTsConformance, demuxTs } from '@flvcast/test-fixtures';
 import type { FastifyInstance } from 'fastify';
 import { launchChromium, skipWithoutChromium } from '../src/chromium.js';
 import { gstDecode, skipWithoutGstreamer, type GstRun } from '../src/gstreamer.js';
-import { openPlayerPage, play, playerState, type PlayerState } from '../src/mpegts-page.js';
-import { av1Aac, hevcOpus, vp9Aac } from '../src/synthetic-media.js';
+import { addPlayerPage, openPlayerPage, play, playerState, type PlayerState } from '../src/mpegts-page.js';
+import { encodedHevcOpus } from '../src/encoded-hevc-opus.js';
+import { av1Aac, vp9Aac } from '../src/synthetic-media.js';
 import { SyntheticPublisher } from '../src/synthetic-publisher.js';
-import { probe, publish, request, sleep, waitForMedia, type PublishKind } from '../src/tools.js';
+import { probe, publish, request, sleep, spawnTool, waitForMedia, withTimeout, type PublishKind } from '../src/tools.js';
 import { skipWithoutVlc, vlcPlay, type VlcRun } from '../src/vlc.js';
 
 interface Server {
@@ -32,9 +36,10 @@ interface Server {
   rtmpPort: number;
 }
 
-async function startServer(t: TestContext): Promise<Server> {
+async function startServer(t: TestContext, opts: { playerPage?: boolean } = {}): Promise<Server> {
   const { app } = await buildServer(resolveConfig({ httpListen: ['127.0.0.1:0'], rtmpListen: ['127.0.0.1:0'], apiListen: ['off'], logLevel: 'silent' }));
   t.after(() => app.close());
+  if (opts.playerPage) addPlayerPage(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
   const rtmpPort = app.rtmp.addresses()[0]!.port;
@@ -45,9 +50,10 @@ interface Published {
   name: string;
   kind: PublishKind;
   audioCodec: 'aac' | 'mp3';
-  /** what each player should find: video (H.264), audio (AAC or MP3) */
+  /** what each player should find: video (H.264, of this size), audio (AAC or MP3) */
   video: boolean;
   audio: boolean;
+  size?: [number, number];
 }
 
 const PUBLISHED: Published[] = [
@@ -68,7 +74,7 @@ const GST_SECONDS = 8;
 const VLC_SECONDS = 6;
 
 function gstVerdict(what: string, p: Published, run: GstRun): void {
-  const context = `${what}: sinks ${JSON.stringify(run.sinks)}; GStreamer said: ${run.allWarnings.slice(0, 20).join(' | ') || 'nothing'}; stderr tail: ${run.result.stderr.slice(-1500)}`;
+  const context = `${what}: sinks ${JSON.stringify(run.sinks)}; GStreamer said: ${run.allWarnings.slice(0, 20).join(' | ') || 'nothing'}; caps and state: ${run.capsLines.join(' | ')}`;
   assert.deepEqual(run.problems, [], `${what}: tsdemux and the decoders raise no warning or error. ${context}`);
   const video = run.sinks.filter((s) => s.caps?.startsWith('video/x-raw'));
   const audio = run.sinks.filter((s) => s.caps?.startsWith('audio/x-raw'));
@@ -77,7 +83,8 @@ function gstVerdict(what: string, p: Published, run: GstRun): void {
   // Live at 25 fps (AAC: 44100/1024 ≈ 43 frames/s, MP3 ≈ 38/s): at least half the played time came out decoded.
   const half = GST_SECONDS / 2;
   if (p.video) {
-    assert.match(video[0]!.caps!, /width=\(int\)320, height=\(int\)240/, `${what}: picture size. ${context}`);
+    const [w, h] = p.size ?? [320, 240];
+    assert.ok(video[0]!.caps!.includes(`width=(int)${w}, height=(int)${h}`), `${what}: picture size ${w}x${h}. ${context}`);
     assert.ok(video[0]!.buffers >= 25 * half, `${what}: ${video[0]!.buffers} pictures decoded in ${GST_SECONDS} s. ${context}`);
   }
   if (p.audio) assert.ok(audio[0]!.buffers >= 38 * half, `${what}: ${audio[0]!.buffers} audio frames decoded in ${GST_SECONDS} s. ${context}`);
@@ -108,6 +115,18 @@ function vlcVerdict(what: string, p: Published, run: VlcRun): void {
 }
 
 const gstSkip = skipWithoutGstreamer('MPEG-TS through GStreamer is');
+const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+/**
+ * Debian's ffmpeg 5.1 (its ffprobe reads TS; the static ffprobe of @ffprobe-installer crashes on any MPEG-TS
+ * input, SIGSEGV, here) and its encoder as a second publisher.
+ */
+const debianFfmpeg = '/usr/bin/ffmpeg';
+const debianFfprobe = '/usr/bin/ffprobe';
+const debianSkip = (existsSync(debianFfmpeg) && existsSync(debianFfprobe)) || inCi ? false : `no ${debianFfmpeg} and ${debianFfprobe} (Debian's ffmpeg: apt-get install ffmpeg)`;
+
+function assertDebianFfmpeg(): void {
+  assert.ok(existsSync(debianFfmpeg) && existsSync(debianFfprobe), `CI is set and there is no ${debianFfmpeg}/${debianFfprobe}: .ci/run must install Debian's ffmpeg`);
+}
 const vlcSkip = skipWithoutVlc('MPEG-TS through VLC is');
 
 describe('GStreamer and VLC play what ffmpeg publishes, as .ts', () => {
@@ -120,7 +139,10 @@ describe('GStreamer and VLC play what ffmpeg publishes, as .ts', () => {
       const [gst, vlc] = await Promise.all([gstDecode(url, { streams: Number(p.video) + Number(p.audio), seconds: GST_SECONDS }), sleep(500).then(() => vlcPlay(url, VLC_SECONDS))]);
       gstVerdict(`GStreamer, ${p.name}`, p, gst);
       vlcVerdict(`VLC, ${p.name}`, p, vlc);
-      t.diagnostic(`${p.name}: GStreamer decoded ${gst.sinks.map((s) => `${s.buffers} × ${s.caps?.split(',')[0]}`).join(', ')}; VLC: ${vlc.videoDecoder ?? '-'} / ${vlc.audioDecoder ?? '-'}`);
+      t.diagnostic(
+        `${p.name}: GStreamer decoded ${gst.sinks.map((s) => `${s.buffers} × ${s.caps?.split(',')[0]}`).join(', ')}; VLC: ${vlc.videoDecoder ?? '-'} / ${vlc.audioDecoder ?? '-'}, ` +
+          `discontinuity indicator at the start on PIDs ${JSON.stringify(vlc.signalledAtStart)}`,
+      );
     });
   }
 });
@@ -129,7 +151,7 @@ const browserSkip = skipWithoutChromium('mpegts.js playing MPEG-TS is');
 
 describe('mpegts.js in headless Chromium plays .ts', () => {
   test('over HTTP and over WebSocket: currentTime advances, frames are decoded, no player error', { skip: browserSkip, timeout: 90_000 }, async (t) => {
-    const server = await startServer(t);
+    const server = await startServer(t, { playerPage: true });
     const p = PUBLISHED[0]!;
     await publishFor(t, server, p, 60);
     const browser = await launchChromium();
@@ -167,19 +189,37 @@ describe('mpegts.js in headless Chromium plays .ts', () => {
 });
 
 describe('Enhanced RTMP codecs in .ts', () => {
-  test('HEVC + Opus from our RTMP client: ffprobe finds an hevc and an opus stream', { timeout: 30_000 }, async (t) => {
+  test('HEVC + Opus from our RTMP client: ffprobe finds hevc and opus, GStreamer decodes both, VLC starts its HEVC and Opus decoders', { skip: gstSkip || vlcSkip || debianSkip, timeout: 90_000 }, async (t) => {
+    assertDebianFfmpeg();
     const server = await startServer(t);
-    const pub = await SyntheticPublisher.start(server.rtmpPort, 'hevc-opus', { media: hevcOpus });
+    const pub = await SyntheticPublisher.start(server.rtmpPort, 'hevc-opus', { media: await encodedHevcOpus() });
     t.after(() => pub.close());
     await waitForMedia(server.app, 'hevc-opus', { minTags: 20 });
-    const result = await probe(`${server.httpUrl}/live/hevc-opus.ts`);
+    const url = `${server.httpUrl}/live/hevc-opus.ts`;
+    const result = await probe(url, 15_000, debianFfprobe);
     const streams = result.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort();
     assert.deepEqual(streams, ['audio:opus', 'video:hevc'], `ffprobe: ${JSON.stringify(result.streams)}; stderr: ${result.stderr}`);
     const video = result.streams.find((s) => s.codec_type === 'video')!;
-    // the hvcC fixture's SPS: 640x360 (ffprobe reads it from the parameter sets the muxer puts before the IDR)
-    assert.equal(`${video.width}x${video.height}`, '640x360', `the SPS reached ffprobe: ${JSON.stringify(video)}`);
+    // the size comes from the SPS, which the muxer puts before each IDR from the hvcC
+    assert.equal(`${video.width}x${video.height}`, '320x240', `the SPS reached ffprobe: ${JSON.stringify(video)}`);
     const audio = result.streams.find((s) => s.codec_type === 'audio')!;
-    assert.equal(audio.channels, 2, `Opus channels from the OpusHead: ${JSON.stringify(audio)}`);
+    assert.equal(audio.channels, 2, `Opus channels from the descriptors: ${JSON.stringify(audio)}`);
+
+    const [gst, vlc] = await Promise.all([gstDecode(url, { streams: 2, seconds: GST_SECONDS }), sleep(500).then(() => vlcPlay(url, VLC_SECONDS))]);
+    // Opus decodes to 48 kHz in 40 ms packets: 25 a second, as many as the pictures
+    const context = `sinks ${JSON.stringify(gst.sinks)}; GStreamer said: ${gst.allWarnings.slice(0, 20).join(' | ') || 'nothing'}`;
+    assert.deepEqual(gst.problems, [], `GStreamer, HEVC + Opus: no warning or error. ${context}`);
+    const decodedVideo = gst.sinks.find((s) => s.caps?.startsWith('video/x-raw'));
+    const decodedAudio = gst.sinks.find((s) => s.caps?.startsWith('audio/x-raw'));
+    assert.ok(decodedVideo?.caps?.includes('width=(int)320, height=(int)240') && decodedVideo.buffers >= 25 * (GST_SECONDS / 2), `GStreamer decodes the HEVC. ${context}`);
+    assert.ok(decodedAudio?.caps?.includes('rate=(int)48000') && decodedAudio.buffers >= 25 * (GST_SECONDS / 2), `GStreamer decodes the Opus. ${context}`);
+    const { result: vlcResult, ...seen } = vlc;
+    const vlcContext = `${JSON.stringify(seen)}; log tail: ${vlcResult.stderr.slice(-2000)}`;
+    assert.deepEqual(vlc.problems, [], `VLC, HEVC + Opus: no error or warning. ${vlcContext}`);
+    assert.deepEqual(vlc.streamTypes.map((s) => s.type).sort((a, b) => a - b), [0x06, 0x24], `VLC: HEVC (0x24) and private data (0x06, Opus) in the PMT. ${vlcContext}`);
+    assert.equal(vlc.audioDecoder, 'opus', `VLC's Opus decoder. ${vlcContext}`);
+    assert.ok(vlc.videoDecoder !== undefined && vlc.firstPicture, `VLC decodes an HEVC picture. ${vlcContext}`);
+    t.diagnostic(`HEVC + Opus: GStreamer ${decodedVideo?.buffers} pictures, ${decodedAudio?.buffers} audio buffers; VLC ${vlc.videoDecoder} + ${vlc.audioDecoder}, discontinuity indicator at the start on PIDs ${JSON.stringify(vlc.signalledAtStart)}`);
   });
 
   for (const [codec, media] of [['AV1', av1Aac], ['VP9', vp9Aac]] as const) {
@@ -199,6 +239,93 @@ describe('Enhanced RTMP codecs in .ts', () => {
       assert.equal(flv.status, 200, `.flv carries ${codec} (Enhanced RTMP passes through)`);
     });
   }
+});
+
+/** The body of a live response for `ms` (or until `bytes`), as received. */
+function capture(url: string, limit: { ms: number; bytes?: number }): Promise<{ status: number; contentType: string | undefined; body: Uint8Array }> {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const req = http.get(url, { agent: false }, (res) => {
+        const parts: Buffer[] = [];
+        let size = 0;
+        const done = (): void => {
+          clearTimeout(timer);
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], body: new Uint8Array(Buffer.concat(parts)) });
+        };
+        const timer = setTimeout(done, limit.ms);
+        res.on('data', (d: Buffer) => {
+          parts.push(d);
+          size += d.length;
+          if (size >= (limit.bytes ?? Infinity)) done();
+        });
+        res.once('end', done);
+        res.once('error', done);
+      });
+      req.once('error', reject);
+    }),
+    limit.ms + 5_000,
+    `${url} for ${limit.ms} ms`,
+  );
+}
+
+describe('viewers joining a .ts stream mid-stream', () => {
+  test('each starts with PAT, PMT and SDT, then a keyframe with its SPS and PPS, and conforms from there', { timeout: 60_000 }, async (t) => {
+    const server = await startServer(t);
+    const p = PUBLISHED[0]!;
+    await publishFor(t, server, p, 30);
+    const url = `${server.httpUrl}/live/${p.name}.ts`;
+    // ffmpeg's GOP is 1 s: joins 0.7 s apart land anywhere in a GOP
+    for (let join = 0; join < 5; join++) {
+      await sleep(700);
+      const { status, body } = await capture(url, { ms: 1500 });
+      assert.equal(status, 200);
+      const ts = demuxTs(body);
+      const what = `joiner ${join + 1} (${body.length} bytes)`;
+      const first = [ts.pats[0]?.packetIndex, ts.pmts[0]?.packetIndex, ts.sdts[0]?.packetIndex];
+      assert.deepEqual(first, [0, 1, 2], `${what}: the response opens with PAT, PMT, SDT (packet indexes ${JSON.stringify(first)})`);
+      const videoPid = ts.pmts[0]!.streams.find((s) => s.streamType === 0x1b)?.pid;
+      const video = ts.pes.filter((pes) => pes.pid === videoPid);
+      assert.ok(video.length > 0, `${what}: video PES`);
+      const nalTypes = annexBNalUnits(video[0]!.data).map((n) => n[0]! & 0x1f);
+      assert.ok(video[0]!.randomAccess, `${what}: the first video PES is flagged random access`);
+      assert.ok(nalTypes.includes(7) && nalTypes.includes(8) && nalTypes.includes(5), `${what}: the first video PES has SPS, PPS and an IDR slice (NAL types ${JSON.stringify(nalTypes)})`);
+      assert.ok(nalTypes.indexOf(7) < nalTypes.indexOf(5) && nalTypes.indexOf(8) < nalTypes.indexOf(5), `${what}: parameter sets before the slice (${JSON.stringify(nalTypes)})`);
+      assert.deepEqual(checkTsConformance(body), [], `${what}: conforms`);
+    }
+  });
+});
+
+describe('a second encoder: Debian ffmpeg 5.1', () => {
+  test('10 s of .ts from its H.264 (B-frames) + AAC publish pass the conformance checker; ffprobe and GStreamer read it', { skip: debianSkip || gstSkip, timeout: 90_000 }, async (t) => {
+    assertDebianFfmpeg();
+    const server = await startServer(t);
+    // x264's defaults (B-frames, so composition times: PTS ≠ DTS), 2 s GOP, 44.1 kHz AAC
+    const pub = spawnTool(
+      debianFfmpeg,
+      [
+        '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning', '-re',
+        '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+        '-t', '40', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '60', '-pix_fmt', 'yuv420p', '-threads', '1',
+        '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', `${server.rtmpUrl}/live/debian`,
+      ],
+      60_000,
+    );
+    t.after(() => pub.kill());
+    await waitForMedia(server.app, 'debian', { minTags: 30, timeoutMs: 15_000 });
+    const url = `${server.httpUrl}/live/debian.ts`;
+    const [{ status, body }, gst] = await Promise.all([capture(url, { ms: 10_000 }), gstDecode(url, { streams: 2, seconds: GST_SECONDS })]);
+    assert.equal(status, 200);
+    const ts = demuxTs(body);
+    const video = ts.pes.filter((pes) => pes.pid === ts.pmts[0]?.streams.find((s) => s.streamType === 0x1b)?.pid);
+    assert.ok(video.length >= 250, `10 s of 30 fps video: ${video.length} PES`);
+    assert.ok(video.some((pes) => pes.pts !== pes.dts), 'B-frames: some PTS differ from their DTS');
+    assert.deepEqual(checkTsConformance(body), [], '10 s of a real encoder conform');
+    gstVerdict('GStreamer, Debian ffmpeg', { name: 'debian', kind: 'av', audioCodec: 'aac', video: true, audio: true, size: [640, 360] }, gst);
+    const probed = await probe(url, 15_000, debianFfprobe);
+    assert.deepEqual(probed.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort(), ['audio:aac', 'video:h264'], probed.stderr);
+    assert.equal(pub.exited, false, `Debian's ffmpeg kept publishing: ${pub.stderr}`);
+  });
 });
 
 /** This process's open file descriptors (Linux). */
