@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnTool, sleep, type ToolResult } from './tools.js';
 
 export const gstLaunchPath = '/usr/bin/gst-launch-1.0';
+const gstInspectPath = '/usr/bin/gst-inspect-1.0';
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 /** A skip reason outside CI when GStreamer is missing (after a banner); false otherwise (CI fails instead). */
@@ -58,12 +59,26 @@ const CAPS_LINE = /^\/GstPipeline:pipeline0\/GstFakeSink:(sink\d+)\.GstPad:sink:
 /** The same caps as the sink's last-message reports the caps event: `caps=(GstCaps)"audio/x-raw\,\ format\=…"` */
 const CAPS_EVENT = /^\/GstPipeline:pipeline0\/GstFakeSink:(sink\d+): last-message = event .*?type: caps .*?caps=\(GstCaps\)"((?:[^"\\]|\\.)*)"/;
 
+let registry: Promise<void> | undefined;
+
+/**
+ * The first GStreamer run of a fresh machine scans every plugin to build its registry (seconds): done once,
+ * outside any timed window, by asking for tsdemux, which also says whether -plugins-bad is there.
+ */
+function warmRegistry(): Promise<void> {
+  registry ??= spawnTool(gstInspectPath, ['tsdemux'], 60_000).done.then((r) => {
+    assert.equal(r.code, 0, `gst-inspect-1.0 tsdemux failed (is gstreamer1.0-plugins-bad installed?): ${r.stderr.slice(0, 500)}`);
+  });
+  return registry;
+}
+
 /**
  * Plays `url` for `seconds` (then SIGINT: with `-e` gst-launch sends EOS and flushes its output) with one
  * decode branch per expected elementary stream: tsdemux links each of its pads to the next free branch.
  */
 export async function gstDecode(url: string, opts: { streams: number; seconds: number }): Promise<GstRun> {
   assert.ok(existsSync(gstLaunchPath), `CI is set and there is no ${gstLaunchPath}: .ci/run must install Debian's gstreamer1.0-tools and plugins`);
+  await warmRegistry();
   const branches: string[] = [];
   for (let i = 0; i < opts.streams; i++) branches.push('d.', '!', 'queue', '!', 'decodebin', '!', 'fakesink', `name=sink${i}`, 'silent=false', 'sync=false');
   const args = ['-e', '-v', 'souphttpsrc', `location=${url}`, 'is-live=true', '!', 'tsdemux', 'name=d', ...branches];
