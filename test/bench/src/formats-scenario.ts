@@ -142,3 +142,43 @@ export function formatFormatsScenario(r: FormatsScenarioResult, config: BenchCon
 function sum(r: FormatsScenarioResult, f: (s: StepResult) => number): number {
   return [r.oneFlv, r.oneTs, r.flv, r.ts, r.both, r.aac].reduce((a, s) => a + f(s), 0);
 }
+
+/** The key figures of one run, for the ranges over several runs. */
+export function keyFigures(r: FormatsScenarioResult, config: BenchConfig): Record<string, number | undefined> {
+  const n = config.formatsViewers;
+  const c = (s: StepResult): number => s.serverCpu - r.c0;
+  const ts = figuresOf(r.ts, 'ts');
+  const ingestMbit = r.oneTs.ingestBitrate / 1e6;
+  return {
+    'CPU per viewer TS / FLV, raw (×)': r.ts.serverCpu / n / (r.flv.serverCpu / n),
+    'CPU per viewer TS / FLV, C(x)/N (×)': c(r.ts) / c(r.flv),
+    'TS viewers ≥ 95 % (%)': ts === undefined ? undefined : 100 * ts.viewersAt95,
+    'FLV viewers ≥ 95 % (%)': 100 * r.flv.viewersAt95,
+    'TS latency p50 (ms)': ts?.latencyP50,
+    'FLV latency p50 (ms)': r.flv.latencyP50,
+    'TS latency p99 (ms)': ts?.latencyP99,
+    'FLV latency p99 (ms)': r.flv.latencyP99,
+    'muxing cost, 1 TS viewer (% CPU per Mbit/s)': c(r.oneTs) / ingestMbit,
+    '1 FLV viewer (% CPU per Mbit/s)': c(r.oneFlv) / ingestMbit,
+    'C(FLV + TS) / (C(FLV) + C(TS)) (×)': c(r.both) / (c(r.flv) + c(r.ts)),
+    'AAC listeners ≥ 95 % (%)': (() => {
+      const aac = figuresOf(r.aac, 'aac');
+      return aac === undefined ? undefined : 100 * aac.viewersAt95;
+    })(),
+    'RSS per AAC listener (KB)': (r.aac.rssEnd - r.aac.rssBefore) / config.aacListeners / 1024,
+  };
+}
+
+/** Each key figure's range (min–max) and values over the runs, in the order they ran. */
+export function formatFormatsRanges(results: FormatsScenarioResult[], config: BenchConfig): string {
+  const all = results.map((r) => keyFigures(r, config));
+  const names = Object.keys(all[0] ?? {});
+  const w = Math.max(...names.map((x) => x.length));
+  return names
+    .map((name) => {
+      const values = all.map((f) => f[name]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+      const range = values.length === 0 ? '—' : `${f2(Math.min(...values))} – ${f2(Math.max(...values))}`;
+      return `  ${name.padEnd(w)}   ${range.padEnd(16)} (${all.map((f) => f2(f[name])).join(', ')})`;
+    })
+    .join('\n');
+}

@@ -20,7 +20,7 @@ import { startPublisher, type Publisher } from './publisher.js';
 import { formatMedians, formatRuns, formatSideBySide, formatStep, memoryPerViewerNote, serverMedians, type ServerResults } from './report.js';
 import { runNumbers, startServer, type ServerUnderTest } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
-import { formatFormatsScenario, runFormatsScenario, type FormatsScenarioResult } from './formats-scenario.js';
+import { formatFormatsRanges, formatFormatsScenario, keyFigures, runFormatsScenario, type FormatsScenarioResult } from './formats-scenario.js';
 import { formatProxyScenario, runProxyScenario, type ProxyScenarioResult } from './proxy-scenario.js';
 import { formatSlowScenario, runSlowScenario, type SlowScenarioResult } from './slow-scenario.js';
 import { runStep, type StepSpec } from './step-runner.js';
@@ -244,9 +244,11 @@ async function runFormats(config: BenchConfig, input: string, started: number): 
     results.push(r);
     console.log(`\n${formatFormatsScenario(r, config)}`);
   }
+  if (results.length > 1) console.log(`\n=== over the ${results.length} runs: range (each run)\n${formatFormatsRanges(results, config)}`);
   writeResults({
     scenario: 'formats',
     config,
+    keyFigures: results.map((r) => keyFigures(r, config)),
     notes: {
       cpu: '% of one core over each step window; C(x) = CPU of load x minus the mean of the two publisher-only windows',
       delivery: 'FLV viewers: FLV bytes; TS viewers: PES payload bytes against the codec data that reached the RTMP socket; .aac: ADTS frames without headers against the AAC data',
