@@ -168,7 +168,7 @@ function makePreHandler(options: ResolvedHttpFlvOptions, served: ServedMount, vi
       return;
     }
     if (guarded) {
-      const decision = await checkPlay(request, key, options, flvRequestLog(log, request));
+      const decision = await checkPlay(request, key, options, output.protocols, flvRequestLog(log, request));
       if (clientGone(request)) {
         // It left while the hook ran: nothing to answer, nothing to serve.
         reply.hijack();

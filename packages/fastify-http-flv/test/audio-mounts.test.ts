@@ -205,3 +205,13 @@ test('limits count viewers of every mount together', async (t) => {
   const second = await app.inject({ method: 'GET', url: '/live/cam1.aac' });
   assert.equal(second.statusCode, 503);
 });
+
+test('access hooks see the mount\'s protocol: a hook may let listeners hear the audio and not watch the video', async (t) => {
+  const seen: string[] = [];
+  const { app } = await listening({ onPlay: (ctx) => (seen.push(ctx.protocol), ctx.protocol === 'http-aac') });
+  t.after(() => app.close());
+  aacStream(app);
+  assert.equal((await app.inject({ method: 'HEAD', url: '/live/cam1.flv' })).statusCode, 403);
+  assert.equal((await app.inject({ method: 'HEAD', url: '/live/cam1.aac' })).statusCode, 200);
+  assert.deepEqual(seen, ['http-flv', 'http-aac']);
+});

@@ -17,7 +17,7 @@ const FORMAT_LABELS: Readonly<Record<string, readonly [string, string]>> = {
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function usage(): string {
-  const lines = ['Usage: flvcast [options]', '', 'Live streaming server: RTMP in, HTTP-FLV and WebSocket-FLV out.', '', 'Options (each also as an environment variable):'];
+  const lines = ['Usage: flvcast [options]', '', 'Live streaming server: RTMP in; HTTP and WebSocket out in every format of the mount list (FLV, AAC, MP3…).', '', 'Options (each also as an environment variable):'];
   const value = (key: string): string => {
     const values = (flvcastOptionDescriptors as Record<string, { kind: string; values?: readonly string[] }>)[key]?.values;
     return isBooleanKey(key) ? '[=true|false]' : values === undefined ? ' <value>' : ` <${values.join('|')}>`;
