@@ -102,7 +102,7 @@ function figuresOf(r: StepResult, format: 'flv' | 'ts' | 'aac'): FormatFigures |
 }
 
 function oneLine(r: StepResult): string {
-  const formats = (r.byFormat ?? []).map((f) => `.${f.format} ≥95 % ${pct(f.viewersAt95)} p50/p99 ${f1(f.latencyP50)}/${f1(f.latencyP99)} ms`).join('; ');
+  const formats = (r.viewers === 0 ? [] : (r.byFormat ?? [])).map((f) => `.${f.format} ≥95 % ${pct(f.viewersAt95)} p50/p99 ${f1(f.latencyP50)}/${f1(f.latencyP99)} ms`).join('; ');
   const flvOnly = r.byFormat === undefined && r.viewers > 0 ? `≥95 % ${pct(r.viewersAt95)} p50/p99 ${f1(r.latencyP50)}/${f1(r.latencyP99)} ms` : '';
   return (
     `${r.label}: CPU ${f1(r.serverCpu)} % (harness ${f1(r.harnessCpu)} %), RSS ${mb(r.rssBefore)}→${mb(r.rssEnd)} MB, ${r.connected}/${r.viewers} connected, ${r.framingErrors} framing errors, ` +
