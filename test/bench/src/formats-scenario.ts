@@ -2,13 +2,14 @@
  * The other containers (issue 14): what MPEG-TS and ADTS viewers cost next to FLV ones, flvcast alone (the
  * peers have no TS). On the 720p 2.5 Mbit/s input, one server, one publisher, in this order: the publisher
  * alone, 1 FLV viewer, 1 TS viewer, N FLV viewers, N TS viewers, N FLV + N TS viewers at once (interleaved in
- * the same worker processes), the publisher alone again; then a 128 kbit/s audio-only input with M `.aac`
+ * the same worker processes), 2N FLV viewers (the same audience in one format), the publisher alone again; then a 128 kbit/s audio-only input with M `.aac`
  * listeners. No late joiners, so every step's CPU is its viewers' alone.
  *
  * C(x) is the server's CPU under load x minus its CPU with the publisher and no viewer (the mean of the two
  * publisher-only windows). Printed: CPU per viewer TS against FLV (raw and as C(x)/N), their delivery and
  * latency, the muxing cost (CPU with 1 TS viewer minus publisher only, per Mbit/s of ingest, beside the same
- * for 1 FLV viewer), C(N FLV + N TS) against C(N FLV) + C(N TS), and the listeners' memory per listener.
+ * for 1 FLV viewer), C(N FLV + N TS) against C(N FLV) + C(N TS) and against C(2N FLV), and the listeners'
+ * memory per listener.
  */
 import type { BenchConfig, ServerName } from './bench-config.js';
 import { aacInput, highInput, nominalBitrate } from './input.js';
@@ -27,6 +28,8 @@ export interface FormatsScenarioResult {
   flv: StepResult;
   ts: StepResult;
   both: StepResult;
+  /** the same audience size in FLV alone: what C(both) compares with when CPU per viewer falls with audience size */
+  flvDouble: StepResult;
   idleAfter: StepResult;
   /** publisher-only CPU, % of one core: the mean of the two idle windows */
   c0: number;
@@ -59,6 +62,7 @@ export async function runFormatsScenario(config: BenchConfig, name: ServerName, 
     const flv = await step(`HTTP-FLV × ${n}`, n, ['flv']);
     const ts = await step(`HTTP-TS × ${n}`, n, ['ts']);
     const both = await step(`HTTP-FLV × ${n} + HTTP-TS × ${n}`, 2 * n, ['flv', 'ts']);
+    const flvDouble = await step(`HTTP-FLV × ${2 * n}`, 2 * n, ['flv']);
     const idleAfter = await step('publisher only, again', 0, ['flv']);
     await publisher.stop();
     publisher = undefined;
@@ -80,6 +84,7 @@ export async function runFormatsScenario(config: BenchConfig, name: ServerName, 
       flv,
       ts,
       both,
+      flvDouble,
       idleAfter,
       c0: (idleBefore.serverCpu + idleAfter.serverCpu) / 2,
       aacIdle,
@@ -127,6 +132,7 @@ export function formatFormatsScenario(r: FormatsScenarioResult, config: BenchCon
     ['latency TS − FLV', `p50 ${f1((flvTs?.latencyP50 ?? NaN) - (r.flv.latencyP50 ?? NaN))} ms, p99 ${f1((flvTs?.latencyP99 ?? NaN) - (r.flv.latencyP99 ?? NaN))} ms`],
     ['muxing cost, 1 TS viewer', `${f1(r.oneTs.serverCpu)} − ${f1(r.c0)} = ${f1(c(r.oneTs))} % CPU at ${f2(ingestMbit)} Mbit/s of ingest: ${f2(c(r.oneTs) / ingestMbit)} % per Mbit/s (1 FLV viewer: ${f1(c(r.oneFlv))} %, ${f2(c(r.oneFlv) / ingestMbit)} % per Mbit/s)`],
     [`${n} FLV + ${n} TS at once`, `CPU ${f1(r.both.serverCpu)} %, C ${f1(c(r.both))} % vs C(FLV) + C(TS) = ${f1(c(r.flv) + c(r.ts))} %: ${f2(c(r.both) / (c(r.flv) + c(r.ts)))}×`],
+    [`  against ${2 * n} FLV viewers`, `CPU ${f1(r.flvDouble.serverCpu)} %, C ${f1(c(r.flvDouble))} %: C(FLV + TS) / C(${2 * n} FLV) = ${f2(c(r.both) / c(r.flvDouble))}× (the same audience size, one format)`],
     ['  its viewers', `FLV ≥ 95 % ${pct(bothFlv?.viewersAt95)}, p50/p99 ${f1(bothFlv?.latencyP50)}/${f1(bothFlv?.latencyP99)} ms; TS ≥ 95 % ${pct(bothTs?.viewersAt95)}, p50/p99 ${f1(bothTs?.latencyP50)}/${f1(bothTs?.latencyP99)} ms`],
     [
       `${config.aacListeners} AAC listeners (128 kbit/s)`,
@@ -140,7 +146,7 @@ export function formatFormatsScenario(r: FormatsScenarioResult, config: BenchCon
 }
 
 function sum(r: FormatsScenarioResult, f: (s: StepResult) => number): number {
-  return [r.oneFlv, r.oneTs, r.flv, r.ts, r.both, r.aac].reduce((a, s) => a + f(s), 0);
+  return [r.oneFlv, r.oneTs, r.flv, r.ts, r.both, r.flvDouble, r.aac].reduce((a, s) => a + f(s), 0);
 }
 
 /** The key figures of one run, for the ranges over several runs. */
@@ -161,6 +167,8 @@ export function keyFigures(r: FormatsScenarioResult, config: BenchConfig): Recor
     'muxing cost, 1 TS viewer (% CPU per Mbit/s)': c(r.oneTs) / ingestMbit,
     '1 FLV viewer (% CPU per Mbit/s)': c(r.oneFlv) / ingestMbit,
     'C(FLV + TS) / (C(FLV) + C(TS)) (×)': c(r.both) / (c(r.flv) + c(r.ts)),
+    'C(FLV + TS) / C(2N FLV) (×)': c(r.both) / c(r.flvDouble),
+    'TS − FLV latency p50 in the mixed step (ms)': (figuresOf(r.both, 'ts')?.latencyP50 ?? NaN) - (figuresOf(r.both, 'flv')?.latencyP50 ?? NaN),
     'AAC listeners ≥ 95 % (%)': (() => {
       const aac = figuresOf(r.aac, 'aac');
       return aac === undefined ? undefined : 100 * aac.viewersAt95;

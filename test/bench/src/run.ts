@@ -234,7 +234,7 @@ async function runProxy(config: BenchConfig, input: string, started: number): Pr
 async function runFormats(config: BenchConfig, input: string, started: number): Promise<void> {
   const n = config.formatsViewers;
   console.log(
-    `formats scenario: publisher only, 1 FLV, 1 TS, ${n} FLV, ${n} TS, ${n} FLV + ${n} TS viewers (HTTP, 720p 2.5 Mbit/s), publisher only again; ` +
+    `formats scenario: publisher only, 1 FLV, 1 TS, ${n} FLV, ${n} TS, ${n} FLV + ${n} TS, ${2 * n} FLV viewers (HTTP, 720p 2.5 Mbit/s), publisher only again; ` +
       `then ${config.aacListeners} .aac listeners of 128 kbit/s audio · ${config.stepSeconds} s per step · servers: ${config.servers.join(', ')}`,
   );
   const aac = await ensureInput(aacInput);
