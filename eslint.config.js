@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // access/src/query-params.ts is pure too: the RTMP package reads stream names with it (`@flvcast/access/query`).
-const pureSources = ['packages/amf0/src/**/*.ts', 'packages/flv/src/**/*.ts', 'packages/rtmp/src/**/*.ts', 'packages/access/src/query-params.ts'];
+const pureSources = ['packages/amf0/src/**/*.ts', 'packages/flv/src/**/*.ts', 'packages/mpegts/src/**/*.ts', 'packages/rtmp/src/**/*.ts', 'packages/access/src/query-params.ts'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.cache/**'] },

@@ -1,5 +1,5 @@
 import type { Format } from '@flvcast/media';
-import { flvFormat } from '@flvcast/mux';
+import { flvFormat, tsFormat } from '@flvcast/mux';
 
 /** What a mount's extension serves: the container, its content type, and the protocol names it is counted under. */
 export interface MountFormat {
@@ -12,6 +12,7 @@ export interface MountFormat {
 /** The formats a mount's extension may name, built in. A new container is one muxer and one entry here. */
 export const MOUNT_FORMATS: Readonly<Record<string, MountFormat>> = {
   flv: { format: flvFormat, contentType: 'video/x-flv', protocols: { http: 'http-flv', ws: 'ws-flv' } },
+  ts: { format: tsFormat, contentType: 'video/MP2T', protocols: { http: 'http-ts', ws: 'ws-ts' } },
 };
 
 /** The format for an extension, from the plugin's `formats` option or the built-in table. */

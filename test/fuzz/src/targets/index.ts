@@ -19,6 +19,7 @@ import rtmpHandshake from './rtmp-handshake.js';
 import rtmpServerSession from './rtmp-server-session.js';
 import sequenceHeaderProblem from './sequence-header-problem.js';
 import signedUrl from './signed-url.js';
+import tsMuxer from './ts-muxer.js';
 
 export const targets: readonly FuzzTarget<never>[] = [
   amf0Reader,
@@ -37,6 +38,7 @@ export const targets: readonly FuzzTarget<never>[] = [
   rtmpServerSession,
   rtmpClientSession,
   hub,
+  tsMuxer,
   mount,
   signedUrl,
   query,
