@@ -4,7 +4,7 @@ import { defineOptions, omitOptions, option, resolveOptions, type AliasNames, ty
 import { FST_FLVCAST_INVALID_OPTION } from './errors.js';
 import type { Format } from '@flvcast/media';
 import { parseMount, type Mount } from './mount.js';
-import { MOUNT_FORMATS, mountFormat, type MountFormat } from './mount-format.js';
+import { MOUNT_FORMATS, defaultMounts, mountFormat, type MountFormat } from './mount-format.js';
 
 /** Containers an app adds, by the mount extension that selects them. */
 export type ExtraFormats = Readonly<Record<string, { format: Format; contentType: string }>>;
@@ -16,19 +16,33 @@ const isFormatTable = (v: unknown): v is ExtraFormats =>
 
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/i;
 
+/** A template that does not parse, or two that make the same route. */
+function mountProblem(templates: readonly string[]): string | undefined {
+  const urls = new Set<string>();
+  for (const t of templates) {
+    const mount = parseMount(t);
+    if (mount === undefined) return `expected templates such as "[app]/[stream].flv" or "[vhost]/[app]/[stream].flv", got ${JSON.stringify(t)}`;
+    if (urls.has(mount.url)) return `expected each route once, got ${JSON.stringify(t)} twice`;
+    urls.add(mount.url);
+  }
+  return undefined;
+}
+
 /** The plugin's own options, each declared once (docs/configuration.md is generated from them). */
 export const httpFlvOwnOptionDescriptors = defineOptions({
-  mount: option.string({
-    default: '[app]/[stream].flv',
+  mount: option.list({
+    default: defaultMounts(),
+    defaultText: 'one `[app]/[stream].<ext>` per built-in format (`.flv`, `.aac`, `.mp3`…; docs/formats.md)',
+    minItems: 1,
     server: true,
-    check: (v) => (parseMount(v) === undefined ? `expected "[app]/[stream].flv" or "[vhost]/[app]/[stream].flv", got ${JSON.stringify(v)}` : undefined),
-    doc: 'route template, as SRS `mount`: `[app]/[stream].flv`, or `[vhost]/[app]/[stream].flv` to key streams by vhost too; the extension picks the container',
+    check: mountProblem,
+    doc: 'route templates, as SRS `mount` (a single string is taken as a list of one): `[app]/[stream].flv`, or `[vhost]/[app]/[stream].flv` to key streams by vhost too; the extension picks the container, and every stream is served in every format listed',
   }),
   formats: option.custom({
     typeName: '`{ [extension]: { format, contentType } }`',
     expected: 'an object mapping extensions (a-z, 0-9) to { format: a Format from @flvcast/media, contentType }',
     is: isFormatTable,
-    doc: 'containers beyond the built-in ones (`flv`), by the mount extension that selects them: a `Format` (its muxer) and the content type',
+    doc: 'containers beyond the built-in ones (`flv`, `ts`, `aac`, `mp3`), by the mount extension that selects them: a `Format` (its muxer) and the content type',
   }),
   crossdomain: option.boolean({
     default: true,
@@ -80,9 +94,9 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     doc: 'browser origins allowed to open WS-FLV (against cross-site WebSocket hijacking); requests without `Origin` (not browsers) pass; none = any',
   }),
   accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPlay` hook may take' }),
-  maxViewers: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'FLV viewers (HTTP and WS) at once; one more gets 503 (WS: close 4503)' }),
-  maxViewersPerIp: option.integer({ min: 1, max: 1_000_000, default: 100, server: true, doc: 'FLV viewers per client address; one more gets 429 (WS: close 4429)' }),
-  maxViewersPerStream: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'FLV viewers of one stream; one more gets 503 (WS: close 4503)' }),
+  maxViewers: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'viewers (HTTP and WS, every mount) at once; one more gets 503 (WS: close 4503)' }),
+  maxViewersPerIp: option.integer({ min: 1, max: 1_000_000, default: 100, server: true, doc: 'viewers per client address, every mount; one more gets 429 (WS: close 4429)' }),
+  maxViewersPerStream: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'viewers of one stream, every mount; one more gets 503 (WS: close 4503)' }),
 });
 
 /** The hub options the plugin passes on when it creates the hub (every one but the clock). */
@@ -97,16 +111,24 @@ export interface DeprecatedHttpFlvOptions extends DeprecatedHubOptions {
   highWaterMark?: number;
 }
 
-export interface HttpFlvPluginOptions extends OptionInput<typeof httpFlvOptionDescriptors>, DeprecatedHttpFlvOptions {}
+export interface HttpFlvPluginOptions extends Omit<OptionInput<typeof httpFlvOptionDescriptors>, 'mount'>, DeprecatedHttpFlvOptions {
+  /** Route templates; one string (the shape before the audio and TS mounts) is a list of one. */
+  mount?: string | readonly string[];
+}
+
+/** One route template and the container its extension selects. */
+export interface ServedMount {
+  readonly mount: Mount;
+  readonly output: MountFormat;
+}
 
 // Compile-time: the deprecated fields are exactly the old spellings the descriptors accept.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _deprecatedTyped: Same<keyof DeprecatedHttpFlvOptions, AliasNames<typeof httpFlvOptionDescriptors>> = true;
 
 export interface ResolvedHttpFlvOptions {
-  mount: Mount;
-  /** The container the mount's extension selects. */
-  output: MountFormat;
+  /** Every route, in the order given, each with its container. */
+  mounts: readonly ServedMount[];
   crossdomain: boolean;
   websocket: boolean;
   highWaterMarkBytes: number;
@@ -132,21 +154,24 @@ export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFl
   // With a hub passed in, the hub options (and anything unknown) are ignored, as they always were.
   const ownHub = opts.hub !== undefined;
   const table = ownHub ? httpFlvOwnOptionDescriptors : httpFlvOptionDescriptors;
-  const { values, problems, deprecations } = resolveOptions(table, opts, { ignore: FASTIFY_KEYS, unknown: ownHub ? 'ignore' : 'problem' });
+  const input = typeof opts.mount === 'string' ? { ...opts, mount: [opts.mount] } : opts;
+  const { values, problems, deprecations } = resolveOptions(table, input, { ignore: FASTIFY_KEYS, unknown: ownHub ? 'ignore' : 'problem' });
   const problem = problems[0];
   if (problem !== undefined) throw new FST_FLVCAST_INVALID_OPTION(problem.option, problem.message);
   const all = values as Partial<Record<string, unknown>>;
   const hubOptions = Object.fromEntries(Object.keys(hubPluginOptionDescriptors).map((k) => [k, all[k]])) as HubOptionsInput;
   const origins = values.wsAllowedOrigins;
-  const mount = parseMount(values.mount)!;
-  const output = mountFormat(mount.extension, values.formats);
-  if (output === undefined) {
-    const known = [...Object.keys(MOUNT_FORMATS), ...Object.keys(values.formats ?? {})].join(', ');
-    throw new FST_FLVCAST_INVALID_OPTION('mount', `no container for ".${mount.extension}" (known: ${known}; add one with the formats option)`);
-  }
+  const mounts = values.mount.map((template): ServedMount => {
+    const mount = parseMount(template)!;
+    const output = mountFormat(mount.extension, values.formats);
+    if (output === undefined) {
+      const known = [...Object.keys(MOUNT_FORMATS), ...Object.keys(values.formats ?? {})].join(', ');
+      throw new FST_FLVCAST_INVALID_OPTION('mount', `no container for ".${mount.extension}" (known: ${known}; add one with the formats option)`);
+    }
+    return { mount, output };
+  });
   return {
-    mount,
-    output,
+    mounts,
     crossdomain: values.crossdomain,
     websocket: values.websocket,
     highWaterMarkBytes: values.highWaterMarkBytes,

@@ -17,9 +17,10 @@ export type PlayDecision =
  * reported once: a `deny` hub event and one log line naming the client (the request's only line: see
  * request-log.ts).
  */
-export async function checkPlay(request: FastifyRequest, key: StreamKey, options: ResolvedHttpFlvOptions, log: FastifyBaseLogger): Promise<PlayDecision> {
+export async function checkPlay(request: FastifyRequest, key: StreamKey, options: ResolvedHttpFlvOptions, protocols: { readonly http: string; readonly ws: string }, log: FastifyBaseLogger): Promise<PlayDecision> {
   const ws = request.ws === true;
-  const protocol = ws ? 'ws-flv' : 'http-flv';
+  // The mount's own names (`http-aac`…): a hook may admit a listener of the audio alone and not the video.
+  const protocol = ws ? protocols.ws : protocols.http;
   const stream = streamKeyToString(key);
   const deny = (status: AccessStatus, reason: string, err?: unknown, handshake?: boolean): PlayDecision => {
     options.hub.events.emit('deny', { action: 'play', protocol, remoteAddress: request.ip, stream, reason });

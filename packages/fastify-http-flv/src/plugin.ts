@@ -1,7 +1,8 @@
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { fastifyHub } from '@flvcast/fastify-hub';
-import { EndReason, invalidKeyPart, streamKeyToString, type StreamKey, type Subscriber } from '@flvcast/hub';
+import { EndReason, invalidKeyPart, streamKeyToString, type LiveStream, type StreamKey, type Subscriber } from '@flvcast/hub';
+import type { Format } from '@flvcast/media';
 import { LimitReporter, isLogCode, type LogCode } from '@flvcast/limits';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -9,7 +10,7 @@ import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { FrameCache, LAST_HTTP_CHUNK, httpChunk, wsBinaryFrame } from './frame-cache.js';
 import { FST_FLVCAST_INVALID_OPTION } from './errors.js';
-import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions } from './options.js';
+import { validateOptions, type HttpFlvPluginOptions, type ResolvedHttpFlvOptions, type ServedMount } from './options.js';
 import { checkPlay, followViewer, type PlayGrant } from './play-access.js';
 import { flvRequestLog, quietRouteLevel } from './request-log.js';
 import { TransportSink, type TransportTarget } from './transport-sink.js';
@@ -45,6 +46,15 @@ const LIVE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
+/**
+ * Longest a request waits to learn whether its format can serve a stream that was just published (codecs not
+ * known yet) before it is served like any viewer of a stream not yet settled.
+ */
+const DECIDE_WAIT_MS = 5000;
+
+/** WS close code for a format that cannot serve the stream: 4000 + HTTP 415, as the other refusals. */
+const WS_UNSUPPORTED = 4415;
+
 async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Promise<void> {
   const validated = validateOptions(opts);
   for (const line of validated.deprecations) fastify.log.warn(line);
@@ -56,10 +66,11 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   const viewers = new ViewerLimits(options);
   fastify.decorate('flvViewers', viewers);
   const reporter = new LimitReporter(hub.events);
+  const protocols = new Set(options.mounts.flatMap((m) => [m.output.protocols.http, m.output.protocols.ws]));
   // A viewer cut for accepting nothing is a limit hit too (the hub decides; we report it with the client).
   const offStop = hub.events.on('stop', ({ stream, subscriber, reason }) => {
     const { protocol, remoteAddress } = subscriber.info;
-    if (reason !== 'stalled' || (protocol !== options.output.protocols.http && protocol !== options.output.protocols.ws)) return;
+    if (reason !== 'stalled' || !protocols.has(protocol)) return;
     const fields = { stream: stream.name, client: subscriber.id };
     reporter.limit(fastify.log, { limit: 'stallTimeoutMs', protocol, remoteAddress }, 'ERR_FLV_VIEWER_STALLED', fields, `flv: viewer accepted nothing for ${hub.options.stallTimeoutMs} ms (stallTimeoutMs), disconnected`);
   });
@@ -93,30 +104,35 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
     }
     const requests = new WeakMap<FastifyRequest, FlvRequestState>();
     const log = fastify.log;
-    const checkStream = makePreHandler(options, viewers, reporter, requests, log);
+    // Framing caches are per transport, shared by every mount: a frame's bytes are one format's anyway.
     const httpFrames = new FrameCache(httpChunk);
     const wsFrames = new FrameCache(wsBinaryFrame);
     const logLevel = quietRouteLevel(log);
-    scope.route({
-      method: 'GET',
-      url: options.mount.url,
-      exposeHeadRoute: false,
-      ...(logLevel === undefined ? {} : { logLevel }),
-      preHandler: checkStream,
-      handler: (request, reply) => serveHttp(request, reply, requests.get(request) ?? {}, options, httpFrames, log),
-      ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, requests.get(request) ?? {}, options, wsFrames, log) } : {}),
-    });
-    scope.route({
-      method: 'HEAD',
-      url: options.mount.url,
-      ...(logLevel === undefined ? {} : { logLevel }),
-      preHandler: checkStream,
-      handler: (_request, reply) => reply.code(200).headers({ 'content-type': options.output.contentType, ...LIVE_HEADERS }).send(),
-    });
-    // FLV requests answered without a stream (HEAD, refusals, 404): one line each. (Viewers log when they
-    // leave; a hijacked response never gets here.)
+    // Every mount alike: GET, HEAD and WS, the same checks, limits and logs; only the container differs.
+    for (const served of options.mounts) {
+      const checkStream = makePreHandler(options, served, viewers, reporter, requests, log);
+      scope.route({
+        method: 'GET',
+        url: served.mount.url,
+        exposeHeadRoute: false,
+        ...(logLevel === undefined ? {} : { logLevel }),
+        preHandler: checkStream,
+        handler: (request, reply) => serveHttp(request, reply, requests.get(request) ?? {}, options, served, httpFrames, log),
+        ...(options.websocket ? { wsHandler: (socket: WebSocket, request: FastifyRequest) => serveWs(socket, request, requests.get(request) ?? {}, options, served, wsFrames, log) } : {}),
+      });
+      scope.route({
+        method: 'HEAD',
+        url: served.mount.url,
+        ...(logLevel === undefined ? {} : { logLevel }),
+        preHandler: checkStream,
+        handler: (_request, reply) => reply.code(200).headers({ 'content-type': served.output.contentType, ...LIVE_HEADERS }).send(),
+      });
+    }
+    const urls = new Set(options.mounts.map((m) => m.mount.url));
+    // Live requests answered without a stream (HEAD, refusals, 404, 415): one line each. (Viewers log when
+    // they leave; a hijacked response never gets here.)
     scope.addHook('onResponse', async (request, reply) => {
-      if (request.routeOptions.url !== options.mount.url) return;
+      if (!urls.has(request.routeOptions.url ?? '')) return;
       const refusal = requests.get(request)?.refusal;
       if (refusal?.logged === true) return;
       const fields = { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ...(refusal === undefined ? {} : { reason: refusal.reason }) };
@@ -133,16 +149,18 @@ const REFUSALS: Record<ViewerLimit, { status: 429 | 503; wsCode: number; code: L
 };
 
 /**
- * 400 for a bad name, then access control (before any FLV byte, and before revealing whether the stream
- * exists), then 404 at once for a stream nobody publishes: never hang on a stream that doesn't exist.
- * A GET past those checks takes a viewer slot (or is refused, before any FLV byte) until its connection closes.
+ * 400 for a bad name, then access control (before any body byte, and before revealing whether the stream
+ * exists), then 404 at once for a stream nobody publishes (never hang on a stream that doesn't exist), then
+ * 415 when the mount's container cannot carry the stream's codecs. A GET past those checks takes a viewer
+ * slot (or is refused, before any body byte) until its connection closes.
  */
-function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, reporter: LimitReporter, requests: WeakMap<FastifyRequest, FlvRequestState>, log: FastifyBaseLogger) {
+function makePreHandler(options: ResolvedHttpFlvOptions, served: ServedMount, viewers: ViewerLimits, reporter: LimitReporter, requests: WeakMap<FastifyRequest, FlvRequestState>, log: FastifyBaseLogger) {
+  const { mount, output } = served;
   const guarded = options.onPlay !== undefined || options.signedUrls !== undefined || options.wsAllowedOrigins !== undefined || options.onStop !== undefined;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const state: FlvRequestState = {};
     requests.set(request, state);
-    const key = options.mount.key(request.params as Record<string, string>);
+    const key = mount.key(request.params as Record<string, string>);
     const bad = invalidKeyPart(key);
     if (bad !== undefined) {
       state.refusal = { reason: `invalid ${bad} name`, logged: false };
@@ -150,7 +168,7 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
       return;
     }
     if (guarded) {
-      const decision = await checkPlay(request, key, options, flvRequestLog(log, request));
+      const decision = await checkPlay(request, key, options, output.protocols, flvRequestLog(log, request));
       if (clientGone(request)) {
         // It left while the hook ran: nothing to answer, nothing to serve.
         reply.hijack();
@@ -171,15 +189,31 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
       state.grant = decision.grant;
     }
     // A stream nobody publishes may still be resolved (an edge pulling from its origin), for a bounded time.
-    const resolving = options.hub.get(key) === undefined;
-    const stream = resolving ? await options.hub.find(key) : true;
-    if (resolving && clientGone(request)) {
-      reply.hijack();
-      return;
+    let stream = options.hub.get(key);
+    if (stream === undefined) {
+      stream = await options.hub.find(key);
+      if (clientGone(request)) {
+        reply.hijack();
+        return;
+      }
     }
     if (stream === undefined) {
       state.refusal = { reason: 'no such stream', logged: false };
       await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no live stream ${streamKeyToString(key)}` });
+      return;
+    }
+    const unsupported = await formatProblem(request, stream, output.format);
+    if (unsupported === false) {
+      reply.hijack();
+      return;
+    }
+    if (unsupported !== undefined) {
+      if (request.ws === true) {
+        state.refusal = { reason: unsupported, logged: false, wsCode: WS_UNSUPPORTED };
+        return;
+      }
+      state.refusal = { reason: unsupported, logged: false };
+      await reply.code(415).send({ statusCode: 415, error: 'Unsupported Media Type', message: `stream ${stream.name}: ${unsupported}` });
       return;
     }
     if (request.method === 'GET') {
@@ -192,7 +226,7 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
           : slot === 'maxViewersPerStream'
             ? `stream ${name} has its maximum of ${options[slot]} viewers (maxViewersPerStream)`
             : `this server has its maximum of ${options[slot]} viewers (maxViewers)`;
-        const protocol = request.ws === true ? options.output.protocols.ws : options.output.protocols.http;
+        const protocol = request.ws === true ? output.protocols.ws : output.protocols.http;
         reporter.limit(request.log, { limit: slot, protocol, remoteAddress: request.ip }, refusal.code, { stream: name }, `flv: viewer refused: ${message}`);
         if (request.ws === true) {
           // Browsers can't read an HTTP status on a failed upgrade, but they can read a close code.
@@ -214,12 +248,39 @@ function makePreHandler(options: ResolvedHttpFlvOptions, viewers: ViewerLimits, 
   };
 }
 
-function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvRequestState, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
+/**
+ * Why `format` cannot serve `stream` (the 415 message), undefined when it can, false when the client left
+ * meanwhile. Codecs not known yet (a stream just published) are waited for, up to DECIDE_WAIT_MS or the
+ * client leaving, so the answer still comes before any body byte; past that the viewer is served.
+ */
+async function formatProblem(request: FastifyRequest, stream: LiveStream, format: Format): Promise<string | undefined | false> {
+  if (format.unsupported === undefined && format.audioOnly !== true) return undefined;
+  let verdict = stream.unsupported(format);
+  if (verdict === null) {
+    const raw = request.raw as FastifyRequest['raw'] & { stream?: NodeJS.EventEmitter };
+    const peer: NodeJS.EventEmitter = raw.stream ?? raw.socket;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    const timer = setTimeout(abort, DECIDE_WAIT_MS);
+    peer.once('close', abort);
+    try {
+      await stream.whenDecided(format, controller.signal);
+    } finally {
+      clearTimeout(timer);
+      peer.off('close', abort);
+    }
+    if (clientGone(request)) return false;
+    verdict = stream.unsupported(format);
+  }
+  return verdict ?? undefined;
+}
+
+function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvRequestState, options: ResolvedHttpFlvOptions, served: ServedMount, frames: FrameCache, base: FastifyBaseLogger): void {
   const key = state.key!;
   // The response is ours from here: headers (CORS included) go out now, tags follow as they arrive.
   // A Range header on a live URL is ignored: always 200 and the stream from now.
   reply.hijack();
-  const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': options.output.contentType, ...LIVE_HEADERS };
+  const headers = { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': served.output.contentType, ...LIVE_HEADERS };
   const raw = request.raw;
   // HTTP/1.1: straight to the socket, with chunk framing shared by all viewers (the hot path). HTTP/1.0 and
   // HTTP/2: through Node's response, which frames (or doesn't) as the protocol needs.
@@ -234,8 +295,8 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
     reply.raw.flushHeaders();
   }
   // The viewer's stream (header, metadata, configuration, cached GOP) starts as it subscribes.
-  const protocol = options.output.protocols.http;
-  const sub = options.hub.subscribe(key, options.output.format, (subscriber) => new TransportSink(subscriber, target, {
+  const protocol = served.output.protocols.http;
+  const sub = options.hub.subscribe(key, served.output.format, (subscriber) => new TransportSink(subscriber, target, {
     frames: fast ? frames : undefined,
     highWaterMark: options.highWaterMarkBytes,
     finish,
@@ -285,9 +346,9 @@ function responseHead(headers: OutgoingHttpHeaders): string {
   return `${head}date: ${new Date().toUTCString()}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n`;
 }
 
-function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestState, options: ResolvedHttpFlvOptions, frames: FrameCache, base: FastifyBaseLogger): void {
+function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestState, options: ResolvedHttpFlvOptions, served: ServedMount, frames: FrameCache, base: FastifyBaseLogger): void {
   const started = performance.now();
-  const protocol = options.output.protocols.ws;
+  const protocol = served.output.protocols.ws;
   const refusal = state.refusal;
   if (refusal?.wsCode !== undefined) {
     // Access refusals were logged when they were decided (play-access); limit refusals are logged here.
@@ -307,7 +368,7 @@ function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestSt
   }
   // Whole frames go straight to the upgraded TCP socket under `ws`, so they never interleave with the
   // frames `ws` itself sends (pongs, the close frame).
-  const sub = options.hub.subscribe(key, options.output.format, (subscriber) => new TransportSink(subscriber, request.raw.socket, {
+  const sub = options.hub.subscribe(key, served.output.format, (subscriber) => new TransportSink(subscriber, request.raw.socket, {
     frames,
     highWaterMark: options.highWaterMarkBytes,
     finish: (reason) => closeWs(socket, reason),

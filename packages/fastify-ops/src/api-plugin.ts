@@ -94,6 +94,7 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
         let publishers = 0;
         let viewers = 0;
         const viewersByProtocol: Record<string, number> = {};
+        const viewersByFormat: Record<string, number> = {};
         for (const stream of hub.list()) {
           streams++;
           if (stream.publisher !== undefined) publishers++;
@@ -101,9 +102,10 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
             if (sub.info.internal === true) continue;
             viewers++;
             viewersByProtocol[sub.info.protocol] = (viewersByProtocol[sub.info.protocol] ?? 0) + 1;
+            viewersByFormat[sub.format] = (viewersByFormat[sub.format] ?? 0) + 1;
           }
         }
-        return { process: usage.sample(), totals: { streams, publishers, viewers, viewersByProtocol, ...totals.snapshot() } };
+        return { process: usage.sample(), totals: { streams, publishers, viewers, viewersByProtocol, viewersByFormat, ...totals.snapshot() } };
       });
     },
     { prefix: options.prefix },

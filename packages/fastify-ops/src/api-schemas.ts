@@ -47,8 +47,8 @@ export const streamSummarySchema = {
     bytesIn: { type: 'integer' },
     viewers: {
       type: 'object',
-      properties: { total: { type: 'integer' }, byProtocol: counts },
-      required: ['total', 'byProtocol'],
+      properties: { total: { type: 'integer' }, byProtocol: counts, byFormat: counts },
+      required: ['total', 'byProtocol', 'byFormat'],
     },
     droppedTags: { type: 'integer', description: 'tags dropped for slow viewers (current viewers)' },
   },
@@ -61,6 +61,7 @@ export const clientSummarySchema = {
     id: { type: 'string' },
     role: { type: 'string', enum: ['publisher', 'viewer'] },
     protocol: { type: 'string' },
+    format: { type: ['string', 'null'], description: "the viewer's container ('flv', 'aac', 'mp3', …); null for publishers" },
     ip: { type: ['string', 'null'] },
     stream: { type: 'string' },
     bytes: { type: 'integer', description: 'received (publisher) or sent (viewer)' },
@@ -76,7 +77,7 @@ export const clientSummarySchema = {
     connectedMs: { type: 'integer' },
     firstFrameMs: { type: ['integer', 'null'] },
   },
-  required: ['id', 'role', 'protocol', 'ip', 'stream', 'bytes', 'lag', 'droppedTags', 'skips', 'since', 'connectedMs', 'firstFrameMs'],
+  required: ['id', 'role', 'protocol', 'format', 'ip', 'stream', 'bytes', 'lag', 'droppedTags', 'skips', 'since', 'connectedMs', 'firstFrameMs'],
 } as const;
 
 export const summarySchema = {
@@ -111,11 +112,12 @@ export const summarySchema = {
         publishers: { type: 'integer' },
         viewers: { type: 'integer' },
         viewersByProtocol: counts,
+        viewersByFormat: counts,
         bytesIn: { type: 'integer', description: 'media bytes received since start' },
         bytesOut: { type: 'integer', description: 'bytes sent to viewers since start' },
         droppedTags: { type: 'integer', description: 'tags dropped for slow viewers since start' },
       },
-      required: ['streams', 'publishers', 'viewers', 'viewersByProtocol', 'bytesIn', 'bytesOut', 'droppedTags'],
+      required: ['streams', 'publishers', 'viewers', 'viewersByProtocol', 'viewersByFormat', 'bytesIn', 'bytesOut', 'droppedTags'],
     },
   },
   required: ['process', 'totals'],

@@ -5,8 +5,10 @@ export interface ClientSummary {
   /** Unique within the hub (publishers and viewers share one id space). */
   id: string;
   role: 'publisher' | 'viewer';
-  /** 'rtmp', 'http-flv', 'ws-flv', … */
+  /** 'rtmp', 'http-flv', 'ws-flv', 'http-aac', … */
   protocol: string;
+  /** The container a viewer gets ('flv', 'aac', 'mp3', …); null for publishers. */
+  format: string | null;
   ip: string | null;
   /** The stream's name (`app/stream` or `vhost/app/stream`). */
   stream: string;
@@ -34,6 +36,7 @@ export function summarizeViewer(stream: LiveStream, sub: Subscriber, now: number
     id: sub.id,
     role: 'viewer',
     protocol: sub.info.protocol,
+    format: sub.format,
     ip: sub.info.remoteAddress ?? null,
     stream: stream.name,
     bytes: sub.bytesSent,
@@ -52,6 +55,7 @@ export function summarizePublisher(stream: LiveStream, pub: Publisher, now: numb
     id: pub.id,
     role: 'publisher',
     protocol: pub.info.protocol,
+    format: null,
     ip: pub.info.remoteAddress ?? null,
     stream: stream.name,
     bytes: pub.bytesIn,

@@ -3,8 +3,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { BoundedLabel } from './bounded-label.js';
 import { TrafficTotals, type TrafficSnapshot } from './traffic-totals.js';
 
-/** Protocols always exported (at 0 when idle), so their series exist before the first viewer. */
-const VIEWER_PROTOCOLS = ['http-flv', 'ws-flv'];
+/** Protocol and format pairs always exported (at 0 when idle), so their series exist before the first viewer. */
+const VIEWER_SERIES = [
+  ['http-flv', 'flv'],
+  ['ws-flv', 'flv'],
+] as const;
 
 export interface FlvcastMetricsOptions {
   /** prom-client's default process and Node.js metrics. */
@@ -45,16 +48,27 @@ export class FlvcastMetrics {
         this.set(n);
       },
     });
+    // Formats come from the apps' mounts (one per container): bounded like every other free label.
+    const formatLabel = new BoundedLabel(16);
     new Gauge({
       name: 'flvcast_viewers',
-      help: 'Connected viewers by protocol',
-      labelNames: ['protocol'],
+      help: 'Connected viewers by protocol and container format',
+      labelNames: ['protocol', 'format'],
       registers,
       collect() {
-        const by = new Map(VIEWER_PROTOCOLS.map((p) => [p, 0]));
-        for (const s of hub.list()) for (const sub of s.subscribers) if (sub.info.internal !== true) by.set(sub.info.protocol, (by.get(sub.info.protocol) ?? 0) + 1);
+        const by = new Map<string, { protocol: string; format: string; n: number }>(VIEWER_SERIES.map(([protocol, format]) => [`${protocol} ${format}`, { protocol, format, n: 0 }]));
+        for (const s of hub.list()) {
+          for (const sub of s.subscribers) {
+            if (sub.info.internal === true) continue;
+            const format = formatLabel.value(sub.format);
+            const k = `${sub.info.protocol} ${format}`;
+            const entry = by.get(k);
+            if (entry === undefined) by.set(k, { protocol: sub.info.protocol, format, n: 1 });
+            else entry.n++;
+          }
+        }
         this.reset();
-        for (const [protocol, n] of by) this.set({ protocol }, n);
+        for (const { protocol, format, n } of by.values()) this.set({ protocol, format }, n);
       },
     });
 

@@ -33,7 +33,7 @@ test('GET /api/v1/streams: every field of the hub summary survives the response 
   assert.equal(s.audio?.codec, 'aac');
   assert.ok(s.ingestKbps > 0);
   assert.equal(s.gopMs, 1000);
-  assert.deepEqual(s.viewers, { total: 2, byProtocol: { 'http-flv': 1, 'ws-flv': 1 } });
+  assert.deepEqual(s.viewers, { total: 2, byProtocol: { 'http-flv': 1, 'ws-flv': 1 }, byFormat: { flv: 2 } });
   assert.deepEqual(s.publisher, { id: s.publisher!.id, protocol: 'rtmp', remoteAddress: '192.0.2.7' });
 });
 
@@ -82,7 +82,8 @@ test('GET /api/v1/clients: publisher and viewers with protocol, ip, stream, byte
   assert.equal(h.connectedMs, 2000, 'subscribed 2 s of hub clock ago');
   assert.ok(Math.abs(Date.parse(h.since) - (Date.now() - 2000)) < 60_000, h.since);
   assert.equal(h.firstFrameMs, 0, 'the GOP cache gave it a frame at once');
-  for (const c of clients) assert.deepEqual(Object.keys(c).sort(), ['bytes', 'connectedMs', 'droppedTags', 'firstFrameMs', 'id', 'ip', 'lag', 'protocol', 'role', 'since', 'skips', 'stream']);
+  for (const c of clients) assert.deepEqual(Object.keys(c).sort(), ['bytes', 'connectedMs', 'droppedTags', 'firstFrameMs', 'format', 'id', 'ip', 'lag', 'protocol', 'role', 'since', 'skips', 'stream']);
+  assert.deepEqual(clients.map((c) => [c.role, c.format]).sort(), [['publisher', null], ['viewer', 'flv'], ['viewer', 'flv']].sort());
 
   const one = await app.inject(`/api/v1/clients/${h.id}`);
   assert.equal(one.statusCode, 200);
@@ -135,11 +136,11 @@ test('GET /api/v1/summary: process figures and totals that keep what departed cl
   assert.ok(before.process.cpu.userSeconds > 0 && before.process.cpu.percent >= 0);
   assert.ok(before.process.uptimeSeconds > 0);
   const sent = httpViewer.bytesSent + wsViewer.bytesSent;
-  assert.deepEqual(before.totals, { streams: 1, publishers: 1, viewers: 2, viewersByProtocol: { 'http-flv': 1, 'ws-flv': 1 }, bytesIn: pub.bytesIn, bytesOut: sent, droppedTags: 0 });
+  assert.deepEqual(before.totals, { streams: 1, publishers: 1, viewers: 2, viewersByProtocol: { 'http-flv': 1, 'ws-flv': 1 }, viewersByFormat: { flv: 2 }, bytesIn: pub.bytesIn, bytesOut: sent, droppedTags: 0 });
 
   await app.inject({ method: 'DELETE', url: '/api/v1/streams/live/cam1' });
   const after = (await app.inject('/api/v1/summary')).json<Summary>();
-  assert.deepEqual(after.totals, { streams: 0, publishers: 0, viewers: 0, viewersByProtocol: {}, bytesIn: pub.bytesIn, bytesOut: sent, droppedTags: 0 });
+  assert.deepEqual(after.totals, { streams: 0, publishers: 0, viewers: 0, viewersByProtocol: {}, viewersByFormat: {}, bytesIn: pub.bytesIn, bytesOut: sent, droppedTags: 0 });
 });
 
 test('access: by default nobody is let in without a token, loopback included (a proxy on the same host looks local)', async (t) => {

@@ -62,8 +62,8 @@ test('values follow the hub: streams, viewers by protocol, bytes in/out, per-str
   t.after(() => app.close());
   let v = (await scrape()).values;
   assert.equal(v.get('flvcast_streams'), 0);
-  assert.equal(v.get('flvcast_viewers{protocol="http-flv"}'), 0, 'idle protocols are exported at 0');
-  assert.equal(v.get('flvcast_viewers{protocol="ws-flv"}'), 0);
+  assert.equal(v.get('flvcast_viewers{protocol="http-flv",format="flv"}'), 0, 'idle protocols are exported at 0');
+  assert.equal(v.get('flvcast_viewers{protocol="ws-flv",format="flv"}'), 0);
 
   const { pub } = publishAv(hub, clock);
   const slowSink = new RecordingSink();
@@ -74,8 +74,8 @@ test('values follow the hub: streams, viewers by protocol, bytes in/out, per-str
   v = (await scrape()).values;
   assert.equal(v.get('flvcast_streams'), 1);
   assert.equal(v.get('flvcast_publishers'), 1);
-  assert.equal(v.get('flvcast_viewers{protocol="http-flv"}'), 1);
-  assert.equal(v.get('flvcast_viewers{protocol="ws-flv"}'), 1);
+  assert.equal(v.get('flvcast_viewers{protocol="http-flv",format="flv"}'), 1);
+  assert.equal(v.get('flvcast_viewers{protocol="ws-flv",format="flv"}'), 1);
   assert.equal(v.get('flvcast_received_bytes_total'), pub.bytesIn);
   assert.equal(v.get('flvcast_sent_bytes_total'), slow.bytesSent + ws.bytesSent);
   assert.equal(v.get('flvcast_stream_ingest_bits_per_second{stream="live/cam1"}'), hub.get(cam1)!.rate.kbps * 1000);
@@ -97,7 +97,7 @@ test('values follow the hub: streams, viewers by protocol, bytes in/out, per-str
   hub.get(cam1)!.close('kicked');
   v = (await scrape()).values;
   assert.equal(v.get('flvcast_streams'), 0);
-  assert.equal(v.get('flvcast_viewers{protocol="http-flv"}'), 0);
+  assert.equal(v.get('flvcast_viewers{protocol="http-flv",format="flv"}'), 0);
   assert.equal(v.get('flvcast_sent_bytes_total'), sentBefore, 'counters never go down when clients leave');
   assert.equal(v.get('flvcast_received_bytes_total'), inBefore);
   assert.equal([...v.keys()].filter((k) => k.includes('stream="live/cam1"')).length, 0, 'no series left for an ended stream');

@@ -22,7 +22,14 @@ export const hubOptionDescriptors = defineOptions({
     unit: 'ms',
     aliases: [{ name: 'fastCache', unit: 'seconds', factor: 1000 }],
     server: { max: 60_000 },
-    doc: 'audio kept for new viewers of audio-only streams (SRS `fast_cache`); 0 = off',
+    doc: 'audio kept for new viewers of audio-only streams on the FLV (and TS) mounts (SRS `fast_cache`); 0 = off. The audio mounts have their own, `audioFastCacheMs`',
+  }),
+  audioFastCacheMs: option.integer({
+    min: 0,
+    default: 3000,
+    unit: 'ms',
+    server: { max: 60_000 },
+    doc: "audio every stream keeps for new listeners of its audio mounts (`.aac`, `.mp3`), who get it at once (SRS `fast_cache`); also bounded by `maxQueueBytes`; it keeps nothing alive; 0 = off",
   }),
   mergeWriteMs: option.number({
     min: 0,

@@ -18,6 +18,7 @@ export { invalidKeyPart, isValidName, streamKeyToString, type StreamKey } from '
 export { Subscriber, SubscriberEndReason, type SinkOrFactory, type SubscriberInfo, type SubscriberSink } from './subscriber.js';
 export { TimestampCorrector } from './timestamp-corrector.js';
 export { GopCache } from './gop-cache.js';
+export { AudioWindow } from './audio-window.js';
 export { HubEvents, type AccessDenial, type HubEventMap, type LimitHit } from './hub-events.js';
 export { IngestRate } from './ingest-rate.js';
 export { summarizeStream, type StreamSummary } from './stream-summary.js';

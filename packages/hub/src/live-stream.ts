@@ -3,6 +3,7 @@ import { inspectAudio, inspectVideo, parseAudioSpecificConfig, parseAvcDecoderCo
 import type { DataFrame, Format, Frame, MediaFrame, StreamState, TrackLayout, TrackState } from '@flvcast/media';
 import { EndReason, type HubEndReason } from './end-reason.js';
 import { HubError, HubErrorCode } from './hub-error.js';
+import { AudioWindow } from './audio-window.js';
 import { GopCache } from './gop-cache.js';
 import { IngestRate } from './ingest-rate.js';
 import type { HubEvents } from './hub-events.js';
@@ -16,6 +17,15 @@ import type { Subscriber, SubscriberOwner } from './subscriber.js';
 import { TimestampCorrector } from './timestamp-corrector.js';
 
 export type { TrackState } from '@flvcast/media';
+
+/**
+ * How much media (stream time) a listener of an audio-only format waits for the first audio frame once media
+ * flows, when onMetaData announced audio (or nothing): after that the stream counts as having no audio.
+ */
+const AUDIO_WAIT_MS = 1000;
+
+/** An audio-only viewer's layout. */
+const AUDIO_ONLY: TrackLayout = Object.freeze({ hasAudio: true, hasVideo: false });
 
 /** Stands for onMetaData in a viewer's queue: script data, kept when a slow viewer's backlog is cut. */
 const METADATA_FRAME: DataFrame = Object.freeze({ kind: 'data', timestamp: 0, keyframe: false, config: false, name: 'onMetaData', value: null });
@@ -48,7 +58,13 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   #unpublishedAt: number | undefined;
   /** Media arrived (not only configuration): the track layout is as known as it will get. */
   #mediaSeen = false;
+  /** Stream time of the first media frame of this publish (see AUDIO_WAIT_MS). */
+  #firstMediaTs = 0;
   #gop: GopCache;
+  /** Recent audio for new listeners of the audio mounts (audioFastCacheMs). */
+  #audioWindow: AudioWindow;
+  /** Requests waiting to learn whether a format can serve this stream (see whenDecided). */
+  #deciding = new Set<{ format: Format; done: () => void }>();
   #time: TimestampCorrector;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #pending = new Set<Subscriber>();
@@ -71,6 +87,8 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
     this.name = streamKeyToString(key);
     this.createdAt = options.now();
     this.#gop = new GopCache(options.gopCacheMaxFrames, options.gopCacheMaxBytes, options.fastCacheMs);
+    // As big as one listener's backlog may be: more would be cut the moment it was handed over.
+    this.#audioWindow = new AudioWindow(options.audioFastCacheMs, options.maxQueueBytes, options.gopCacheMaxFrames);
     this.#time = new TimestampCorrector(options.timeJumpMs);
   }
 
@@ -91,6 +109,58 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
 
   get gopCacheBytes(): number {
     return this.#gop.bytes;
+  }
+
+  /** Bytes of audio kept for new listeners of the audio mounts. */
+  get audioWindowBytes(): number {
+    return this.#audioWindow.bytes;
+  }
+
+  /**
+   * Whether `format` can serve this stream: undefined when it can, the reason (naming the codec) when it
+   * cannot, null while that cannot be told yet (just published: codecs unknown). Transports answer 415 with
+   * the reason before any body byte.
+   */
+  unsupported(format: Format): string | undefined | null {
+    if (!this.#decided(format)) return null;
+    const reason = format.unsupported?.(this);
+    if (reason !== undefined) return reason;
+    // An audio-only format on a stream found to carry no audio, whatever the format itself could tell.
+    if (format.audioOnly === true && this.audio.frames === 0 && this.publisher !== undefined) return `the stream has no audio track: the ${format.name} format carries audio only`;
+    return undefined;
+  }
+
+  /**
+   * Resolves once `unsupported(format)` is no longer null, when the stream goes, or when `signal` aborts
+   * (the client left): a request never outlives its interest in the answer.
+   */
+  whenDecided(format: Format, signal?: AbortSignal): Promise<void> {
+    if (this.#decided(format) || signal?.aborted === true) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = {
+        format,
+        done: () => {
+          this.#deciding.delete(waiter);
+          signal?.removeEventListener('abort', waiter.done);
+          resolve();
+        },
+      };
+      this.#deciding.add(waiter);
+      signal?.addEventListener('abort', waiter.done, { once: true });
+    });
+  }
+
+  /**
+   * The codecs `format` depends on are known: media flows (configuration comes before it), or the publisher
+   * left (what is known is all there will be). An audio-only format waits for the audio itself, unless the
+   * metadata denies an audio track or media has flowed for AUDIO_WAIT_MS without any.
+   */
+  #decided(format: Format): boolean {
+    if (this.publisher === undefined) return true;
+    if (format.audioOnly !== true) return this.#mediaSeen || (format.unsupported === undefined && this.settled);
+    if (this.audio.frames > 0) return true;
+    if (!this.#mediaSeen) return false;
+    return (this.metadata !== undefined && !announces(this.metadata, 'audio')) || this.#time.last - this.#firstMediaTs >= AUDIO_WAIT_MS;
   }
 
   /** The track layout can be told: metadata came, or media did, or the flags are fixed by configuration. */
@@ -125,6 +195,8 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
     this.video.frames = 0;
     this.#mediaSeen = false;
     this.#gop.clear();
+    // Audio of another publish may have another configuration: a listener must not get it framed with the new one.
+    this.#audioWindow.clear();
     this.rate.reset();
     this.gopMs = 0;
     this.#lastKeyframeTs = undefined;
@@ -192,9 +264,12 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
       describeConfig(track, payload);
     } else if (!this.#mediaSeen) {
       this.#mediaSeen = true;
-      this.#settle();
+      this.#firstMediaTs = timestamp;
     }
+    // Viewers may be waiting for the layout, audio listeners for the audio track (its configuration counts).
+    if (this.#pending.size > 0 || this.#deciding.size > 0) this.#settle();
     this.#gop.add(frame, this.video.frames > 0);
+    this.#audioWindow.add(frame);
     this.#broadcast(frame);
   }
 
@@ -222,7 +297,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
     if (sub.info.internal === true) this.#internal++;
     sub.output.subscribers.add(sub);
     this.hooks.events.emit('play', { stream: this, subscriber: sub });
-    if (this.settled) this.#start(sub);
+    if (this.#ready(sub)) this.#start(sub);
     else this.#pending.add(sub);
   }
 
@@ -280,14 +355,24 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
       clearTimeout(this.#graceTimer);
       this.#graceTimer = undefined;
     }
+    for (const waiter of [...this.#deciding]) waiter.done();
     this.hooks.release(this);
   }
 
+  /** A viewer can start: the layout is known, and for an audio-only viewer whether there is audio. */
+  #ready(sub: Subscriber): boolean {
+    if (sub.output.format.audioOnly === true) return this.#decided(sub.output.format);
+    return this.settled || this.publisher === undefined;
+  }
+
   #settle(): void {
-    if (this.#pending.size === 0 || !(this.settled || this.publisher === undefined)) return;
-    const waiting = [...this.#pending];
-    this.#pending.clear();
-    for (const sub of waiting) this.#start(sub);
+    for (const waiter of [...this.#deciding]) if (this.#decided(waiter.format)) waiter.done();
+    if (this.#pending.size === 0) return;
+    for (const sub of [...this.#pending]) {
+      if (!this.#ready(sub)) continue;
+      this.#pending.delete(sub);
+      this.#start(sub);
+    }
   }
 
   #broadcast(frame: Frame): void {
@@ -298,8 +383,21 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
     }
   }
 
-  /** The container's preamble (header, metadata, configuration) stamped at the viewer's start, then the cached GOP. */
+  /**
+   * The container's preamble (header, metadata, configuration) stamped at the viewer's start, then the cached
+   * GOP; for an audio-only format, the audio window instead, and no keyframe to wait for.
+   */
   #start(sub: Subscriber): void {
+    if (sub.output.format.audioOnly === true) {
+      const backlog: Packet[] = [];
+      for (const frame of this.#audioWindow.frames) {
+        const packet = sub.output.packet(frame);
+        if (packet !== undefined) backlog.push(packet);
+      }
+      const startTs = backlog[0]?.frame.timestamp ?? Math.max(0, this.#time.last);
+      sub.start(AUDIO_ONLY, sub.output.muxer.begin(AUDIO_ONLY, startTs), backlog, false);
+      return;
+    }
     const tracks = this.tracks();
     const frames = this.options.gopCache ? this.#gop.frames : [];
     const backlog: Packet[] = [];

@@ -17,18 +17,21 @@ export interface StreamSummary {
   ingestKbps: number;
   gopMs: number;
   bytesIn: number;
-  /** Viewers by protocol ('http-flv', 'ws-flv', …) and in total (internal subscribers are not viewers). */
-  viewers: { total: number; byProtocol: Record<string, number> };
+  /** Viewers by protocol ('http-flv', 'ws-aac', …), by container format ('flv', 'aac', …) and in total (internal subscribers are not viewers). */
+  viewers: { total: number; byProtocol: Record<string, number>; byFormat: Record<string, number> };
   /** Tags dropped for slow viewers (current viewers, summed). */
   droppedTags: number;
 }
 
 export function summarizeStream(stream: LiveStream, now: number): StreamSummary {
   const byProtocol: Record<string, number> = {};
+  const byFormat: Record<string, number> = {};
   let droppedTags = 0;
   for (const sub of stream.subscribers) {
     droppedTags += sub.droppedTags;
-    if (sub.info.internal !== true) byProtocol[sub.info.protocol] = (byProtocol[sub.info.protocol] ?? 0) + 1;
+    if (sub.info.internal === true) continue;
+    byProtocol[sub.info.protocol] = (byProtocol[sub.info.protocol] ?? 0) + 1;
+    byFormat[sub.format] = (byFormat[sub.format] ?? 0) + 1;
   }
   const pub = stream.publisher;
   const { video, audio } = stream;
@@ -45,7 +48,7 @@ export function summarizeStream(stream: LiveStream, now: number): StreamSummary 
     ingestKbps: stream.rate.kbps,
     gopMs: stream.gopMs,
     bytesIn: stream.bytesIn,
-    viewers: { total: stream.viewerCount, byProtocol },
+    viewers: { total: stream.viewerCount, byProtocol, byFormat },
     droppedTags,
   };
 }

@@ -435,7 +435,7 @@ test('summarizeStream: codecs, size, frame rate, bitrate, GOP length and viewers
   assert.deepEqual(s.audio, { codec: 'aac', sampleRate: 44100, channels: 2 });
   assert.equal(s.ingestKbps, 200, '1000 bytes × 25/s = 200 kbit/s');
   assert.equal(s.gopMs, 1000);
-  assert.deepEqual(s.viewers, { total: 3, byProtocol: { 'http-flv': 2, 'ws-flv': 1 } });
+  assert.deepEqual(s.viewers, { total: 3, byProtocol: { 'http-flv': 2, 'ws-flv': 1 }, byFormat: { flv: 3 } });
   assert.deepEqual(JSON.parse(JSON.stringify(s)), s, 'JSON-safe');
 });
 

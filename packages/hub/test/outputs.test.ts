@@ -90,7 +90,7 @@ test('internal subscribers (recorder, forwarder) are not viewers and keep queue 
   const r = hub.subscribe(key, flvFormat, recorder, { protocol: 'dvr', internal: true }, { maxQueueBytes: 8 * 1024 * 1024 })!;
   const live = hub.get(key)!;
   assert.equal(live.viewerCount, 1);
-  assert.deepEqual(summarizeStream(live, 0).viewers, { total: 1, byProtocol: { test: 1 } });
+  assert.deepEqual(summarizeStream(live, 0).viewers, { total: 1, byProtocol: { test: 1 }, byFormat: { flv: 1 } });
   // Both stop reading; 100 KB of frames arrive: the viewer's 64 KB bound cuts its backlog, the recorder's doesn't.
   viewer.accepting = false;
   recorder.accepting = false;

@@ -1,2 +1,4 @@
 export { FlvMuxer, flvFormat } from './flv-muxer.js';
 export { TsMuxer, tsFormat } from './ts-muxer.js';
+export { AdtsMuxer, adtsFormat } from './adts-muxer.js';
+export { Mp3Muxer, mp3Format } from './mp3-muxer.js';

@@ -7,10 +7,17 @@ import { flvcastOptionDescriptors } from './server-options.js';
 import { urlHost } from './listen-address.js';
 import { signCommand } from './sign-command.js';
 
+/** How the ready banner names the formats beside FLV, and when they apply. */
+const FORMAT_LABELS: Readonly<Record<string, readonly [string, string]>> = {
+  ts: ['MPEG-TS', ''],
+  aac: ['AAC', '  (audio only, AAC streams)'],
+  mp3: ['MP3', '  (audio only, MP3 streams)'],
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function usage(): string {
-  const lines = ['Usage: flvcast [options]', '', 'Live streaming server: RTMP in, HTTP-FLV and WebSocket-FLV out.', '', 'Options (each also as an environment variable):'];
+  const lines = ['Usage: flvcast [options]', '', 'Live streaming server: RTMP in; HTTP and WebSocket out in every format of the mount list (FLV, AAC, MP3…).', '', 'Options (each also as an environment variable):'];
   const value = (key: string): string => {
     const values = (flvcastOptionDescriptors as Record<string, { kind: string; values?: readonly string[] }>)[key]?.values;
     return isBooleanKey(key) ? '[=true|false]' : values === undefined ? ' <value>' : ` <${values.join('|')}>`;
@@ -87,8 +94,14 @@ async function main(): Promise<void> {
   lines.push(`  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`);
   if (rtmps.length > 0) lines.push(`  RTMPS:    ${rtmps[0]}/live (OBS server URL; same stream keys)`);
   lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
+  // The other formats the mount list serves, each on the same name (the audio ones where the codec fits).
+  const extensions = new Set(config.mount.map((m) => /\.([a-z0-9]+)$/.exec(m)?.[1]).filter((e): e is string => e !== undefined && e !== 'flv'));
+  for (const ext of extensions) {
+    const [label, note] = FORMAT_LABELS[ext] ?? [`.${ext}`, ''];
+    lines.push(`            ${label.padEnd(8)} ${http[0]}/live/cam1.${ext}${note}`);
+  }
   if (http.length > 1) lines.push(`            (HTTP also on ${http.slice(1).join(', ')})`);
-  if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv`);
+  if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv (WS on every mount)`);
   const api = apiAddresses().map((a) => `http://${urlHost(a.address)}:${a.port}`);
   // The API has a listener of its own: a reverse proxy in front of the public port never reaches it.
   const apiAccess = config.apiToken === '' ? 'loopback only, no token' : 'loopback without a token, elsewhere with apiToken';

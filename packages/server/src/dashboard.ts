@@ -15,8 +15,8 @@ const version = (JSON.parse(readFileSync(here('../../package.json'), 'utf8')) as
 export const DASHBOARD_POLL_MS = 2000;
 
 export interface DashboardOptions {
-  /** FLV route template (`[app]/[stream].flv` or `[vhost]/[app]/[stream].flv`); the page builds play URLs from it. */
-  mount: string;
+  /** The media route templates (`[app]/[stream].flv`, `[app]/[stream].ts`…); the page builds play URLs from them. */
+  mount: readonly string[];
   /** WS-FLV is served: the page offers it. */
   websocket: boolean;
   /** `Access-Control-Allow-Origin: *` on the page, its assets and its feed (the FLV routes follow the same switch). */
@@ -26,8 +26,10 @@ export interface DashboardOptions {
 /** `GET /dashboard/config.json`: what the page needs besides the stream list. */
 export interface DashboardConfig {
   version: string;
-  /** The mount template without a leading slash, resolved by the page against the server's base URL. */
+  /** The first `.flv` mount template without a leading slash (empty when none), resolved against the server's base URL. */
   flvPath: string;
+  /** Every mount template by its extension (`flv`, `ts`, `aac`, `mp3`), the first of each, without a leading slash. */
+  paths: Record<string, string>;
   websocket: boolean;
   /** Where the RTMP ingest listens (what `fastify.rtmp.addresses()` says), for the OBS/ffmpeg URLs. */
   rtmp: Array<{ host: string; port: number }>;
@@ -118,13 +120,20 @@ export async function dashboard(fastify: FastifyInstance, opts: DashboardOptions
     return list;
   });
 
+  const paths: Record<string, string> = {};
+  for (const template of opts.mount) {
+    const path = template.replace(/^\/+/, '');
+    const ext = /\.([a-z0-9]+)$/.exec(path)?.[1];
+    if (ext !== undefined) paths[ext] ??= path;
+  }
   fastify.get('/dashboard/config.json', async (_request, reply) => {
     cors(reply);
     reply.header('cache-control', 'no-store');
     const rtmp = fastify.hasDecorator('rtmp') ? fastify.rtmp.addresses().map((a) => ({ host: a.address, port: a.port })) : [];
     const config: DashboardConfig = {
       version,
-      flvPath: opts.mount.replace(/^\/+/, ''),
+      flvPath: paths.flv ?? '',
+      paths,
       websocket: opts.websocket,
       rtmp,
       pollMs: DASHBOARD_POLL_MS,

@@ -67,6 +67,8 @@ test('the ready banner: one JSON record per line when stdout is not a terminal, 
   const apiPort = /http:\/\/127\.0\.0\.1:(\d+)\/api\/v1\/streams/.exec(api ?? '');
   assert.ok(apiPort && http, `the banner names the API URL: ${api}`);
   assert.notEqual(apiPort[1], http[1], 'the API is not on the public port');
+  // The other formats of the default mount list, beside .flv on the same name.
+  for (const ext of ['aac', 'mp3']) assert.ok(msgs.some((m) => m.endsWith(`http://127.0.0.1:${http[1]}/live/cam1.${ext}  (audio only, ${ext.toUpperCase()} streams)`)), `the banner names .${ext}: ${msgs.join('\n')}`);
   assert.ok(msgs.some((m) => m.startsWith('  metrics:') && m.includes(`:${apiPort[1]}/metrics`)));
 });
 

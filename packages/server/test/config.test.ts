@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MOUNT_FORMATS } from '@flvcast/fastify-http-flv';
 import { ConfigError, configFromEnv, configFromFile, envName, flagName, parseListenAddress, resolveConfig } from '../src/index.js';
 
 test('listen addresses: host:port, [v6]:port, :port, port', () => {
@@ -30,7 +31,18 @@ test('defaults: HTTP 8080, RTMP 1935, SRS-like http_remux defaults', () => {
   assert.equal(c.guessHasAv, true);
   assert.equal(c.dropIfNotMatch, true);
   assert.equal(c.gopCache, true);
-  assert.equal(c.mount, '[app]/[stream].flv');
+  // One template per built-in format, FLV first: every stream in every format on the same name.
+  assert.deepEqual(c.mount, Object.keys(MOUNT_FORMATS).map((ext) => `[app]/[stream].${ext}`));
+  assert.equal(c.mount[0], '[app]/[stream].flv');
+  assert.ok(c.mount.includes('[app]/[stream].aac') && c.mount.includes('[app]/[stream].mp3'));
+  assert.equal(c.audioFastCacheMs, 3000);
+});
+
+test('mount: a single template (the shape before the list) is still a valid config value, file, env or flag', () => {
+  assert.deepEqual(resolveConfig({ mount: '[vhost]/[app]/[stream].flv' }).mount, ['[vhost]/[app]/[stream].flv']);
+  assert.deepEqual(resolveConfig(configFromEnv({ FLVCAST_MOUNT: '[app]/[stream].flv,[app]/[stream].aac' })).mount, ['[app]/[stream].flv', '[app]/[stream].aac']);
+  assert.throws(() => resolveConfig({ mount: ['[app]/[stream].flv', '/[app]/[stream].flv'] }), /mount/);
+  assert.throws(() => resolveConfig({ mount: [] }), /mount/);
 });
 
 test('precedence: flags > environment > file > defaults; env strings are coerced', (t) => {

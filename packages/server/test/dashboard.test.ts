@@ -41,7 +41,7 @@ test('dashboard feed: one summary per stream (summarizeStream), publisher addres
   assert.equal(s.publisher?.remoteAddress, null, 'the public feed must not show who publishes');
   assert.equal(s.video?.codec, 'avc');
   assert.equal(s.audio, null);
-  assert.deepEqual(s.viewers, { total: 0, byProtocol: {} });
+  assert.deepEqual(s.viewers, { total: 0, byProtocol: {}, byFormat: {} });
   assert.ok(s.uptimeMs >= 0 && s.uptimeMs < 60_000, `uptime measured on the hub's clock: ${s.uptimeMs}`);
   for (const k of ['uptimeMs', 'ingestKbps', 'gopMs', 'bytesIn', 'droppedTags'] as const) assert.equal(typeof s[k], 'number', k);
 });
@@ -54,6 +54,10 @@ test('dashboard config: mount, WS switch and the RTMP address for OBS URLs', asy
   assert.equal(res.headers['access-control-allow-origin'], '*');
   const config = res.json<DashboardConfig>();
   assert.equal(config.flvPath, '[app]/[stream].flv');
+  // Every mount by its extension, for the player's FLV/TS choice and the URL list.
+  assert.equal(config.paths.flv, '[app]/[stream].flv');
+  assert.equal(config.paths.aac, '[app]/[stream].aac');
+  assert.equal(config.paths.mp3, '[app]/[stream].mp3');
   assert.equal(config.websocket, false);
   assert.equal(config.pollMs, 2000);
   assert.equal(config.rtmp.length, 1);

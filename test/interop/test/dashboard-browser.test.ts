@@ -2,8 +2,9 @@
 /**
  * The web player and dashboard in a real browser: Debian's headless Chromium driven by playwright-core.
  * ffmpeg publishes over RTMP into the flvcast server (buildServer: dashboard routes included); the page
- * lists the stream, plays it over HTTP-FLV and WS-FLV with mpegts.js, and the video must advance and
- * decode frames. Then the same page served from a second origin plays through CORS.
+ * lists the stream, plays it over HTTP-FLV and WS-FLV with mpegts.js (and as MPEG-TS over both, where the
+ * server has a `.ts` mount), and the video must advance and decode frames; its URL list offers the formats
+ * the stream's codecs fit. Then the same page served from a second origin plays through CORS.
  *
  * Chromium comes from CHROMIUM_PATH or /usr/bin/chromium (`.ci/run` installs Debian's `chromium`). Without
  * it the test fails in CI (CI set) and is skipped loudly elsewhere. (The DOM lib reference above is for the
@@ -16,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { MOUNT_FORMATS } from '@flvcast/fastify-http-flv';
 import { buildServer, dashboardAssets, resolveConfig } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
@@ -32,6 +34,7 @@ interface VideoState {
   frames: number;
   dropped: number;
   transport: string | undefined;
+  format: string | undefined;
   url: string | undefined;
   state: string | undefined;
   message: string;
@@ -48,6 +51,7 @@ function videoState(page: Page): Promise<VideoState> {
       frames: q.totalVideoFrames,
       dropped: q.droppedVideoFrames,
       transport: v.dataset.transport,
+      format: v.dataset.format,
       url: v.dataset.url,
       state: v.dataset.state,
       message: document.getElementById('message')?.textContent ?? '',
@@ -75,26 +79,28 @@ function watchPage(page: Page, expectedOrigins: string[]): { log: string[]; fore
 }
 
 /** Waits for the player to show frames over `transport`, then checks that playback moves on. */
-async function assertPlays(page: Page, app: FastifyInstance, transport: 'http' | 'ws', what: string, problems: string[]): Promise<VideoState> {
+async function assertPlays(page: Page, app: FastifyInstance, transport: 'http' | 'ws', what: string, problems: string[], format: 'flv' | 'ts' = 'flv'): Promise<VideoState> {
   const describe = async () => `${JSON.stringify(await videoState(page))}; browser: ${problems.slice(-10).join(' | ') || 'no errors'}`;
   const deadline = performance.now() + 10_000;
   let first: VideoState;
   for (;;) {
     first = await videoState(page);
-    if (first.transport === transport && first.state === 'playing' && first.frames > 0) break;
+    if (first.transport === transport && first.format === format && first.state === 'playing' && first.frames > 0) break;
     if (performance.now() > deadline) assert.fail(`${what}: no frame within 10 s; ${await describe()}`);
     await page.waitForTimeout(100);
   }
   await page.waitForTimeout(2000);
   const later = await videoState(page);
   assert.equal(later.transport, transport, `${what}: still on ${transport}`);
+  assert.equal(later.format, format, `${what}: still ${format}`);
+  assert.ok(later.url?.endsWith(`.${format}`), `${what}: the .${format} mount (${later.url})`);
   assert.ok(later.currentTime - first.currentTime > 1, `${what}: currentTime advances (${first.currentTime} -> ${later.currentTime}); ${await describe()}`);
   assert.ok(later.frames > first.frames, `${what}: frames keep being decoded (${first.frames} -> ${later.frames}); ${await describe()}`);
   assert.ok(later.firstFrameMs !== undefined && Number(later.firstFrameMs) > 0, `${what}: first-frame time shown`);
   assert.match(later.latency, /^\d+\.\d\d s/, `${what}: live latency shown`);
   assert.ok(later.url?.startsWith(transport === 'ws' ? 'ws://' : 'http://'), `${what}: player URL ${later.url}`);
   // The server agrees: a viewer of this protocol is attached.
-  const protocol = transport === 'ws' ? 'ws-flv' : 'http-flv';
+  const protocol = `${transport}-${format}`;
   const viewers = [...(app.streams.get(streamKey('browser'))?.subscribers ?? [])].map((s) => s.info.protocol);
   assert.ok(viewers.includes(protocol), `${what}: the server sees a ${protocol} viewer (has ${JSON.stringify(viewers)})`);
   return later;
@@ -160,6 +166,30 @@ test('web dashboard in headless Chromium: lists the stream, plays HTTP-FLV and W
   await page.locator('input[name="transport"][value="ws"]').check();
   const viaWs = await assertPlays(page, app, 'ws', 'WS-FLV', watched.log);
   t.diagnostic(`WS-FLV: first frame ${viaWs.firstFrameMs} ms, latency ${viaWs.latency}, ${viaWs.frames} frames (${viaWs.dropped} dropped)`);
+
+  // MPEG-TS from the same stream, over WS then HTTP, where the server has the .ts mount (built in with the
+  // TS muxer; until then the choice is offered disabled and no TS URL is listed).
+  const tsRadio = page.locator('input[name="container"][value="ts"]');
+  if (MOUNT_FORMATS.ts !== undefined) {
+    await tsRadio.check();
+    const viaWsTs = await assertPlays(page, app, 'ws', 'WS-TS', watched.log, 'ts');
+    t.diagnostic(`WS-TS: first frame ${viaWsTs.firstFrameMs} ms, latency ${viaWsTs.latency}, ${viaWsTs.frames} frames`);
+    await page.locator('input[name="transport"][value="http"]').check();
+    const viaHttpTs = await assertPlays(page, app, 'http', 'HTTP-TS', watched.log, 'ts');
+    t.diagnostic(`HTTP-TS: first frame ${viaHttpTs.firstFrameMs} ms, latency ${viaHttpTs.latency}, ${viaHttpTs.frames} frames`);
+    assert.equal(await page.locator('#url-http-ts').inputValue(), `${httpUrl}/live/browser.ts`);
+    assert.equal(await page.locator('#url-ws-ts').inputValue(), `${httpUrl.replace('http:', 'ws:')}/live/browser.ts`);
+    await page.locator('input[name="container"][value="flv"]').check();
+    await page.locator('input[name="transport"][value="ws"]').check();
+    await assertPlays(page, app, 'ws', 'WS-FLV again', watched.log);
+  } else {
+    t.diagnostic('no .ts mount built in yet (the TS muxer): MPEG-TS playback not exercised');
+    assert.equal(await tsRadio.isDisabled(), true, 'MPEG-TS offered only where the server serves it');
+    assert.equal(await page.locator('#url-http-ts').count(), 0);
+  }
+  // The audio mounts where the codec fits: this stream's audio is AAC, so .aac and not .mp3.
+  assert.equal(await page.locator('#url-aac').inputValue(), `${httpUrl}/live/browser.aac`);
+  assert.equal(await page.locator('#url-mp3').count(), 0);
 
   // The list updates without a reload: the viewer count and a stream that appears now.
   await page.waitForFunction(() => Number(document.querySelector('tr[data-stream="live/browser"] td.viewers')?.textContent) >= 1, undefined, { timeout: 6000 });

@@ -91,8 +91,8 @@ describe('operations API and metrics', () => {
     let m = await scrape();
     assert.equal(m.get('flvcast_streams'), 1);
     assert.equal(m.get('flvcast_publishers'), 1);
-    assert.equal(m.get('flvcast_viewers{protocol="http-flv"}'), 1);
-    assert.equal(m.get('flvcast_viewers{protocol="ws-flv"}'), 1);
+    assert.equal(m.get('flvcast_viewers{protocol="http-flv",format="flv"}'), 1);
+    assert.equal(m.get('flvcast_viewers{protocol="ws-flv",format="flv"}'), 1);
     assert.ok(m.get('flvcast_received_bytes_total')! > 0);
     assert.ok(m.get('flvcast_sent_bytes_total')! > 0);
     assert.ok(m.get('flvcast_stream_ingest_bits_per_second{stream="live/ops"}')! > 0);
@@ -114,7 +114,7 @@ describe('operations API and metrics', () => {
     assert.equal(wsClosed, undefined, 'the WS viewer is still watching');
 
     m = await scrape();
-    assert.equal(m.get('flvcast_viewers{protocol="http-flv"}'), 0);
+    assert.equal(m.get('flvcast_viewers{protocol="http-flv",format="flv"}'), 0);
     assert.ok(m.get('flvcast_sent_bytes_total')! >= sentBefore, 'bytes sent count the kicked viewer still');
     assert.ok(m.get('flvcast_received_bytes_total')! >= receivedBefore, 'counters never go down');
     assert.equal(m.get('flvcast_access_denied_total{action="play",protocol="http-flv",reason="bad-token"}'), 1);

@@ -3,8 +3,8 @@
  *
  * - 10 ffmpeg publishers (`-re -stream_loop -1 -c copy` of a small H.264/AAC FLV encoded once), each
  *   republishing every 1–3 minutes; a third of the stops are SIGKILL (no unpublish), the rest SIGTERM.
- * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP-FLV and WS-FLV today; a new
- *   format or protocol joins by adding a row); 20 % are slow (they stop reading for seconds at a time).
+ * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP-FLV, WS-FLV and HTTP-AAC
+ *   today; a new format or protocol joins by adding a row); 20 % are slow (they stop reading for seconds at a time).
  * - A trickle of hostile connections: mutations of the fuzz corpus's real RTMP sessions and of real HTTP
  *   requests, with some arbitrary bytes (seeded: `--seed` replays a run's trickle), and API polling.
  * - Every 10 s: the server's RSS, heap used, external memory, open fds, active handles and event-loop delay
@@ -258,16 +258,17 @@ interface ClientKind {
 }
 
 /** Every kind of viewer the soak churns. A new output format or protocol joins the soak with a row here. */
-const CLIENT_KINDS: ClientKind[] = [
-  {
-    name: 'http-flv',
+/** A plain HTTP/1.1 viewer of one mount (raw socket: the bytes on the wire are what is counted). */
+function httpKind(name: string, extension: string): ClientKind {
+  return {
+    name,
     open(port, stream, slow) {
       const socket = net.connect({ port, host: '127.0.0.1' });
       let closed = false;
-      const viewer: Viewer = { kind: 'http-flv', stream, slow, gaps: [], bytes: 0, close: () => socket.destroy(), get closed() { return closed; } };
+      const viewer: Viewer = { kind: name, stream, slow, gaps: [], bytes: 0, close: () => socket.destroy(), get closed() { return closed; } };
       const t = track(viewer, () => socket.pause(), () => socket.resume());
       socket.on('error', () => {});
-      socket.once('connect', () => socket.write(`GET /live/${stream}.flv HTTP/1.1\r\nHost: soak\r\nUser-Agent: flvcast-soak\r\n\r\n`));
+      socket.once('connect', () => socket.write(`GET /live/${stream}.${extension} HTTP/1.1\r\nHost: soak\r\nUser-Agent: flvcast-soak\r\n\r\n`));
       socket.on('data', (d: Buffer) => t.data(d.length));
       socket.once('close', () => {
         closed = true;
@@ -275,7 +276,13 @@ const CLIENT_KINDS: ClientKind[] = [
       });
       return viewer;
     },
-  },
+  };
+}
+
+const CLIENT_KINDS: ClientKind[] = [
+  httpKind('http-flv', 'flv'),
+  // The audio mount: ADTS out of the publishers' AAC, listeners starting with the audio window.
+  httpKind('http-aac', 'aac'),
   {
     name: 'ws-flv',
     open(port, stream, slow) {

@@ -1,6 +1,7 @@
 /**
  * The flvcast web player and live dashboard: polls the server's public stream feed, lists the streams and
- * plays one with mpegts.js over HTTP-FLV or WS-FLV with latency chasing, showing what it measures.
+ * plays one with mpegts.js as FLV or MPEG-TS, over HTTP or WebSocket, with latency chasing, showing what it
+ * measures.
  * Runs in the browser (no Node APIs); mpegts.js is a global loaded by index.html before this module.
  *
  * `?server=http://host:8080` points the page at a flvcast server on another origin (the feed, the FLV
@@ -20,12 +21,16 @@ declare global {
 interface DashboardConfig {
   version: string;
   flvPath: string;
+  /** Mount templates by extension (`flv`, `ts`, `aac`, `mp3`). */
+  paths: Record<string, string>;
   websocket: boolean;
   rtmp: Array<{ host: string; port: number }>;
   pollMs: number;
 }
 
 type Transport = 'http' | 'ws';
+/** The container the player reads (mpegts.js plays both). */
+type Container = 'flv' | 'ts';
 
 interface MediaSourceApi {
   isTypeSupported(type: string): boolean;
@@ -83,8 +88,11 @@ async function fetchJson<T>(path: string, timeoutMs = 5000): Promise<T> {
   }
 }
 
-function flvUrl(config: DashboardConfig, s: StreamSummary, transport: Transport): string {
-  const path = config.flvPath
+/** The URL of a stream on the mount of extension `ext`, or undefined when the server has no such mount. */
+function mediaUrl(config: DashboardConfig, s: Pick<StreamSummary, 'vhost' | 'app' | 'stream'>, ext: string, transport: Transport): string | undefined {
+  const template = config.paths?.[ext] ?? (ext === 'flv' && config.flvPath !== '' ? config.flvPath : undefined);
+  if (template === undefined) return undefined;
+  const path = template
     .replace('[vhost]', encodeURIComponent(s.vhost))
     .replace('[app]', encodeURIComponent(s.app))
     .replace('[stream]', encodeURIComponent(s.stream));
@@ -232,12 +240,14 @@ let receivedAt = performance.now();
 let feedReceived = false;
 let selected: string | undefined;
 let transport: Transport = 'http';
+let container: Container = 'flv';
 /** Set once a selection came from the user or the URL, so the page stops picking a stream itself. */
 let chosen = false;
 
 interface Playback {
   name: string;
   transport: Transport;
+  container: Container;
   url: string;
   player: Mpegts.Player | undefined;
   state: 'starting' | 'playing' | 'failed' | 'unsupported';
@@ -337,19 +347,21 @@ async function poll(): Promise<void> {
 function autoSelect(): void {
   if (chosen || selected !== undefined) return;
   const pick = streams.find((s) => s.name === 'live/demo' && s.publishing) ?? streams.find((s) => s.publishing);
-  if (pick !== undefined) select(pick.name, transport, false);
+  if (pick !== undefined) select(pick.name, transport, false, container);
 }
 
-// --- selection (kept in the URL hash: #stream=live/demo&transport=ws) -----------------------------------
+// --- selection (kept in the URL hash: #stream=live/demo&transport=ws&format=ts) ------------------------
 
-function select(name: string, t: Transport, byUser: boolean): void {
-  const restart = name === selected && t === transport && byUser;
+function select(name: string, t: Transport, byUser: boolean, c: Container = container): void {
+  const restart = name === selected && t === transport && c === container && byUser;
   selected = name;
   transport = t;
+  container = c;
   if (byUser) chosen = true;
-  const hash = `#${new URLSearchParams({ stream: name, transport: t }).toString()}`;
+  const hash = `#${new URLSearchParams({ stream: name, transport: t, ...(c === 'flv' ? {} : { format: c }) }).toString()}`;
   if (location.hash !== hash) history.replaceState(null, '', hash);
   for (const input of document.querySelectorAll<HTMLInputElement>('input[name="transport"]')) input.checked = input.value === t;
+  for (const input of document.querySelectorAll<HTMLInputElement>('input[name="container"]')) input.checked = input.value === c;
   $('now-playing').textContent = name;
   for (const [n, row] of rows) row.classList.toggle('selected', n === name);
   renderUrls();
@@ -361,7 +373,8 @@ function readHash(): void {
   const params = new URLSearchParams(location.hash.slice(1));
   const name = params.get('stream');
   const t = params.get('transport') === 'ws' ? 'ws' : 'http';
-  if (name !== null && name !== '' && (name !== selected || t !== transport)) select(name, t, true);
+  const c = params.get('format') === 'ts' ? 'ts' : 'flv';
+  if (name !== null && name !== '' && (name !== selected || t !== transport || c !== container)) select(name, t, true, c);
 }
 
 // --- playback -----------------------------------------------------------------------------------------
@@ -382,6 +395,7 @@ function stopPlayback(): void {
   playback = undefined;
   video.removeAttribute('data-url');
   video.removeAttribute('data-transport');
+  video.removeAttribute('data-format');
   video.removeAttribute('data-state');
   resetStats();
 }
@@ -391,14 +405,14 @@ function ensurePlayback(): void {
   if (config === undefined || selected === undefined) return;
   const s = streams.find((x) => x.name === selected);
   const codecs = `${s?.video?.codec ?? ''}/${s?.audio?.codec ?? ''}`;
-  if (playback !== undefined && playback.name === selected && playback.transport === transport) {
+  if (playback !== undefined && playback.name === selected && playback.transport === transport && playback.container === container) {
     if (playback.state === 'starting' || playback.state === 'playing') return;
     if (playback.state === 'unsupported' && playback.codecs === codecs) return;
     if (playback.state === 'failed' && performance.now() - playback.failedAt < 3000) return;
   }
   if (s === undefined || !s.publishing) {
     if (!feedReceived) return;
-    if (playback === undefined || playback.name !== selected || playback.transport !== transport) {
+    if (playback === undefined || playback.name !== selected || playback.transport !== transport || playback.container !== container) {
       stopPlayback();
       showMessage(`${selected} is not live: it plays as soon as a publisher starts.`);
     }
@@ -410,12 +424,15 @@ function ensurePlayback(): void {
 function start(s: StreamSummary, cfg: DashboardConfig): void {
   stopPlayback();
   const t = transport === 'ws' && !cfg.websocket ? 'http' : transport;
-  const url = flvUrl(cfg, s, t);
+  // TS only where the server has a .ts mount; FLV otherwise.
+  const c: Container = container === 'ts' && mediaUrl(cfg, s, 'ts', t) !== undefined ? 'ts' : 'flv';
+  const url = mediaUrl(cfg, s, c, t) ?? '';
   const codecs = `${s.video?.codec ?? ''}/${s.audio?.codec ?? ''}`;
-  const pb: Playback = { name: s.name, transport, url, player: undefined, state: 'starting', startedAt: performance.now(), firstFrameMs: undefined, failedAt: 0, codecs };
+  const pb: Playback = { name: s.name, transport, container, url, player: undefined, state: 'starting', startedAt: performance.now(), firstFrameMs: undefined, failedAt: 0, codecs };
   playback = pb;
   video.dataset.url = url;
   video.dataset.transport = t;
+  video.dataset.format = c;
   const v = verdict(s);
   if (!v.ok) {
     pb.state = 'unsupported';
@@ -426,8 +443,8 @@ function start(s: StreamSummary, cfg: DashboardConfig): void {
   showMessage(v.note);
   const mpegts = window.mpegts!;
   const player = mpegts.createPlayer(
-    // The server's FLV header says which tracks exist; only audio this browser cannot play is switched off.
-    { type: 'flv', isLive: true, url, ...(v.hasAudio ? {} : { hasAudio: false }) },
+    // The server's FLV header (TS: its PMT) says which tracks exist; only audio this browser cannot play is switched off.
+    { type: c === 'ts' ? 'mpegts' : 'flv', isLive: true, url, ...(v.hasAudio ? {} : { hasAudio: false }) },
     {
       isLive: true,
       enableWorker: false,
@@ -551,10 +568,21 @@ function renderUrls(): void {
   const s = streams.find((x) => x.name === selected);
   const [app, stream] = s === undefined ? (selected.split('/').slice(-2) as [string, string]) : [s.app, s.stream];
   const summary: StreamSummary = s ?? ({ vhost: '', app, stream } as StreamSummary);
-  const http = flvUrl(config, summary, 'http');
-  const entries: Array<[string, string]> = [['HTTP-FLV', http]];
-  if (config.websocket) entries.push(['WS-FLV', flvUrl(config, summary, 'ws')]);
-  entries.push(['ffplay', `ffplay -fflags nobuffer -flags low_delay -framedrop "${http}"`]);
+  const entries: Array<[string, string]> = [];
+  const add = (label: string, ext: string, t: Transport): void => {
+    const url = mediaUrl(config!, summary, ext, t);
+    if (url !== undefined) entries.push([label, url]);
+  };
+  add('HTTP-FLV', 'flv', 'http');
+  if (config.websocket) add('WS-FLV', 'flv', 'ws');
+  add('HTTP-TS', 'ts', 'http');
+  if (config.websocket) add('WS-TS', 'ts', 'ws');
+  // The audio mounts answer 415 unless the stream's audio is theirs: listed only where the codec fits.
+  const audio = s?.audio?.codec;
+  if (audio === 'aac') add('AAC', 'aac', 'http');
+  if (audio === 'mp3') add('MP3', 'mp3', 'http');
+  const http = entries[0]?.[1];
+  if (http !== undefined) entries.push(['ffplay', `ffplay -fflags nobuffer -flags low_delay -framedrop "${http}"`]);
   const rtmp = rtmpBase(config);
   if (rtmp !== undefined) {
     entries.push(['OBS server', `${rtmp}/${app}`], ['OBS stream key', stream], ['ffmpeg publish', `ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp}/${app}/${stream}`]);
@@ -587,6 +615,13 @@ async function boot(): Promise<void> {
       else if (input.checked) transport = input.value === 'ws' ? 'ws' : 'http';
     });
   }
+  for (const input of document.querySelectorAll<HTMLInputElement>('input[name="container"]')) {
+    input.addEventListener('change', () => {
+      const c: Container = input.value === 'ts' ? 'ts' : 'flv';
+      if (input.checked && selected !== undefined) select(selected, transport, true, c);
+      else if (input.checked) container = c;
+    });
+  }
   $('reload').addEventListener('click', () => {
     if (selected !== undefined) select(selected, transport, true);
   });
@@ -611,6 +646,13 @@ async function boot(): Promise<void> {
     if (ws !== null) {
       ws.disabled = true;
       ws.parentElement?.setAttribute('title', 'WS-FLV is off on this server');
+    }
+  }
+  if (config.paths?.ts === undefined) {
+    const ts = document.querySelector<HTMLInputElement>('input[name="container"][value="ts"]');
+    if (ts !== null) {
+      ts.disabled = true;
+      ts.parentElement?.setAttribute('title', 'MPEG-TS is not served here (no .ts mount)');
     }
   }
   renderPublishHint();

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Amf0ErrorCode, decodeAmf0, type Amf0Value } from '@flvcast/amf0';
 import { FlvDemuxer, FlvErrorCode, decodeScriptData, inspectAudio, inspectVideo, type FlvTag } from '@flvcast/flv';
 import { Hub, HubErrorCode, type HubEndReason, type HubOptions, type Publisher, type Subscriber, type SubscriberSink } from '@flvcast/hub';
-import { flvFormat } from '@flvcast/mux';
+import { adtsFormat, flvFormat, mp3Format } from '@flvcast/mux';
 import { amf0Bodies, clientMessages, small } from '../corpus.js';
 import { check, defineTarget, typed } from '../harness.js';
 import { mutated } from '../mutate.js';
@@ -60,7 +60,7 @@ const opArb = fc.oneof(
   // The same message many times over: configuration resent with every keyframe, a flood of script data.
   { weight: 1, arbitrary: fc.record({ op: fc.constant('burst' as const), what: fc.constantFrom('data' as const, 'videoConfig' as const, 'audioConfig' as const), times: fc.integer({ min: 1, max: 300 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('data' as const), name: fc.constantFrom('onCuePoint', 'onTextData', 'onMetaData', ''), value: fc.jsonValue({ maxDepth: 2 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('view' as const), accepting: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('view' as const), accepting: fc.boolean(), format: fc.constantFrom('flv' as const, 'flv' as const, 'aac' as const, 'mp3' as const) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('drain' as const, 'block' as const, 'leave' as const), which: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 60_000 })) }) },
 );
@@ -76,6 +76,7 @@ const optionsArb = fc.record(
     gopCacheMaxFrames: fc.integer({ min: 1, max: 40 }),
     gopCacheMaxBytes: fc.integer({ min: 1, max: 20_000 }),
     fastCache: fc.constantFrom(0, 1),
+    audioFastCacheMs: fc.constantFrom(0, 500, 3000),
     mergeWriteMs: fc.constantFrom(0, 10),
     maxQueueBytes: fc.integer({ min: 1, max: 20_000 }),
     maxQueueMs: fc.integer({ min: 1, max: 5000 }),
@@ -89,7 +90,7 @@ const optionsArb = fc.record(
 
 export default defineTarget({
   name: 'hub',
-  entry: '@flvcast/hub Hub + LiveStream + Subscriber with the FLV muxer (@flvcast/mux), fed fuzzed frame sequences',
+  entry: '@flvcast/hub Hub + LiveStream + Subscriber with the FLV, ADTS and MP3 muxers (@flvcast/mux), fed fuzzed frame sequences',
   errorCodes: publisherCodes,
   ciRuns: 4000,
   input: fc.record({ options: optionsArb, ops: fc.array(opArb, { minLength: 1, maxLength: 40 }) }),
@@ -97,7 +98,7 @@ export default defineTarget({
     let clock = 1000;
     const hub = new Hub({ ...options, now: () => clock } as Partial<HubOptions>);
     const o = hub.options;
-    const viewers: { sub: Subscriber; sink: RecordingSink }[] = [];
+    const viewers: { sub: Subscriber; sink: RecordingSink; format: 'flv' | 'aac' | 'mp3' }[] = [];
     let publisher: Publisher | undefined;
     let lastTs = 0;
     let biggest = 0;
@@ -171,8 +172,9 @@ export default defineTarget({
         case 'view': {
           const sink = new RecordingSink(op.accepting);
           // A viewer joining never fails because of what a publisher sent.
-          const sub = hub.subscribe(KEY, flvFormat, sink, { protocol: 'fuzz' });
-          if (sub) viewers.push({ sub, sink });
+          const format = op.format === 'aac' ? adtsFormat : op.format === 'mp3' ? mp3Format : flvFormat;
+          const sub = hub.subscribe(KEY, format, sink, { protocol: 'fuzz' });
+          if (sub) viewers.push({ sub, sink, format: op.format });
           return;
         }
         case 'drain':
@@ -204,14 +206,32 @@ export default defineTarget({
       const stream = hub.get(KEY);
       if (stream) {
         check(stream.gopCacheBytes <= o.gopCacheMaxBytes + biggest, () => `GOP cache of ${stream.gopCacheBytes} bytes (max ${o.gopCacheMaxBytes})`);
+        check(stream.audioWindowBytes <= o.maxQueueBytes, () => `audio window of ${stream.audioWindowBytes} bytes (maxQueueBytes ${o.maxQueueBytes})`);
         check(stream.viewerCount === viewers.filter((v) => !v.sub.ended).length, 'viewer count disagrees with the live subscribers');
       }
     }
     typed([], () => hub.close());
     check(hub.size === 0, 'streams left after close');
-    for (const { sub, sink } of viewers) typed([], () => checkViewerOutput(sub, sink, o));
+    for (const { sub, sink, format } of viewers) {
+      if (format === 'flv') typed([], () => checkViewerOutput(sub, sink, o));
+      else if (format === 'aac') typed([], () => checkAdtsOutput(sink));
+      else check(!sub.started || !sub.hasVideo, 'an MP3 listener announced video');
+    }
   },
 });
+
+/** What an `.aac` listener received is whole ADTS frames, back to back (a cut never splits one). */
+function checkAdtsOutput(sink: RecordingSink): void {
+  const bytes = Buffer.concat(sink.chunks);
+  let at = 0;
+  while (at < bytes.length) {
+    check(at + 7 <= bytes.length && bytes[at] === 0xff && (bytes[at + 1]! & 0xf6) === 0xf0, () => `no ADTS frame at byte ${at} of ${bytes.length}`);
+    const length = ((bytes[at + 3]! & 0x03) << 11) | (bytes[at + 4]! << 3) | (bytes[at + 5]! >> 5);
+    check(length >= 7, 'an ADTS frame shorter than its header');
+    at += length;
+  }
+  check(at === bytes.length, 'the output ends inside an ADTS frame');
+}
 
 /** What a viewer received is an FLV stream: a truthful header, onMetaData first, only the tracks announced, time that never goes back. */
 function checkViewerOutput(sub: Subscriber, sink: RecordingSink, o: HubOptions): void {

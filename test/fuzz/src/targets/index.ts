@@ -1,6 +1,7 @@
 /** Every fuzz target, in the order a pass runs them. A new parser adds its file here. */
 import type { FuzzTarget } from '../harness.js';
 import amf0Reader from './amf0-reader.js';
+import audioMuxers from './audio-muxers.js';
 import audioSpecificConfig from './audio-specific-config.js';
 import avcDecoderConfig from './avc-decoder-config.js';
 import avcSps from './avc-sps.js';
@@ -39,6 +40,7 @@ export const targets: readonly FuzzTarget<never>[] = [
   rtmpClientSession,
   hub,
   tsMuxer,
+  audioMuxers,
   mount,
   signedUrl,
   query,
