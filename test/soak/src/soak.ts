@@ -3,7 +3,7 @@
  *
  * - 10 ffmpeg publishers (`-re -stream_loop -1 -c copy` of a small H.264/AAC FLV encoded once), each
  *   republishing every 1–3 minutes; a third of the stops are SIGKILL (no unpublish), the rest SIGTERM.
- * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP-FLV, WS-FLV and HTTP-AAC
+ * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP and WS for FLV and TS, HTTP-AAC
  *   today; a new format or protocol joins by adding a row); 20 % are slow (they stop reading for seconds at a time).
  * - A trickle of hostile connections: mutations of the fuzz corpus's real RTMP sessions and of real HTTP
  *   requests, with some arbitrary bytes (seeded: `--seed` replays a run's trickle), and API polling.
@@ -257,7 +257,6 @@ interface ClientKind {
   open(httpPort: number, stream: string, slow: boolean): Viewer;
 }
 
-/** Every kind of viewer the soak churns. A new output format or protocol joins the soak with a row here. */
 /** A plain HTTP/1.1 viewer of one mount (raw socket: the bytes on the wire are what is counted). */
 function httpKind(name: string, extension: string): ClientKind {
   return {
@@ -279,16 +278,14 @@ function httpKind(name: string, extension: string): ClientKind {
   };
 }
 
-const CLIENT_KINDS: ClientKind[] = [
-  httpKind('http-flv', 'flv'),
-  // The audio mount: ADTS out of the publishers' AAC, listeners starting with the audio window.
-  httpKind('http-aac', 'aac'),
-  {
-    name: 'ws-flv',
+/** A WebSocket viewer of one mount (one binary message per packet). */
+function wsKind(name: string, extension: string): ClientKind {
+  return {
+    name,
     open(port, stream, slow) {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/live/${stream}.flv`, { perMessageDeflate: false });
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/live/${stream}.${extension}`, { perMessageDeflate: false });
       let closed = false;
-      const viewer: Viewer = { kind: 'ws-flv', stream, slow, gaps: [], bytes: 0, close: () => ws.terminate(), get closed() { return closed; } };
+      const viewer: Viewer = { kind: name, stream, slow, gaps: [], bytes: 0, close: () => ws.terminate(), get closed() { return closed; } };
       const t = track(viewer, () => ws.pause(), () => ws.resume());
       ws.on('error', () => {});
       ws.on('message', (d: Buffer) => t.data(d.length));
@@ -298,7 +295,18 @@ const CLIENT_KINDS: ClientKind[] = [
       });
       return viewer;
     },
-  },
+  };
+}
+
+/** Every kind of viewer the soak churns. A new output format or protocol joins the soak with a row here. */
+const CLIENT_KINDS: ClientKind[] = [
+  httpKind('http-flv', 'flv'),
+  wsKind('ws-flv', 'flv'),
+  // MPEG-TS: one encoding per stream shared by every TS viewer, each with its own resyncs.
+  httpKind('http-ts', 'ts'),
+  wsKind('ws-ts', 'ts'),
+  // The audio mount: ADTS out of the publishers' AAC, listeners starting with the audio window.
+  httpKind('http-aac', 'aac'),
 ];
 
 // --- hostile trickle ---------------------------------------------------------------------------------------
