@@ -42,7 +42,7 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     typeName: '`{ [extension]: { format, contentType } }`',
     expected: 'an object mapping extensions (a-z, 0-9) to { format: a Format from @flvcast/media, contentType }',
     is: isFormatTable,
-    doc: 'containers beyond the built-in ones (`flv`), by the mount extension that selects them: a `Format` (its muxer) and the content type',
+    doc: 'containers beyond the built-in ones (`flv`, `ts`, `aac`, `mp3`), by the mount extension that selects them: a `Format` (its muxer) and the content type',
   }),
   crossdomain: option.boolean({
     default: true,

@@ -232,7 +232,7 @@ export class Subscriber {
   }
 
   #accepts(packet: Packet): boolean {
-    if (!this.limits.dropIfNotMatch) return true;
+    if (!this.limits.dropIfNotMatch || this.output.format.sharedTrackList === true) return true;
     const kind = packet.frame.kind;
     if (kind === 'audio') return this.#hasAudio;
     if (kind === 'video') return this.#hasVideo;

@@ -72,3 +72,26 @@ test('a TS viewer that must wait for the next keyframe (no GOP cache) starts the
   assert.deepEqual(checkTsConformance(ts), []);
   assert.deepEqual(demuxTs(ts).packets.slice(0, 3).map((p) => p.pid), [0, 0x1000, 0x11], 'PAT, PMT, SDT first');
 });
+
+test('a TS viewer whose start layout left a track out still gets it: the PMT is shared, so the track list is too', () => {
+  // Header flags forced to video only: an FLV viewer would get no audio (drop_if_not_match).
+  const hub = new Hub({ guessHasAv: false, hasAudio: false, hasVideo: true });
+  const pub = hub.publish(key, { protocol: 'test' });
+  pub.video(0, avcSequenceHeader);
+  pub.audio(0, aacSequenceHeader);
+  pub.video(0, avcKeyframe(0));
+  const sink = new RecordingSink();
+  const sub = hub.subscribe(key, tsFormat, sink, { protocol: 'test' })!;
+  assert.equal(sub.hasAudio, false, 'the layout its start was given');
+  for (let i = 1; i < 50; i++) {
+    pub.audio(i * 20, aacFrame(i));
+    pub.video(i * 20, i % 25 === 0 ? avcKeyframe(i) : avcInterframe(i));
+  }
+  const ts = bytes(sink);
+  assert.deepEqual(checkTsConformance(ts), []);
+  const demuxed = demuxTs(ts);
+  assert.ok(demuxed.pes.filter((p) => p.pid === 0x101).length >= 45, 'the audio the PMT lists comes');
+  // One resync, at the start: its AF-only packets are the only discontinuity-flagged ones per PID.
+  const flagged = demuxed.packets.filter((p) => p.discontinuity && p.pid === 0x100);
+  assert.equal(flagged.length, 1, `${flagged.length} resyncs on the video PID`);
+});

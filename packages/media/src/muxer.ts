@@ -36,6 +36,13 @@ export interface Format {
    */
   readonly audioOnly?: boolean;
   /**
+   * The container announces its tracks in packets all its viewers share (MPEG-TS's PMT), not in a header
+   * of each viewer's own (FLV's flags): every viewer gets every track the muxer carries, whatever layout its
+   * start was given, since leaving out one viewer's packets of a track would break the shared tables and
+   * counters (a resync before every packet, and no PCR for a viewer without the video PID).
+   */
+  readonly sharedTrackList?: boolean;
+  /**
    * Why this stream cannot be served in this format, naming the codec (`"audio codec speex; .mp3 carries
    * MP3 only"`), or undefined when it can (or its codecs are not known yet). Transports answer 415 with it
    * before any body byte.

@@ -200,6 +200,7 @@ function mp3LowSamplingRate(frame: Uint8Array): boolean | undefined {
 export const tsFormat: Format = {
   name: 'ts',
   createMuxer: (stream) => new TsMuxer(stream),
+  sharedTrackList: true,
   unsupported(stream) {
     const video = stream.video.codec;
     if (video !== undefined && !TS_VIDEO.has(video)) return `video codec ${video}: .ts carries H.264 and HEVC`;

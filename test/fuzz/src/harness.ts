@@ -40,18 +40,7 @@ export function check(condition: unknown, message: string | (() => string)): ass
   if (!condition) throw new ContractViolation(typeof message === 'string' ? message : message());
 }
 
-/** The parts, joined into one new buffer. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concatBytes } from '@flvcast/test-fixtures';
 
 /** True for an error with a string `code` among `codes`. */
 export function isTypedError(err: unknown, codes: readonly string[]): boolean {

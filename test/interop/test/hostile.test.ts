@@ -559,7 +559,10 @@ describe('hostile input: the process survives, other streams keep flowing, count
     assert.deepEqual(Object.fromEntries(statuses), { 429: 10_000 }, 'every request past the limit is refused with 429');
     assert.equal(hits.length, 10_000, 'every refusal is a limit event');
     assert.ok(hits.every((h) => h === 'maxViewersPerIp'));
-    assert.ok(lines.length >= 1 && lines.length <= 40, `${lines.length} warn lines for 10 000 refusals`);
+    // The log throttle lets 20 lines per client and reason through per 10 s window: however long a loaded
+    // machine takes to hammer, that bounds the lines, and 10 000 refusals never become 10 000 lines.
+    const windows = Math.ceil(result.ms / 10_000) + 1;
+    assert.ok(lines.length >= 1 && lines.length <= 20 * windows, `${lines.length} warn lines for 10 000 refusals in ${windows} throttle windows`);
     await assertFlowing('the limit hammering');
     await assertBaseline('the limit hammering');
   });

@@ -3,13 +3,14 @@
  *
  * - 10 ffmpeg publishers (`-re -stream_loop -1 -c copy` of a small H.264/AAC FLV encoded once), each
  *   republishing every 1–3 minutes; a third of the stops are SIGKILL (no unpublish), the rest SIGTERM.
- * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP-FLV, WS-FLV and HTTP-AAC
+ * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP and WS for FLV and TS, HTTP-AAC
  *   today; a new format or protocol joins by adding a row); 20 % are slow (they stop reading for seconds at a time).
  * - A trickle of hostile connections: mutations of the fuzz corpus's real RTMP sessions and of real HTTP
  *   requests, with some arbitrary bytes (seeded: `--seed` replays a run's trickle), and API polling.
  * - Every 10 s: the server's RSS, heap used, external memory, open fds, active handles and event-loop delay
  *   p99 (from its /metrics; fds also from /proc), viewers, dropped tags; gaps > 1 s seen by healthy viewers
- *   (not slow, and not across their publisher's own restart).
+ *   (not slow, not across their publisher's own restart, and not while its input stalled: a pass-through in
+ *   front of the RTMP port notes when a publisher stops sending while flvcast reads).
  *
  * At the end every client stops, the figures settle for 15 s, and the final counts are compared with the
  * baseline taken before the first client. Slopes are least squares after the warm-up (5 minutes, or a
@@ -160,6 +161,63 @@ async function encodeInput(): Promise<string> {
   return file;
 }
 
+const INPUT_STALL_MS = 500;
+
+/**
+ * A pass-through in front of the RTMP port for one publisher, noting when its bytes stop coming for more
+ * than INPUT_STALL_MS while flvcast was reading (not while flvcast's own backpressure held them back): a
+ * viewer gap during such a stall is the input's (ffmpeg starved of CPU on a loaded machine), not the server's.
+ */
+class InputWatch {
+  readonly stalls: Array<[number, number]> = [];
+  port = 0;
+  readonly #server = net.createServer((client) => {
+    const upstream = net.connect({ port: this.rtmpPort, host: '127.0.0.1' });
+    let last: number | undefined;
+    let heldBack = false;
+    client.on('data', (d: Buffer) => {
+      const t = now();
+      if (last !== undefined && !heldBack && t - last > INPUT_STALL_MS) this.stalls.push([last, t]);
+      last = t;
+      heldBack = false;
+      if (!upstream.write(d)) {
+        heldBack = true;
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    });
+    upstream.on('data', (d: Buffer) => client.write(d));
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) {
+      socket.on('error', close);
+      socket.on('close', close);
+    }
+  });
+
+  constructor(private readonly rtmpPort: number) {}
+
+  listen(): Promise<void> {
+    return new Promise((resolve) =>
+      this.#server.listen(0, '127.0.0.1', () => {
+        this.port = (this.#server.address() as net.AddressInfo).port;
+        resolve();
+      }),
+    );
+  }
+
+  /** A stall covers the viewer gap [from, to] (within 300 ms at each end: the viewer sees it a little later). */
+  stalledDuring(from: number, to: number): boolean {
+    return this.stalls.some(([a, b]) => a - 300 <= from && b + 300 >= to);
+  }
+
+  close(): void {
+    this.#server.close();
+  }
+}
+
 class Publisher {
   child: ChildProcess | undefined;
   /** [stoppedAt, restartedAt + 5 s]: viewer gaps overlapping these are the publisher's own reconnects. */
@@ -169,10 +227,14 @@ class Publisher {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
-  constructor(readonly name: string, readonly input: string, readonly rtmpPort: number) {}
+  constructor(
+    readonly name: string,
+    readonly input: string,
+    readonly watch: InputWatch,
+  ) {}
 
   start(): void {
-    this.child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', this.input, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${this.rtmpPort}/live/${this.name}`], {
+    this.child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', this.input, '-c', 'copy', '-f', 'flv', `rtmp://127.0.0.1:${this.watch.port}/live/${this.name}`], {
       stdio: 'ignore',
     });
     this.#timer = setTimeout(() => void this.#churn(), rand(60_000, 180_000));
@@ -212,6 +274,7 @@ class Publisher {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#end('SIGTERM');
+    this.watch.close();
   }
 }
 
@@ -257,7 +320,6 @@ interface ClientKind {
   open(httpPort: number, stream: string, slow: boolean): Viewer;
 }
 
-/** Every kind of viewer the soak churns. A new output format or protocol joins the soak with a row here. */
 /** A plain HTTP/1.1 viewer of one mount (raw socket: the bytes on the wire are what is counted). */
 function httpKind(name: string, extension: string): ClientKind {
   return {
@@ -279,16 +341,14 @@ function httpKind(name: string, extension: string): ClientKind {
   };
 }
 
-const CLIENT_KINDS: ClientKind[] = [
-  httpKind('http-flv', 'flv'),
-  // The audio mount: ADTS out of the publishers' AAC, listeners starting with the audio window.
-  httpKind('http-aac', 'aac'),
-  {
-    name: 'ws-flv',
+/** A WebSocket viewer of one mount (one binary message per packet). */
+function wsKind(name: string, extension: string): ClientKind {
+  return {
+    name,
     open(port, stream, slow) {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/live/${stream}.flv`, { perMessageDeflate: false });
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/live/${stream}.${extension}`, { perMessageDeflate: false });
       let closed = false;
-      const viewer: Viewer = { kind: 'ws-flv', stream, slow, gaps: [], bytes: 0, close: () => ws.terminate(), get closed() { return closed; } };
+      const viewer: Viewer = { kind: name, stream, slow, gaps: [], bytes: 0, close: () => ws.terminate(), get closed() { return closed; } };
       const t = track(viewer, () => ws.pause(), () => ws.resume());
       ws.on('error', () => {});
       ws.on('message', (d: Buffer) => t.data(d.length));
@@ -298,7 +358,18 @@ const CLIENT_KINDS: ClientKind[] = [
       });
       return viewer;
     },
-  },
+  };
+}
+
+/** Every kind of viewer the soak churns. A new output format or protocol joins the soak with a row here. */
+const CLIENT_KINDS: ClientKind[] = [
+  httpKind('http-flv', 'flv'),
+  wsKind('ws-flv', 'flv'),
+  // MPEG-TS: one encoding per stream shared by every TS viewer, each with its own resyncs.
+  httpKind('http-ts', 'ts'),
+  wsKind('ws-ts', 'ts'),
+  // The audio mount: ADTS out of the publishers' AAC, listeners starting with the audio window.
+  httpKind('http-aac', 'aac'),
 ];
 
 // --- hostile trickle ---------------------------------------------------------------------------------------
@@ -383,6 +454,13 @@ function slopePer10Min(points: Array<[number, number]>): number {
 
 const MB = 1048576;
 
+function percentiles(values: number[]): { p50: number; p99: number; max: number } | undefined {
+  if (values.length === 0) return undefined;
+  const v = values.slice().sort((x, y) => x - y);
+  const at = (q: number): number => Math.round(v[Math.min(v.length - 1, Math.floor(q * v.length))]!);
+  return { p50: at(0.5), p99: at(0.99), max: Math.round(v[v.length - 1]!) };
+}
+
 async function sample(server: Server, startedAt: number, clientsOpen: number): Promise<Sample> {
   const text = await get(server.api, '/metrics');
   let procFds = Number.NaN;
@@ -421,7 +499,13 @@ async function main(): Promise<void> {
   const baseline = await sample(server, startedAt, 0);
   console.log(`baseline: fds ${baseline.fds}, handles ${baseline.handles}, heap ${(baseline.heapUsed / MB).toFixed(1)} MB`);
 
-  const publishers = Array.from({ length: PUBLISHERS }, (_, i) => new Publisher(`s${i}`, input, server.rtmp));
+  const publishers = await Promise.all(
+    Array.from({ length: PUBLISHERS }, async (_, i) => {
+      const watch = new InputWatch(server.rtmp);
+      await watch.listen();
+      return new Publisher(`s${i}`, input, watch);
+    }),
+  );
   for (const p of publishers) p.start();
   await sleep(3_000);
 
@@ -499,8 +583,20 @@ async function main(): Promise<void> {
   // Gaps of healthy viewers (not slow), not across their publisher's own restarts.
   const byName = new Map(publishers.map((p) => [p.name, p]));
   const healthy = finished.filter((v) => !v.slow && v.bytes > 0);
-  const badGaps = healthy.flatMap((v) => v.gaps.filter(([a, b]) => !byName.get(v.stream)!.excused(a, b)).map(([a, b]) => ({ kind: v.kind, stream: v.stream, at: +((a - startedAt) / 1000).toFixed(1), ms: Math.round(b - a) })));
-  const excusedGaps = healthy.reduce((n, v) => n + v.gaps.filter(([a, b]) => byName.get(v.stream)!.excused(a, b)).length, 0);
+  // A gap is the server's unless its publisher was restarting or its input had stalled (InputWatch).
+  const gapsOf = (which: 'server' | 'restart' | 'input') =>
+    healthy.flatMap((v) =>
+      v.gaps
+        .filter(([a, b]) => {
+          const p = byName.get(v.stream)!;
+          const cause = p.excused(a, b) ? 'restart' : p.watch.stalledDuring(a, b) ? 'input' : 'server';
+          return cause === which;
+        })
+        .map(([a, b]) => ({ kind: v.kind, stream: v.stream, at: +((a - startedAt) / 1000).toFixed(1), ms: Math.round(b - a) })),
+    );
+  const badGaps = gapsOf('server');
+  const inputGaps = gapsOf('input');
+  const excusedGaps = gapsOf('restart').length;
 
   const after = samples.filter((s) => s.t >= WARMUP_MS);
   const slope = (pick: (s: Sample) => number, from = after): number => slopePer10Min(from.map((s) => [s.t, pick(s)]));
@@ -541,7 +637,17 @@ async function main(): Promise<void> {
     baseline: { fds: baseline.fds, procFds: baseline.procFds, handles: baseline.handles, heapUsedMB: baseline.heapUsed / MB, externalMB: baseline.external / MB, rssMB: baseline.rss / MB },
     final: { fds: final.fds, procFds: final.procFds, handles: final.handles, heapUsedMB: final.heapUsed / MB, externalMB: final.external / MB, rssMB: final.rss / MB, viewers: final.serverViewers, streams: final.streams },
     droppedTags: final.droppedTags,
-    gaps: { healthyViewers: healthy.length, over1s: badGaps.length, excusedByPublisherRestart: excusedGaps, worst: badGaps.sort((a, b) => b.ms - a.ms).slice(0, 10) },
+    gaps: {
+      healthyViewers: healthy.length,
+      over1s: badGaps.length,
+      excusedByPublisherRestart: excusedGaps,
+      // Printed, not excused silently: gaps during a publisher's input stall, and the stalls themselves.
+      duringInputStall: inputGaps.length,
+      inputStalls: publishers.reduce((n, p) => n + p.watch.stalls.length, 0),
+      inputStallMs: percentiles(publishers.flatMap((p) => p.watch.stalls.map(([x, y]) => y - x))),
+      worst: badGaps.sort((a, b) => b.ms - a.ms).slice(0, 10),
+      worstDuringInputStall: inputGaps.sort((a, b) => b.ms - a.ms).slice(0, 5),
+    },
     serverExitCode: exitCode,
     serverOutputMentionsUncaught: /uncaught|unhandled/i.test(server.output),
     samples,
