@@ -258,7 +258,7 @@ export class Subscriber {
     const seq = packet.seq;
     if (seq !== undefined) {
       if (seq !== this.#lastSeq + 1) {
-        const bytes = this.output.muxer.resync?.(packet.frame);
+        const bytes = this.output.muxer.resync?.(packet.frame, this.#lastSeq === -2);
         if (bytes !== undefined) chunks.push(bytes);
       }
       this.#lastSeq = seq;

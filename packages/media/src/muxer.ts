@@ -21,9 +21,10 @@ export interface Muxer {
    * packet, or the first after packets were dropped for it (skip to keyframe, waiting for a keyframe). A
    * container whose packets stand alone (FLV) has no such method; MPEG-TS uses it to keep each viewer's
    * continuity counters unbroken while every viewer shares the same packets. Only asked for frames this
-   * muxer encoded.
+   * muxer encoded. `first`: this is the viewer's first packet (nothing came before it, so nothing is
+   * discontinuous); otherwise packets were dropped just before it.
    */
-  resync?(frame: Frame): Uint8Array | undefined;
+  resync?(frame: Frame, first: boolean): Uint8Array | undefined;
 }
 
 /** A container format: its name (as in logs, the API and metrics) and how to make a muxer for a stream. */

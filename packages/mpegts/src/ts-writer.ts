@@ -195,18 +195,20 @@ export class TsWriter {
    * sequence. The tables come here, not in a separate start of the response, because their counters must run
    * on into the shared packets: libdvbpsi (VLC) checks PSI counters and knows nothing of the discontinuity
    * indicator. (An AF-only packet has no payload, so it does not count; the indicator makes any jump from
-   * before it legal.)
+   * before it legal.) For a viewer's `first` packet nothing came before, so there is no discontinuity to
+   * signal: the tables alone, unflagged (a flag on the PCR PID would also announce a new time base).
    */
-  resync(at: TsSnapshot): Uint8Array {
+  resync(at: TsSnapshot, first = false): Uint8Array {
     const { tables, counters } = at;
     const streams: number[] = [];
-    if (tables.video) streams.push(VIDEO);
-    if (tables.audio) streams.push(AUDIO);
+    if (!first && tables.video) streams.push(VIDEO);
+    if (!first && tables.audio) streams.push(AUDIO);
+    const flags = first ? 0 : AdaptationFlag.discontinuity;
     const out = new Uint8Array((3 + streams.length) * TS_PACKET_SIZE);
     const ccBefore = (i: number): number => ((counters >>> (4 * i)) - 1) & 0x0f;
     const sections = [tables.pat, tables.pmt, tables.sdt];
-    for (let i = 0; i < 3; i++) writeSectionPacket(out, i * TS_PACKET_SIZE, PIDS[i]!, ccBefore(i), sections[i]!, AdaptationFlag.discontinuity);
-    streams.forEach((i, n) => writeAdaptationOnlyPacket(out, (3 + n) * TS_PACKET_SIZE, PIDS[i]!, ccBefore(i), AdaptationFlag.discontinuity));
+    for (let i = 0; i < 3; i++) writeSectionPacket(out, i * TS_PACKET_SIZE, PIDS[i]!, ccBefore(i), sections[i]!, flags);
+    streams.forEach((i, n) => writeAdaptationOnlyPacket(out, (3 + n) * TS_PACKET_SIZE, PIDS[i]!, ccBefore(i), flags));
     return out;
   }
 

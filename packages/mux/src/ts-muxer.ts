@@ -73,9 +73,9 @@ export class TsMuxer implements Muxer {
     return undefined;
   }
 
-  resync(frame: Frame): Uint8Array | undefined {
+  resync(frame: Frame, first: boolean): Uint8Array | undefined {
     const before = this.#before.get(frame);
-    return before === undefined ? undefined : this.#writer.resync(before);
+    return before === undefined ? undefined : this.#writer.resync(before, first);
   }
 
   #encode(frame: MediaFrame): Uint8Array | undefined {

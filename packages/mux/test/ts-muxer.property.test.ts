@@ -57,7 +57,7 @@ test('random H.264/HEVC + AAC streams round-trip through TS and conform', () => 
         state[f.kind].frames++; // as the hub counts them
         const b = muxer.encode(f);
         if (b === undefined) return;
-        if (out.length === 0) out.push(muxer.resync(f)!); // as the hub does before a viewer's first packet
+        if (out.length === 0) out.push(muxer.resync(f, true)!); // as the hub does before a viewer's first packet
         out.push(b);
       };
       const parameterSets = (c: 'avc' | 'hevc'): string[] => (c === 'avc' ? [...avc.sps, ...avc.pps] : [...hevc.vps, ...hevc.sps, ...hevc.pps]).map(hex);

@@ -27,9 +27,13 @@ test('a viewer starts with the resync: PAT, PMT and SDT for the stream\'s codecs
   assert.deepEqual(muxer.begin({ hasAudio: true, hasVideo: true }, 0), [], 'no separate start: the tables come with the resync');
   const key = frame('video', 0, avcKey(0), { keyframe: true });
   muxer.encode(key);
-  const tables = muxer.resync(key)!;
+  const tables = muxer.resync(key, true)!;
   const ts = demuxTs(tables);
-  assert.equal(tables.length, 5 * 188, 'PAT, PMT, SDT, then an AF-only packet for video and for audio');
+  assert.equal(tables.length, 3 * 188, 'a first packet: PAT, PMT and SDT, nothing before them to mark as discontinuous');
+  assert.ok(ts.packets.every((p) => !p.discontinuity), 'no discontinuity flag (on the PCR PID it would announce a new time base)');
+  const cut = demuxTs(muxer.resync(key, false)!);
+  assert.equal(cut.packets.length, 5, 'after dropped packets: the tables, then an AF-only packet for video and for audio');
+  assert.ok(cut.packets.every((p) => p.discontinuity), 'each flagged: the jump from the last packet it got is legal');
   assert.deepEqual(ts.pmts[0]!.streams.map((s) => [s.streamType, s.pid]), [[0x1b, 0x100], [0x0f, 0x101]]);
   assert.equal(ts.pmts[0]!.pcrPid, 0x100);
   assert.deepEqual(ts.sdts[0]!.services[0], { serviceId: 1, runningStatus: 4, serviceType: 1, provider: 'flvcast', name: 'live/cam1' });
@@ -52,7 +56,7 @@ test('resync before a frame: the counters for that frame, so a viewer starting t
   const frames = [frame('video', 0, avcKey(0), { keyframe: true }), frame('audio', 5, aacRaw(0)), frame('video', 40, avcInter(1)), frame('video', 80, avcInter(2))];
   const packets = frames.map((f) => muxer.encode(f));
   // A viewer who joins at the third frame.
-  const late = cat([muxer.resync(frames[2]!), packets[2], packets[3]]);
+  const late = cat([muxer.resync(frames[2]!, false), packets[2], packets[3]]);
   assert.deepEqual(demuxTs(late).continuityErrors, []);
   // Every PID's first packet is one below the one that follows it: in sequence even for a checker (libdvbpsi)
   // that ignores the discontinuity indicator and counts packets without payload.
@@ -61,8 +65,8 @@ test('resync before a frame: the counters for that frame, so a viewer starting t
     const [first, second] = ts.packets.filter((p) => p.pid === pid);
     if (second !== undefined) assert.equal(second.cc, (first!.cc + 1) & 0x0f, `PID ${pid}`);
   }
-  assert.equal(muxer.resync(frame('video', 0, avcInter(9))), undefined, 'a frame it never encoded');
-  assert.equal(muxer.resync({ kind: 'data', timestamp: 0, keyframe: false, config: false, name: 'x', value: null }), undefined);
+  assert.equal(muxer.resync(frame('video', 0, avcInter(9)), false), undefined, 'a frame it never encoded');
+  assert.equal(muxer.resync({ kind: 'data', timestamp: 0, keyframe: false, config: false, name: 'x', value: null }, false), undefined);
 });
 
 test('a configuration that changes the codecs: the tables at once, with a new PMT version', () => {

@@ -34,8 +34,8 @@ export interface VlcRun {
   streamTypes: { pid: number; type: number }[];
   /** errors and warnings of the demuxer, the input, the packetizers and the decoders */
   problems: string[];
-  /** PIDs whose first packets carried the discontinuity indicator (noted by VLC, not counted as problems) */
-  signalledAtStart: number[];
+  /** PIDs on which VLC noted a discontinuity indicator (each note is also one of the problems) */
+  signalled: number[];
 }
 
 /** `[00007f…] ts demux warning: discontinuity received 0x3 instead of 0x2 (pid=256)` */
@@ -81,18 +81,14 @@ export async function vlcPlay(url: string, seconds: number): Promise<VlcRun> {
       const m = /ts demux debug: +\* pid=(\d+) type=0x([0-9a-f]+)/i.exec(line);
       if (m) streamTypes.push({ pid: Number(m[1]), type: parseInt(m[2]!, 16) });
     }
-    // A discontinuity the stream signals (adaptation field discontinuity_indicator) is not one VLC found: a
-    // viewer's first packet of each PID may carry it (the muxer's resync into the shared packets). Once per
-    // PID; a second one would be a break in the middle of this viewer's stream.
-    const signalledAtStart: number[] = [];
+    // Every warning counts, a signalled discontinuity too: a viewer's first packets carry no discontinuity
+    // indicator (nothing came before them), and a viewer that keeps up is never cut.
+    const signalled: number[] = [];
     const problems = log.filter((line) => {
       const m = LOG_LINE.exec(line);
       if (m === null || notTheStream(m[1]!, m[3]!)) return false;
-      const signalled = m[1] === 'ts demux' && m[2] === 'warning' ? /^discontinuity indicator \(pid=(\d+)\) ?$/.exec(m[3]!) : null;
-      if (signalled && !signalledAtStart.includes(Number(signalled[1]))) {
-        signalledAtStart.push(Number(signalled[1]));
-        return false;
-      }
+      const flagged = m[1] === 'ts demux' && m[2] === 'warning' ? /^discontinuity indicator \(pid=(\d+)\) ?$/.exec(m[3]!) : null;
+      if (flagged) signalled.push(Number(flagged[1]));
       return true;
     });
     return {
@@ -102,7 +98,7 @@ export async function vlcPlay(url: string, seconds: number): Promise<VlcRun> {
       firstPicture: log.some((l) => l.includes('main decoder debug: Received first picture')),
       streamTypes,
       problems,
-      signalledAtStart,
+      signalled,
     };
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -140,7 +140,7 @@ describe('GStreamer and VLC play what ffmpeg publishes, as .ts', () => {
       vlcVerdict(`VLC, ${p.name}`, p, vlc);
       t.diagnostic(
         `${p.name}: GStreamer decoded ${gst.sinks.map((s) => `${s.buffers} × ${s.caps?.split(',')[0]}`).join(', ')}; VLC: ${vlc.videoDecoder ?? '-'} / ${vlc.audioDecoder ?? '-'}, ` +
-          `discontinuity indicator at the start on PIDs ${JSON.stringify(vlc.signalledAtStart)}`,
+          `discontinuity indicators on PIDs ${JSON.stringify(vlc.signalled)}`,
       );
     });
   }
@@ -218,7 +218,7 @@ describe('Enhanced RTMP codecs in .ts', () => {
     assert.deepEqual(vlc.streamTypes.map((s) => s.type).sort((a, b) => a - b), [0x06, 0x24], `VLC: HEVC (0x24) and private data (0x06, Opus) in the PMT. ${vlcContext}`);
     assert.equal(vlc.audioDecoder, 'opus', `VLC's Opus decoder. ${vlcContext}`);
     assert.ok(vlc.videoDecoder !== undefined && vlc.firstPicture, `VLC decodes an HEVC picture. ${vlcContext}`);
-    t.diagnostic(`HEVC + Opus: GStreamer ${decodedVideo?.buffers} pictures, ${decodedAudio?.buffers} audio buffers; VLC ${vlc.videoDecoder} + ${vlc.audioDecoder}, discontinuity indicator at the start on PIDs ${JSON.stringify(vlc.signalledAtStart)}`);
+    t.diagnostic(`HEVC + Opus: GStreamer ${decodedVideo?.buffers} pictures, ${decodedAudio?.buffers} audio buffers; VLC ${vlc.videoDecoder} + ${vlc.audioDecoder}, discontinuity indicators on PIDs ${JSON.stringify(vlc.signalled)}`);
   });
 
   for (const [codec, media] of [['AV1', av1Aac], ['VP9', vp9Aac]] as const) {

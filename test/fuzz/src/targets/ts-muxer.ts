@@ -75,7 +75,7 @@ export default defineTarget({
       }
       // As the hub does: the muxer's resync before a viewer's first packet and wherever its sequence broke.
       if (!inSequence) {
-        const resync = muxer.resync(frame);
+        const resync = muxer.resync(frame, viewer.length === 0);
         check(resync !== undefined && resync.length % 188 === 0, 'no resync for a frame the muxer encoded');
         viewer.push(resync);
         inSequence = true;
