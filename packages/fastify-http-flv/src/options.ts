@@ -67,7 +67,7 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     typeName: 'function',
     expected: 'a function',
     is: (v): v is AccessHook => typeof v === 'function',
-    doc: 'decides whether a viewer (HTTP-FLV or WS-FLV) may watch, before any FLV byte is sent: refusals get HTTP 401/403 or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses',
+    doc: 'decides whether a viewer of any mount (HTTP or WS; .flv, .ts, .aac, .mp3) may watch, before any body byte is sent: refusals get HTTP 401/403 or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses',
   }),
   onStop: option.custom({
     typeName: 'function',
