@@ -7,6 +7,11 @@ export interface PublisherInfo {
   readonly remoteAddress?: string;
   /** Query parameters that came with the stream name (tokens and the like). */
   readonly query?: Readonly<Record<string, string>>;
+  /**
+   * Servers this stream crossed before reaching us (0 from an encoder): a forward sends `hops + 1` on, and a
+   * publish past the RTMP plugin's `maxForwardHops` is refused, so servers forwarding to each other cannot loop.
+   */
+  readonly hops?: number;
 }
 
 export const PublisherEndReason = {
