@@ -27,6 +27,8 @@ export type RtmpClientEvent =
   | { type: 'status'; streamId: number; level: string; code: string; description: string; info: Amf0Object }
   | { type: 'audio' | 'video'; streamId: number; timestamp: number; payload: Uint8Array }
   | { type: 'metadata'; streamId: number; timestamp: number; name: string; data: Amf0Value; payload: Uint8Array }
+  /** a played stream ended at the server (NetStream.Play.Stop, .UnpublishNotify or .Complete) */
+  | { type: 'ended'; streamId: number; code: string }
   /** an error status or an _error reply; the connection is of no further use for that action */
   | { type: 'error'; code: string; description: string };
 
@@ -46,6 +48,7 @@ export class RtmpClientSession {
   #nextTxn = 1;
   readonly #pending = new Map<number, string>();
   #streamId = 0;
+  #playEnded = false;
   #state: 'idle' | 'creating' | 'starting' | 'publishing' | 'playing' | 'closed' = 'idle';
 
   constructor(opts: RtmpClientSessionOptions) {
@@ -100,6 +103,24 @@ export class RtmpClientSession {
     this.#command(0, 'FCUnpublish', this.#txn('FCUnpublish'), null, this.#intent.name);
     this.#command(0, 'deleteStream', this.#txn('deleteStream'), null, this.#streamId);
     this.#state = 'closed';
+  }
+
+  /**
+   * Ends the session politely before the socket closes: a publisher unpublishes (FCUnpublish +
+   * deleteStream), a player or a stream still starting gets deleteStream, as ffmpeg and librtmp do.
+   * Nothing is queued when no stream was created; calling it again does nothing.
+   */
+  close(): void {
+    if (this.#state === 'publishing') return this.unpublish();
+    if ((this.#state === 'starting' || this.#state === 'playing') && this.#streamId !== 0) {
+      this.#command(0, 'deleteStream', this.#txn('deleteStream'), null, this.#streamId);
+    }
+    this.#state = 'closed';
+  }
+
+  /** Where the session is: idle (not connected or no intent yet), creating, starting, publishing, playing, closed. */
+  get state(): 'idle' | 'creating' | 'starting' | 'publishing' | 'playing' | 'closed' {
+    return this.#state;
   }
 
   push(bytes: Uint8Array): RtmpClientEvent[] {
@@ -238,6 +259,10 @@ export class RtmpClientSession {
         this.#state = 'playing';
         events.push({ type: 'playing', streamId: this.#streamId });
       }
+    } else if (this.#state === 'playing' && !this.#playEnded && msg.streamId === this.#streamId && (code === 'NetStream.Play.Stop' || code === 'NetStream.Play.UnpublishNotify' || code === 'NetStream.Play.Complete')) {
+      // The stream ended at the server: what ffmpeg and rtmpdump take as end of stream (told once).
+      this.#playEnded = true;
+      events.push({ type: 'ended', streamId: this.#streamId, code });
     }
   }
 }

@@ -124,6 +124,48 @@ test('client plays from the server session in memory', () => {
   pump(p);
   assert.deepEqual(
     p.clientEvents.map((e) => (e.type === 'status' ? e.code : e.type)),
-    ['NetConnection.Connect.ReconnectRequest', 'NetStream.Play.UnpublishNotify', 'NetStream.Play.Stop'],
+    ['NetConnection.Connect.ReconnectRequest', 'NetStream.Play.UnpublishNotify', 'ended', 'NetStream.Play.Stop'],
   );
+});
+
+test('a player closes with deleteStream and hears the end of a played stream', () => {
+  const p = pair(new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live' }));
+  p.onServerEvent = (e) => {
+    if (e.type === 'play') p.server.acceptPlay(e.streamId);
+  };
+  p.client.start();
+  p.client.play('cam1');
+  pump(p);
+  assert.equal(p.client.state, 'playing');
+  const streamId = p.client.streamId;
+  p.clientEvents.length = 0;
+  p.server.sendStatus(streamId, 'status', 'NetStream.Play.UnpublishNotify', 'cam1 is now unpublished');
+  pump(p);
+  assert.deepEqual(p.clientEvents.find((e) => e.type === 'ended'), { type: 'ended', streamId, code: 'NetStream.Play.UnpublishNotify' });
+  p.serverEvents.length = 0;
+  p.client.close();
+  p.client.close(); // once only
+  pump(p);
+  assert.deepEqual(p.serverEvents.filter((e) => e.type === 'playStop'), [{ type: 'playStop', streamId, reason: 'deleteStream' }]);
+  assert.equal(p.client.state, 'closed');
+});
+
+test('closing a publisher unpublishes; closing before any stream queues nothing', () => {
+  const p = pair(new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live' }));
+  p.onServerEvent = (e) => {
+    if (e.type === 'publish') p.server.acceptPublish(e.streamId);
+  };
+  p.client.start();
+  p.client.publish('cam1');
+  pump(p);
+  p.serverEvents.length = 0;
+  p.client.close();
+  pump(p);
+  assert.deepEqual(p.serverEvents, [{ type: 'unpublish', streamId: 1, reason: 'FCUnpublish' }]);
+
+  const idle = new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live' });
+  idle.start();
+  idle.takeOutput();
+  idle.close();
+  assert.deepEqual(idle.takeOutput(), []);
 });
