@@ -1,2 +1,14 @@
 export { FileSource } from './file-source.js';
 export type { SourceLog } from './source-log.js';
+export type { RelayLog } from './relay-log.js';
+export { RelayError, RelayErrorCode } from './relay-error.js';
+export { parseRtmpUrl, withQueryParam, type RtmpUrl } from './rtmp-url.js';
+export { RtmpClient, type RtmpClientHandlers, type RtmpClientOptions } from './rtmp-client.js';
+export { HttpFlvClient, type HttpFlvClientOptions } from './http-flv-client.js';
+export type { Upstream, UpstreamHandlers } from './upstream.js';
+export { Backoff } from './backoff.js';
+export { matchStream, invalidStreamPattern } from './stream-pattern.js';
+export { Forward, HOPS_PARAM, type ForwardOptions, type ForwardState, type ForwardStatus } from './forward.js';
+export { Forwarder, type ForwardLookup, type ForwarderOptions, type ForwardRequest, type ForwardRule } from './forwarder.js';
+export { PullSource, type PullSourceOptions, type PullState, type PullStatus } from './pull-source.js';
+export { Puller, parseStreamName, type PullRule, type PullerOptions } from './puller.js';

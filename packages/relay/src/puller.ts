@@ -1,0 +1,111 @@
+import { streamKeyToString, type Hub, type StreamKey, type StreamResolver } from '@flvcast/hub';
+import type { RelayLog } from './relay-log.js';
+import { PullSource, type PullSourceOptions, type PullStatus } from './pull-source.js';
+
+/** A configured pull: publish `stream` from `url`. */
+export interface PullRule {
+  /** `app/stream` or `vhost/app/stream`. */
+  readonly stream: string;
+  /** `rtmp[s]://host[:port]/app/stream` or `http(s)://…/x.flv`. */
+  readonly url: string;
+  /** Start with the first viewer (through the hub's resolver) instead of at startup. Default false. */
+  readonly onDemand?: boolean;
+  /** On demand: stop this long after the last viewer left. Default 10000 ms. */
+  readonly idleMs?: number;
+}
+
+export interface PullerOptions extends Omit<PullSourceOptions, 'url' | 'onDemand' | 'log'> {
+  log: RelayLog;
+}
+
+interface Entry {
+  source: PullSource;
+  rule: PullRule;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** `app/stream` or `vhost/app/stream` as a StreamKey; undefined when it is neither. */
+export function parseStreamName(name: string): StreamKey | undefined {
+  const parts = name.split('/');
+  if (parts.length === 2) return { vhost: '', app: parts[0]!, stream: parts[1]! };
+  if (parts.length === 3) return { vhost: parts[0]!, app: parts[1]!, stream: parts[2]! };
+  return undefined;
+}
+
+/**
+ * Runs the configured pulls. Always-on ones start with `start()`. On-demand ones start from the hub's
+ * resolver when a viewer asks for their stream (the viewer's request waits for it, bounded by the hub's
+ * resolve timeout) and stop `idleMs` after the last viewer leaves; a viewer within that time keeps the
+ * running pull (nginx-rtmp stops at once, and a quick re-play races the teardown).
+ */
+export class Puller {
+  readonly #entries = new Map<string, Entry>();
+  readonly #off: (() => void)[] = [];
+
+  constructor(
+    private readonly hub: Hub,
+    rules: readonly PullRule[],
+    opts: PullerOptions,
+  ) {
+    for (const rule of rules) {
+      const key = parseStreamName(rule.stream);
+      if (key === undefined) throw new Error(`pull stream ${JSON.stringify(rule.stream)}: expected app/stream or vhost/app/stream`);
+      const name = streamKeyToString(key);
+      if (this.#entries.has(name)) throw new Error(`pull stream ${name} is listed twice`);
+      const source = new PullSource(hub, key, { ...opts, url: rule.url, onDemand: rule.onDemand === true });
+      this.#entries.set(name, { source, rule, idleTimer: undefined });
+    }
+    this.#off.push(
+      hub.events.on('play', ({ stream, subscriber }) => {
+        if (subscriber.info.internal !== true) this.#cancelIdle(stream.name);
+      }),
+      hub.events.on('stop', ({ stream }) => this.#maybeIdle(stream.name, stream.viewerCount)),
+      hub.events.on('publish', ({ stream }) => this.#maybeIdle(stream.name, stream.viewerCount)),
+    );
+  }
+
+  /** True when some pull starts on demand (then `resolver` should be set on the hub). */
+  get hasOnDemand(): boolean {
+    return [...this.#entries.values()].some((e) => e.rule.onDemand === true);
+  }
+
+  /** Starts the always-on pulls. */
+  start(): void {
+    for (const e of this.#entries.values()) if (e.rule.onDemand !== true) e.source.start();
+  }
+
+  /** The hub resolver of the on-demand pulls: starts the one for `key` (the hub waits for its publish). */
+  readonly resolver: StreamResolver = (key) => {
+    const entry = this.#entries.get(streamKeyToString(key));
+    if (entry === undefined || entry.rule.onDemand !== true) throw new Error('no on-demand pull for this stream');
+    entry.source.start();
+  };
+
+  list(): PullStatus[] {
+    return [...this.#entries.values()].map((e) => e.source.status());
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.#off) off();
+    for (const e of this.#entries.values()) if (e.idleTimer !== undefined) clearTimeout(e.idleTimer);
+    await Promise.all([...this.#entries.values()].map((e) => e.source.close()));
+  }
+
+  #cancelIdle(name: string): void {
+    const entry = this.#entries.get(name);
+    if (entry?.idleTimer === undefined) return;
+    clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+  }
+
+  #maybeIdle(name: string, viewers: number): void {
+    const entry = this.#entries.get(name);
+    if (entry === undefined || entry.rule.onDemand !== true || viewers > 0 || entry.idleTimer !== undefined) return;
+    const idleMs = entry.rule.idleMs ?? 10_000;
+    entry.idleTimer = setTimeout(() => {
+      entry.idleTimer = undefined;
+      if ((this.hub.get(entry.source.key)?.viewerCount ?? 0) > 0) return;
+      void entry.source.idle();
+    }, idleMs);
+  }
+}
