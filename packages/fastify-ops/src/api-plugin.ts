@@ -9,6 +9,7 @@ import { ProcessUsage } from './process-usage.js';
 import { requireHub } from '@flvcast/fastify-hub';
 import { warnIfClosedToAll } from './warn-if-closed.js';
 import { TrafficTotals } from './traffic-totals.js';
+import { relayOf, summarizeForward, summarizePull } from './relay-status.js';
 
 interface StreamParams {
   vhost?: string;
@@ -89,6 +90,10 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
         return kicked;
       });
 
+      // The relay plugin's forwards and pulls, when it is there (decorated as `relay`, shared like `streams`).
+      scope.get('/forwards', { schema: schemas.listForwards }, async () => ({ forwards: (relayOf(fastify)?.forwards() ?? []).map(summarizeForward) }));
+      scope.get('/pulls', { schema: schemas.listPulls }, async () => ({ pulls: (relayOf(fastify)?.pulls() ?? []).map(summarizePull) }));
+
       scope.get('/summary', { schema: schemas.summary }, async () => {
         let streams = 0;
         let publishers = 0;
@@ -131,7 +136,7 @@ async function notFound(reply: FastifyReply, message: string): Promise<FastifyRe
   return reply.code(404).send({ statusCode: 404, error: 'Not Found', message });
 }
 
-/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary) over the hub of @flvcast/fastify-hub (`fastify.streams`). */
+/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary, forwards, pulls) over the hub of @flvcast/fastify-hub (`fastify.streams`). */
 export const fastifyOpsApi = fp(opsApi, {
   fastify: '5.x',
   name: '@flvcast/fastify-ops-api',

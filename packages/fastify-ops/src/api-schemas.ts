@@ -157,6 +157,45 @@ export const clientKickedSchema = {
   required: ['id', 'role', 'stream'],
 } as const;
 
+const lastErrorSchema = nullable({
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+  required: ['code', 'message', 'at'],
+});
+
+export const forwardStatusSchema = {
+  type: 'object',
+  properties: {
+    stream: { type: 'string' },
+    url: { type: 'string', description: 'the destination, tokens and credentials cut out' },
+    state: { type: 'string', enum: ['connecting', 'forwarding', 'waiting', 'stopped'] },
+    connectedSince: { type: ['string', 'null'], format: 'date-time', description: 'since the current connection publishes' },
+    bytes: { type: 'integer', description: 'bytes written to the destination, every connection together' },
+    drops: { type: 'integer', description: 'frames dropped because the destination fell behind' },
+    skips: { type: 'integer', description: 'times the backlog was cut back to a keyframe' },
+    reconnects: { type: 'integer' },
+    queuedBytes: { type: 'integer', description: 'backlog in the hub now' },
+    socketBufferedBytes: { type: 'integer', description: 'bytes in the socket not yet sent' },
+    lastError: lastErrorSchema,
+  },
+  required: ['stream', 'url', 'state', 'connectedSince', 'bytes', 'drops', 'skips', 'reconnects', 'queuedBytes', 'socketBufferedBytes', 'lastError'],
+} as const;
+
+export const pullStatusSchema = {
+  type: 'object',
+  properties: {
+    stream: { type: 'string' },
+    url: { type: 'string' },
+    onDemand: { type: 'boolean' },
+    state: { type: 'string', enum: ['connecting', 'pulling', 'waiting', 'idle', 'stopped'] },
+    connectedSince: { type: ['string', 'null'], format: 'date-time' },
+    bytes: { type: 'integer', description: 'bytes read from the upstream, every connection together' },
+    reconnects: { type: 'integer' },
+    lastError: lastErrorSchema,
+  },
+  required: ['stream', 'url', 'onDemand', 'state', 'connectedSince', 'bytes', 'reconnects', 'lastError'],
+} as const;
+
 const denied = { 401: errorSchema, 403: errorSchema } as const;
 const notFound = { 400: errorSchema, 404: errorSchema } as const;
 
@@ -184,6 +223,14 @@ export const apiRouteSchemas = {
     response: { 200: clientKickedSchema, ...denied, ...notFound },
   },
   summary: { summary: 'Process CPU and memory, totals since start', response: { 200: summarySchema, ...denied } },
+  listForwards: {
+    summary: 'Forwards (one per stream and destination): state, bytes, drops, reconnects, last error; empty without @flvcast/fastify-relay',
+    response: { 200: { type: 'object', properties: { forwards: { type: 'array', items: forwardStatusSchema } }, required: ['forwards'] }, ...denied },
+  },
+  listPulls: {
+    summary: 'Pull sources: state, bytes, reconnects, last error; empty without @flvcast/fastify-relay',
+    response: { 200: { type: 'object', properties: { pulls: { type: 'array', items: pullStatusSchema } }, required: ['pulls'] }, ...denied },
+  },
 } as const;
 
 /** The metrics route: text exposition format on 200 (not JSON, so no response schema for it). */

@@ -1,6 +1,7 @@
 import type { Hub, LiveStream } from '@flvcast/hub';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { BoundedLabel } from './bounded-label.js';
+import { destinationLabel, type ForwardStatusLike, type PullStatusLike, type RelayStatusSource } from './relay-status.js';
 import { TrafficTotals, type TrafficSnapshot } from './traffic-totals.js';
 
 /** Protocol and format pairs always exported (at 0 when idle), so their series exist before the first viewer. */
@@ -12,6 +13,8 @@ const VIEWER_SERIES = [
 export interface FlvcastMetricsOptions {
   /** prom-client's default process and Node.js metrics. */
   processMetrics: boolean;
+  /** The relay's forwards and pulls (@flvcast/fastify-relay), read at scrape time; none without it. */
+  relay?: () => RelayStatusSource | undefined;
 }
 
 /**
@@ -115,6 +118,40 @@ export class FlvcastMetrics {
       for (const sub of s.subscribers) ms = Math.max(ms, sub.queuedMs);
       return ms / 1000;
     });
+
+    // Forwards and pulls: one series per destination (per pull), gone when it goes, like the stream series.
+    const perForward = (name: string, help: string, value: (f: ForwardStatusLike) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['stream', 'destination'],
+        registers,
+        collect() {
+          this.reset();
+          for (const f of options.relay?.()?.forwards() ?? []) this.set({ stream: f.stream, destination: destinationLabel(f.url) }, value(f));
+        },
+      });
+    };
+    perForward('flvcast_forward_up', '1 while the forward publishes at its destination, else 0 (connecting, waiting to reconnect)', (f) => (f.state === 'forwarding' ? 1 : 0));
+    perForward('flvcast_forward_sent_bytes', 'Bytes written to the destination, every connection together', (f) => f.bytes);
+    perForward('flvcast_forward_dropped_frames', 'Frames dropped because the destination fell behind', (f) => f.drops);
+    perForward('flvcast_forward_reconnects', 'Connections to the destination after the first', (f) => f.reconnects);
+    perForward('flvcast_forward_queued_bytes', 'Bytes waiting for the destination: hub backlog plus unsent socket bytes', (f) => f.queuedBytes + f.socketBufferedBytes);
+    const perPull = (name: string, help: string, value: (p: PullStatusLike) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['stream'],
+        registers,
+        collect() {
+          this.reset();
+          for (const p of options.relay?.()?.pulls() ?? []) this.set({ stream: p.stream }, value(p));
+        },
+      });
+    };
+    perPull('flvcast_pull_up', '1 while the pull publishes media from its upstream, else 0 (connecting, waiting, idle)', (p) => (p.state === 'pulling' ? 1 : 0));
+    perPull('flvcast_pull_received_bytes', 'Bytes read from the upstream, every connection together', (p) => p.bytes);
+    perPull('flvcast_pull_reconnects', 'Connections to the upstream after the first (since an on-demand pull last started)', (p) => p.reconnects);
 
     const ttff = new Histogram({
       name: 'flvcast_time_to_first_frame_seconds',

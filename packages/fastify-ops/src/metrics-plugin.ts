@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { accessGuard } from './access-guard.js';
 import { metricsRouteSchema } from './api-schemas.js';
 import { FlvcastMetrics } from './flvcast-metrics.js';
+import { relayOf } from './relay-status.js';
 import { validateMetricsOptions, type OpsMetricsOptions } from './options.js';
 import { requireHub } from '@flvcast/fastify-hub';
 import { warnIfClosedToAll } from './warn-if-closed.js';
@@ -19,7 +20,7 @@ async function opsMetrics(fastify: FastifyInstance, opts: OpsMetricsOptions): Pr
   const options = validateMetricsOptions(opts);
   const hub = requireHub(fastify, '@flvcast/fastify-ops-metrics');
   warnIfClosedToAll(fastify, '@flvcast/fastify-ops-metrics', options.access);
-  const metrics = new FlvcastMetrics(hub, { processMetrics: options.processMetrics });
+  const metrics = new FlvcastMetrics(hub, { processMetrics: options.processMetrics, relay: () => relayOf(fastify) });
   fastify.decorate('flvcastMetrics', metrics.registry);
   fastify.addHook('onClose', (_instance, done) => {
     metrics.close();
