@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv, httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
+import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { fastifyRtmp, rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { accessOptions } from './access-options.js';
@@ -12,6 +13,7 @@ import { HttpListeners } from './http-listeners.js';
 import { reportHttpTimeouts } from './http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
 import { loggerOptions } from './log-output.js';
+import { relaySettings } from './relay-settings.js';
 import { pluginSettings } from './server-options.js';
 import { readPemPair, transportOptions } from './transport-options.js';
 
@@ -34,7 +36,8 @@ export interface BuiltServer {
 }
 
 /**
- * Builds the Fastify apps from a validated config: both media plugins on one hub, the file sources, and
+ * Builds the Fastify apps from a validated config: both media plugins on one hub, the relay (forwards and
+ * pulls), the file sources, and
  * the API and metrics on an app of their own. A separate listener is the only way to keep the API closed
  * behind a reverse proxy on the same host: there every request comes from 127.0.0.1, and a plain
  * `proxy_pass` adds no header that could tell it from a local `curl`.
@@ -84,6 +87,8 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
     ...access.publish,
   });
+  // Forwards and pulls (always registered: with no rules it only reports empty lists).
+  await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log) });
   const api = await buildApiApp(config, app);
 
   // The web player and stream list at / (its own public feed: the admin API is not for browsers).
@@ -134,6 +139,7 @@ async function buildApiApp(config: FlvcastConfig, app: FastifyInstance): Promise
   if (config.apiListen[0] === 'off' || (!config.api && !config.metrics)) return undefined;
   const api = Fastify({ loggerInstance: app.log.child({ listener: 'api' }), requestTimeout: config.httpRequestTimeoutMs, forceCloseConnections: true });
   api.decorate('streams', app.streams);
+  api.decorate('relay', app.relay);
   const allowWithoutToken = 'loopback';
   if (config.api) await api.register(fastifyOpsApi, { token: config.apiToken || undefined, allowWithoutToken });
   if (config.metrics) await api.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined, allowWithoutToken });

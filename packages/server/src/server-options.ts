@@ -1,6 +1,8 @@
 import { MIN_SECRET_LENGTH, invalidIpRule } from '@flvcast/access';
 import { httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
+import { relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
+import { forwardRuleProblem, pullRuleProblem } from './relay-settings.js';
 import { defineOptions, option, serverOptions, type OptionTable, type OptionValue, type ServerKeys } from '@flvcast/options';
 import { parseListenAddress } from './listen-address.js';
 
@@ -68,6 +70,23 @@ const serverOwnOptions = defineOptions({
   }),
   source: option.list({ pattern: '^[^=]+/[^=]+=.+$', default: [], doc: '`app/stream=file.flv`: publish a file as a live stream, looping' }),
   demo: option.boolean({ default: false, doc: 'publish the bundled demo clip as live/demo (`pnpm start` turns it on)' }),
+  forward: option.list({
+    default: [],
+    check: (list) => list.map(forwardRuleProblem).find((p) => p !== undefined),
+    doc: '`pattern=rtmp[s]://host[:port]/app[/stream]`: push every publish matching the pattern (`live/*`) there; no stream part = the source name. Reconnects with back-off; see docs/rtmp.md',
+  }),
+  onForwardUrl: option.list({ default: [], check: httpUrls, doc: 'SRS-style on_forward HTTP callback URLs, asked at each publish for more destinations (answer `{"urls": [...]}` or `{"code":0,"data":{"urls":[...]}}`)' }),
+  pull: option.list({
+    default: [],
+    check: (list) => list.map(pullRuleProblem).find((p) => p !== undefined),
+    doc: '`app/stream=rtmp[s]://…/app/stream` or `=http(s)://…/x.flv`: publish that stream from the upstream, from startup on, reconnecting with back-off',
+  }),
+  pullOnDemand: option.list({
+    default: [],
+    check: (list) => list.map(pullRuleProblem).find((p) => p !== undefined),
+    doc: 'the same, started by the first viewer (who waits up to pullWaitMs) and stopped pullIdleMs after the last one',
+  }),
+  pullIdleMs: option.integer({ min: 0, max: 3_600_000, default: 10_000, unit: 'ms', doc: 'an on-demand pull stops this long after its last viewer left (a viewer meanwhile keeps it)' }),
   apiListen: option.list({
     minItems: 1,
     default: ['127.0.0.1:8081'],
@@ -127,6 +146,7 @@ export const flvcastOptionDescriptors = defineOptions({
   ...listenOptions,
   ...serverOptions(httpFlvOptionDescriptors),
   ...serverOptions(rtmpOptionDescriptors),
+  ...serverOptions(relayOptionDescriptors),
   ...serverOwnOptions,
 });
 
