@@ -34,11 +34,19 @@ export interface AccessRefusal {
 }
 
 /**
- * What an access hook returns: nothing or `true` allows; `false` refuses with 403; an AccessRefusal
- * refuses with its status. Throwing refuses too (an AccessDeniedError with its status, anything else
- * with 403 and an error log line).
+ * A hook's way of saying yes with more to do: a publish allowed this way is also forwarded (pushed) to these
+ * `rtmp[s]://` URLs by @flvcast/fastify-relay (SRS's dynamic forward, decided by the app). Ignored for plays.
  */
-export type AccessVerdict = void | boolean | AccessRefusal;
+export interface AccessAllowance {
+  readonly forward: readonly string[];
+}
+
+/**
+ * What an access hook returns: nothing or `true` allows; an AccessAllowance allows with forward URLs;
+ * `false` refuses with 403; an AccessRefusal refuses with its status. Throwing refuses too (an
+ * AccessDeniedError with its status, anything else with 403 and an error log line).
+ */
+export type AccessVerdict = void | boolean | AccessRefusal | AccessAllowance;
 
 export type AccessHook = (ctx: AccessContext) => AccessVerdict | Promise<AccessVerdict>;
 

@@ -30,6 +30,8 @@ export interface AccessGrant {
   readonly ctx: AccessContext;
   /** Wall clock, ms; undefined when nothing expires (no signed URL, or `kickOnExpiry` off). */
   readonly expiresAtMs: number | undefined;
+  /** Forward URLs the hook gave a publish (AccessAllowance); the ingest passes them on as `PublisherInfo.forward`. */
+  readonly forward?: readonly string[];
 }
 
 export type Admission =
@@ -65,13 +67,15 @@ export async function admit(ctx: AccessContext, policy: AdmissionPolicy): Promis
   }
   const refusal = policy.ipRules?.(ctx.ip);
   if (refusal !== undefined) return { allowed: false, status: refusal.status, reason: refusal.reason, step: 'ip-rules' };
+  let forward: readonly string[] | undefined;
   if (policy.hook !== undefined) {
     const decision = await checkAccess(policy.hook, ctx, policy.hookTimeoutMs);
     if (!decision.allowed) {
       return { allowed: false, status: decision.status, reason: decision.reason, step: 'hook', ...(decision.error === undefined ? {} : { error: decision.error }) };
     }
+    forward = decision.forward;
   }
-  return { allowed: true, grant: { ctx, expiresAtMs } };
+  return { allowed: true, grant: { ctx, expiresAtMs, ...(forward === undefined || ctx.action !== 'publish' ? {} : { forward }) } };
 }
 
 export interface FollowGrantOptions {

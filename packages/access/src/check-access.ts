@@ -2,7 +2,11 @@ import type { AccessContext, AccessHook, AccessStatus } from './access-context.j
 import { AccessDeniedError } from './access-denied-error.js';
 
 export type AccessDecision =
-  | { readonly allowed: true }
+  | {
+      readonly allowed: true;
+      /** Forward URLs the hook asked for (an AccessAllowance); absent otherwise. */
+      readonly forward?: readonly string[];
+    }
   | {
       readonly allowed: false;
       readonly status: AccessStatus;
@@ -29,8 +33,11 @@ export async function checkAccess(hook: AccessHook, ctx: AccessContext, timeoutM
     ]);
     if (verdict === undefined || verdict === true) return ALLOWED;
     if (verdict === false) return { allowed: false, status: 403, reason: 'forbidden' };
-    if (verdict !== null && typeof verdict === 'object' && (verdict.status === 401 || verdict.status === 403)) {
+    if (verdict !== null && typeof verdict === 'object' && 'status' in verdict && (verdict.status === 401 || verdict.status === 403)) {
       return { allowed: false, status: verdict.status, reason: String(verdict.reason ?? 'forbidden') };
+    }
+    if (verdict !== null && typeof verdict === 'object' && !('status' in verdict) && isUrlList((verdict as { forward?: unknown }).forward)) {
+      return { allowed: true, forward: [...(verdict as { forward: readonly string[] }).forward] };
     }
     // Anything else is a hook bug: refuse rather than guess.
     return { allowed: false, status: 403, reason: 'access check failed', error: new TypeError(`access hook returned ${JSON.stringify(verdict)}`) };
@@ -41,6 +48,8 @@ export async function checkAccess(hook: AccessHook, ctx: AccessContext, timeoutM
     clearTimeout(timer);
   }
 }
+
+const isUrlList = (v: unknown): v is readonly string[] => Array.isArray(v) && v.every((u) => typeof u === 'string');
 
 class AccessTimeoutError extends Error {
   override readonly name = 'AccessTimeoutError';

@@ -1,6 +1,7 @@
 export {
   normalizeIp,
   type AccessAction,
+  type AccessAllowance,
   type AccessContext,
   type AccessEndContext,
   type AccessEndHook,

@@ -208,3 +208,15 @@ test('scheduleExpiry: waits beyond setTimeout\'s 24.8 days in steps, and fires o
   assert.equal(scheduleExpiry(NOW_MS, () => void fired++, clock)(), undefined);
   assert.equal(fired, 2, 'a past expiry fires at once');
 });
+
+test('a hook may allow a publish with forward URLs: they ride the grant (plays get none)', async () => {
+  const hook = () => ({ forward: ['rtmp://cdn.example/app'] });
+  const publish = await admit({ ...base, action: 'publish', protocol: 'rtmp' }, { hook, hookTimeoutMs: 1000 });
+  assert.ok(publish.allowed);
+  assert.deepEqual(publish.grant.forward, ['rtmp://cdn.example/app']);
+  const play = await admit(base, { hook, hookTimeoutMs: 1000 });
+  assert.ok(play.allowed);
+  assert.equal(play.grant.forward, undefined);
+  const plain = await admit({ ...base, action: 'publish' }, { hook: () => true, hookTimeoutMs: 1000 });
+  assert.ok(plain.allowed && !('forward' in plain.grant));
+});

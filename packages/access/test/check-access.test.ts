@@ -41,3 +41,17 @@ test('composed hooks: all must allow, the first refusal wins', async () => {
   assert.deepEqual(seen, ['a', 'b']);
   assert.equal(composeAccessHooks(undefined), undefined);
 });
+
+test('an allowance with forward URLs allows; composed hooks add their URLs up, a refusal still wins', async () => {
+  assert.deepEqual(await checkAccess(() => ({ forward: ['rtmp://a/x'] }), ctx, 1000), { allowed: true, forward: ['rtmp://a/x'] });
+  const bad = await checkAccess(() => ({ forward: [1] }) as never, ctx, 1000);
+  assert.equal(bad.allowed, false, 'a forward list that is not strings is a hook bug');
+  const both = composeAccessHooks(
+    () => ({ forward: ['rtmp://a/x'] }),
+    () => true,
+    () => ({ forward: ['rtmp://b/y'] }),
+  )!;
+  assert.deepEqual(await both(ctx), { forward: ['rtmp://a/x', 'rtmp://b/y'] });
+  const refused = composeAccessHooks(() => ({ forward: ['rtmp://a/x'] }), () => false)!;
+  assert.equal(await refused(ctx), false);
+});

@@ -12,6 +12,11 @@ export interface PublisherInfo {
    * publish past the RTMP plugin's `maxForwardHops` is refused, so servers forwarding to each other cannot loop.
    */
   readonly hops?: number;
+  /**
+   * More destinations to forward this publish to (rtmp[s]:// URLs), as the onPublish hook's grant gave them
+   * (`AccessGrant.forward`); @flvcast/fastify-relay adds them to its configured rules.
+   */
+  readonly forward?: readonly string[];
 }
 
 export const PublisherEndReason = {

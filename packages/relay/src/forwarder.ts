@@ -69,8 +69,7 @@ export class Forwarder {
   #onPublish(stream: LiveStream, publisher: Publisher): void {
     if (this.#closed) return;
     const urls = new Set(this.opts.rules.filter((r) => matchStream(r.match, stream.name)).map((r) => r.url));
-    const granted = (publisher.info as { forward?: readonly string[] }).forward;
-    for (const url of granted ?? []) urls.add(url);
+    for (const url of publisher.info.forward ?? []) urls.add(url);
     for (const url of urls) this.#start(stream, publisher, url);
     const lookup = this.opts.lookup;
     if (lookup === undefined) return;

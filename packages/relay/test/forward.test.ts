@@ -176,3 +176,15 @@ test('the lookup adds destinations per publish; a failing lookup adds none', asy
   p1.end();
   p2.end();
 });
+
+test('forward URLs a publisher carries (the onPublish grant) are forwarded too, once each', async (t) => {
+  const server = await startTestServer();
+  t.after(() => server.close());
+  const hub = new Hub({ reconnectGraceMs: 0 });
+  const forwarder = new Forwarder(hub, { ...forwarderOptions, rules: [{ match: 'live/*', url: `${server.url}/granted` }] });
+  t.after(() => forwarder.close());
+  const publisher = hub.publish({ vhost: '', app: 'live', stream: 'g1' }, { protocol: 'rtmp', forward: [`${server.url}/granted`, `${server.url}/extra`] });
+  await waitFor('two forwards', () => server.connections.filter((c) => published(c) !== undefined).length === 2);
+  assert.deepEqual(forwarder.list().map((f) => f.url).sort(), [`${server.url}/extra`, `${server.url}/granted`]);
+  publisher.end();
+});
