@@ -36,13 +36,22 @@ export function parseRtmpUrl(text: string): RtmpUrl {
   const port = url.port === '' ? (secure ? 443 : 1935) : Number(url.port);
   const path = url.pathname.replace(/^\/+/, '');
   const slash = path.indexOf('/');
-  const app = decodeURIComponent(slash < 0 ? path : path.slice(0, slash));
+  const app = decode(slash < 0 ? path : path.slice(0, slash), text);
   if (app === '') throw new RelayError(RelayErrorCode.badUrl, `no application in ${JSON.stringify(text)} (rtmp://host/app[/stream])`);
-  const rest = slash < 0 ? '' : decodeURIComponent(path.slice(slash + 1));
+  const rest = slash < 0 ? '' : decode(path.slice(slash + 1), text);
   const query = url.search.replace(/^\?/, '');
   const stream = rest === '' ? undefined : query === '' ? rest : `${rest}?${query}`;
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return { secure, host, port, app, stream, query: rest === '' ? query : '', tcUrl: `${secure ? 'rtmps' : 'rtmp'}://${hostPart}:${port}/${app}` };
+}
+
+/** Percent-decoding that fails as a bad URL (`%zz`), not as an untyped URIError. */
+function decode(part: string, text: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new RelayError(RelayErrorCode.badUrl, `malformed percent-encoding in ${JSON.stringify(text)}`);
+  }
 }
 
 /** `name` with `key=value` appended to its query (`name?key=value`, or `&key=value` after an existing one). */

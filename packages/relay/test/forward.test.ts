@@ -134,7 +134,9 @@ test('a destination that stops reading costs bounded memory: the socket stays un
   assert.equal(s.state, 'forwarding');
   assert.ok(maxSocket <= highWater + 128 * 1024, `socket buffer peaked at ${maxSocket} bytes (high water ${highWater} + one frame)`);
   assert.ok(maxQueued <= maxQueue + 64 * 1024, `hub queue peaked at ${maxQueued} bytes (bound ${maxQueue} + one frame)`);
-  assert.ok(s.drops > 500, `frames dropped: ${s.drops}`);
+  // Of 1000 frames, what the kernel's socket buffers, the high-water mark and the queue hold (a few MB) got
+  // through; the rest must have been dropped, not kept.
+  assert.ok(s.drops > 250, `frames dropped: ${s.drops}`);
   assert.ok(s.skips > 0);
   publisher.end();
 });

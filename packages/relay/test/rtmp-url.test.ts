@@ -20,7 +20,7 @@ test('rtmp URLs: host, default ports, app, stream with its query, tcUrl', () => 
   assert.equal(tls.tcUrl, 'rtmps://[::1]:443/app');
   assert.equal(parseRtmpUrl('rtmp://h:19350/app?k=v').query, 'k=v', 'the query of a URL without a stream goes with the stream name chosen later');
   assert.equal(parseRtmpUrl('rtmp://h/app/a/b').stream, 'a/b');
-  for (const bad of ['http://h/app', 'rtmp://h', 'rtmp://h/', 'nonsense']) {
+  for (const bad of ['http://h/app', 'rtmp://h', 'rtmp://h/', 'nonsense', 'rtmp://h/%zz', 'rtmp://h/app/%E0%A4%A']) {
     assert.throws(() => parseRtmpUrl(bad), (err: unknown) => err instanceof RelayError && err.code === 'ERR_RELAY_BAD_URL', bad);
   }
 });

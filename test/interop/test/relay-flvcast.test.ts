@@ -205,8 +205,9 @@ test('a destination that stops reading: the forward stays bounded, drops are cou
   assert.ok(maxSocket <= highWater + 256 * 1024, `socket buffer peaked at ${maxSocket} (one 200 KB frame over the high-water mark at most)`);
   assert.ok(maxQueued <= maxQueue + 256 * 1024, `hub queue peaked at ${maxQueued}`);
   assert.ok(status.drops > 0 && status.skips > 0, `drops ${status.drops}, skips ${status.skips}`);
-  // One GOP cache is 5 MB here: live memory may move by that much, not by the 40 MB sent meanwhile.
-  assert.ok(heapAfter - heapBefore < 10 * 1024 * 1024, `live memory grew by ${heapAfter - heapBefore} bytes from 3 s to 11 s`);
+  // 40 MB went nowhere in those 8 s. What may move meanwhile: the GOP cache (one GOP is 5 MB here), the
+  // forward's queue (2 MB) and socket, the viewer's buffers; not the 40 MB a queue without bounds would keep.
+  assert.ok(heapAfter - heapBefore < 20 * 1024 * 1024, `live memory grew by ${heapAfter - heapBefore} bytes from 3 s to 11 s`);
   assert.ok(viewer.tags.length > 150, `the viewer got ${viewer.tags.length} tags`);
   assert.ok(gap < 1000, `the viewer waited ${Math.round(gap)} ms at most`);
 });

@@ -18,6 +18,7 @@ import rtmpChunkReader from './rtmp-chunk-reader.js';
 import rtmpClientSession from './rtmp-client-session.js';
 import rtmpHandshake from './rtmp-handshake.js';
 import rtmpServerSession from './rtmp-server-session.js';
+import rtmpUrl from './rtmp-url.js';
 import sequenceHeaderProblem from './sequence-header-problem.js';
 import signedUrl from './signed-url.js';
 import tsMuxer from './ts-muxer.js';
@@ -44,4 +45,5 @@ export const targets: readonly FuzzTarget<never>[] = [
   mount,
   signedUrl,
   query,
+  rtmpUrl,
 ] as FuzzTarget<never>[];
