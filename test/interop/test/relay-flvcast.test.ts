@@ -237,3 +237,41 @@ test('an rtmps:// forward that does not trust the certificate fails with a socke
   assert.match(status.message, /certificate/i);
   assert.equal(dest.app.streams.size, 0);
 });
+
+test("a pulled stream's viewers stay attached while the upstream server restarts", async (t) => {
+  /** An origin flvcast on fixed ports (0: pick), with a synthetic publisher of live/o. */
+  const origin = async (httpPort = 0, rtmpPort = 0): Promise<{ app: FastifyInstance; httpPort: number; rtmpPort: number; pub: SyntheticPublisher }> => {
+    const app = Fastify({ logger: false });
+    await app.register(httpFlv);
+    await app.register(rtmp, { listen: { host: '127.0.0.1', port: rtmpPort } });
+    await app.listen({ host: '127.0.0.1', port: httpPort });
+    t.after(() => app.close());
+    const port = app.rtmp.addresses()[0]!.port;
+    const pub = await SyntheticPublisher.start(port, 'o');
+    t.after(() => pub.close());
+    return { app, httpPort: (app.server.address() as AddressInfo).port, rtmpPort: port, pub };
+  };
+  const first = await origin();
+  const edge = await source(t, { pull: [{ stream: 'live/p', url: `http://127.0.0.1:${first.httpPort}/live/o.flv` }], relayReconnectMinMs: 100, relayReconnectMaxMs: 400 });
+  await waitForMedia(edge.app, 'p');
+  const viewer = await HttpFlvViewer.open(`${edge.httpUrl}/live/p.flv`);
+  t.after(() => viewer.close());
+  await viewer.waitFor((v) => v.tags.length > 20, 5000, 'the edge viewer to play');
+
+  const downAt = performance.now();
+  await first.pub.close();
+  await first.app.close();
+  await waitUntil(() => edge.app.relay.pulls()[0]?.state !== 'pulling', 5000, 'the pull to notice');
+  await sleep(500);
+  const second = await origin(first.httpPort, first.rtmpPort);
+  const tagsBefore = viewer.tags.length;
+  await viewer.waitFor((v) => v.tags.slice(tagsBefore).some((tag) => tag.video?.isKeyframe === true), 10_000, 'media through the new upstream connection');
+  const back = viewer.tags.slice(tagsBefore).find((tag) => tag.video?.isKeyframe === true)!.at;
+  const status = edge.app.relay.pulls()[0]!;
+  t.diagnostic(`upstream down ${Math.round(back - downAt)} ms at the viewer (server restart + ${status.reconnects} reconnects); the viewer's connection stayed`);
+  assert.equal(viewer.aborted, false);
+  assert.equal(viewer.ended, false);
+  assert.ok(status.reconnects >= 1);
+  assert.equal(status.state, 'pulling');
+  assert.ok(second.app.streams.get(streamKey('o'))?.viewerCount === 1, 'the new upstream has the pull as its viewer');
+});
