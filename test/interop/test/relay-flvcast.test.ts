@@ -166,8 +166,12 @@ test('a destination that stops reading: the forward stays bounded, drops are cou
   const stuck = await stuckDestination(t);
   const highWater = 256 * 1024;
   const maxQueue = 2 * 1024 * 1024;
+  const healthy = await destination(t);
   const src = await source(t, {
-    forward: [{ match: 'live/*', url: `rtmp://127.0.0.1:${stuck.port}/app` }],
+    forward: [
+      { match: 'live/*', url: `rtmp://127.0.0.1:${stuck.port}/app` },
+      { match: 'live/*', url: `rtmp://127.0.0.1:${healthy.rtmpPort}/ok` },
+    ],
     forwardHighWaterBytes: highWater,
     forwardMaxQueueBytes: maxQueue,
     forwardStallTimeoutMs: 600_000,
@@ -177,7 +181,9 @@ test('a destination that stops reading: the forward stays bounded, drops are cou
   t.after(() => pub.close());
   const viewer = await HttpFlvViewer.open(`${src.httpUrl}/live/fat.flv`);
   t.after(() => viewer.close());
-  await waitUntil(() => src.app.relay.forwards()[0]?.state === 'forwarding', 5000, 'the forward to publish');
+  const stuckForward = () => src.app.relay.forwards().find((f) => f.url.includes(`:${stuck.port}/`))!;
+  const healthyForward = () => src.app.relay.forwards().find((f) => f.url.includes(`:${healthy.rtmpPort}/`))!;
+  await waitUntil(() => stuckForward()?.state === 'forwarding' && healthyForward()?.state === 'forwarding', 5000, 'both forwards to publish');
   const started = performance.now();
   let maxSocket = 0;
   let maxQueued = 0;
@@ -185,19 +191,22 @@ test('a destination that stops reading: the forward stays bounded, drops are cou
   let keptBefore = 0;
   // The first 3 s fill what is meant to fill (the kernel's socket buffers, the queue, a 5 MB GOP cache);
   // from there on, 40 MB more go nowhere and live memory must stay where it was.
+  let healthyTagsAt3s = 0;
   while (performance.now() - started < 11_000) {
-    const s = src.app.relay.forwards()[0]!;
+    const s = stuckForward();
     maxSocket = Math.max(maxSocket, s.socketBufferedBytes);
     maxQueued = Math.max(maxQueued, s.queuedBytes);
     if (heapBefore === 0 && performance.now() - started > 3000) {
       heapBefore = liveBytes();
       keptBefore = viewer.flv.bytes; // the test's viewer keeps every tag it got: not the server's memory
+      healthyTagsAt3s = healthy.app.streams.get(streamKey('fat', 'ok'))?.tagsIn ?? 0;
     }
     await sleep(50);
   }
   const heapAfter = liveBytes() - (viewer.flv.bytes - keptBefore);
-  const status = src.app.relay.forwards()[0]!;
+  const status = stuckForward();
   const gap = longestGap(viewer, started + 500);
+  const healthyTags = (healthy.app.streams.get(streamKey('fat', 'ok'))?.tagsIn ?? 0) - healthyTagsAt3s;
   t.diagnostic(
     `40 Mbit/s for 11 s to a destination that reads nothing: socket buffer peak ${(maxSocket / 1024).toFixed(0)} KiB (high water ${highWater / 1024}), hub queue peak ${(maxQueued / 1024).toFixed(0)} KiB (bound ${maxQueue / 1024}), ${status.drops} frames dropped in ${status.skips} skips, live heap+buffers ${((heapAfter - heapBefore) / 1048576).toFixed(1)} MB from 3 s to 11 s, viewer's longest gap ${Math.round(gap)} ms`,
   );
@@ -210,6 +219,9 @@ test('a destination that stops reading: the forward stays bounded, drops are cou
   assert.ok(heapAfter - heapBefore < 20 * 1024 * 1024, `live memory grew by ${heapAfter - heapBefore} bytes from 3 s to 11 s`);
   assert.ok(viewer.tags.length > 150, `the viewer got ${viewer.tags.length} tags`);
   assert.ok(gap < 1000, `the viewer waited ${Math.round(gap)} ms at most`);
+  // The other destination of the same stream got everything meanwhile: 8 s of 25 video + 25 audio frames a second.
+  assert.equal(healthyForward().drops, 0);
+  assert.ok(healthyTags > 300, `the healthy destination received ${healthyTags} tags from 3 s to 11 s`);
 });
 
 test('a forward over rtmps:// to a flvcast RTMPS listener', async (t) => {
