@@ -50,8 +50,14 @@ async function relay(fastify: FastifyInstance, opts: RelayPluginOptions): Promis
     tls: options.tls,
     log,
   });
-  // On-demand pulls answer the hub's resolver (this replaces a resolver set before).
-  if (puller.hasOnDemand) hub.setResolver(puller.resolver, { timeoutMs: options.pullWaitMs });
+  // On-demand pulls answer the hub's resolver first; other names go to the resolver set before (an edge's).
+  if (puller.hasOnDemand) {
+    const before = hub.resolver;
+    hub.setResolver(puller.resolverWith(before?.resolve), {
+      timeoutMs: Math.max(options.pullWaitMs, before?.timeoutMs ?? 0),
+      ...(before === undefined ? {} : { maxPending: before.maxPending }),
+    });
+  }
 
   fastify.decorate('relay', {
     forwards: () => forwarder.list(),

@@ -62,3 +62,27 @@ test('an always-on HTTP-FLV pull starts with the app, shows in fastify.relay, an
   for (let i = 0; i < 100 && open > 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(open, 0, 'the upstream connection is closed');
 });
+
+test('on-demand pulls answer the hub resolver first; other names still reach the resolver set before', async (t) => {
+  const asked: string[] = [];
+  const app = Fastify();
+  t.after(() => app.close());
+  await app.register(fastifyHub, {
+    resolve: (key) => {
+      asked.push(key.stream);
+      throw new Error('not here either');
+    },
+    resolveTimeoutMs: 1000,
+  });
+  // Nothing listens at this upstream: the pull starts (and fails) but is asked first.
+  await app.register(fastifyRelay, { pull: [{ stream: 'live/lazy', url: 'http://127.0.0.1:9/x.flv', onDemand: true }], pullWaitMs: 300, relayReconnectMinMs: 5000 });
+  await app.ready();
+  assert.equal(app.streams.resolver?.timeoutMs, 1000, 'the longer of the two waits');
+  assert.equal(await app.streams.find({ vhost: '', app: 'live', stream: 'other' }), undefined);
+  assert.deepEqual(asked, ['other']);
+  const started = app.streams.find({ vhost: '', app: 'live', stream: 'lazy' });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.notEqual(app.relay.pulls()[0]?.state, 'idle', 'the on-demand pull was started');
+  assert.deepEqual(asked, ['other'], 'its name never reached the old resolver');
+  assert.equal(await started, undefined, 'nothing came within the wait: not found');
+});

@@ -69,6 +69,11 @@ export class Hub {
     this.#resolver = { resolve, timeoutMs, maxPending };
   }
 
+  /** The resolver set with setResolver and its bounds, so another may wrap it (a relay's on-demand pulls first, then it). */
+  get resolver(): { readonly resolve: StreamResolver; readonly timeoutMs: number; readonly maxPending: number } | undefined {
+    return this.#resolver;
+  }
+
   /** Names being resolved now. */
   get resolving(): number {
     return this.#resolving.size;

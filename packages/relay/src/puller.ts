@@ -74,12 +74,26 @@ export class Puller {
     for (const e of this.#entries.values()) if (e.rule.onDemand !== true) e.source.start();
   }
 
-  /** The hub resolver of the on-demand pulls: starts the one for `key` (the hub waits for its publish). */
-  readonly resolver: StreamResolver = (key) => {
-    const entry = this.#entries.get(streamKeyToString(key));
-    if (entry === undefined || entry.rule.onDemand !== true) throw new Error('no on-demand pull for this stream');
-    entry.source.start();
-  };
+  /**
+   * The hub resolver of the on-demand pulls: starts the one for `key` (the hub waits for its publish); any
+   * other name goes to `fallback` (the resolver the hub had before), or is not found.
+   */
+  resolverWith(fallback: StreamResolver | undefined): StreamResolver {
+    return (key, signal) => {
+      const entry = this.#entries.get(streamKeyToString(key));
+      if (entry === undefined || entry.rule.onDemand !== true) {
+        if (fallback !== undefined) return fallback(key, signal);
+        throw new Error('no on-demand pull for this stream');
+      }
+      entry.source.start();
+      return undefined;
+    };
+  }
+
+  /** The resolver of the on-demand pulls alone (see resolverWith). */
+  get resolver(): StreamResolver {
+    return this.resolverWith(undefined);
+  }
 
   list(): PullStatus[] {
     return [...this.#entries.values()].map((e) => e.source.status());
