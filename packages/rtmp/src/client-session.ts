@@ -1,8 +1,8 @@
 import { decodeAmf0, encodeAmf0, type Amf0Object, type Amf0Value } from '@flvcast/amf0';
 import { amf0Body, decodeCommand, encodeCommand, type RtmpCommand } from './command.js';
 import { ClientHandshake } from './handshake.js';
-import { MessageType } from './message-type.js';
-import { encodeSetBufferLength } from './protocol-control.js';
+import { MessageType, UserControlEvent } from './message-type.js';
+import { encodeSetBufferLength, parseProtocolControl } from './protocol-control.js';
 import { RtmpConnection } from './rtmp-connection.js';
 import { RtmpError, RtmpErrorCode } from './rtmp-error.js';
 import { ChunkStreamId, type RtmpMessage } from './rtmp-message.js';
@@ -27,7 +27,7 @@ export type RtmpClientEvent =
   | { type: 'status'; streamId: number; level: string; code: string; description: string; info: Amf0Object }
   | { type: 'audio' | 'video'; streamId: number; timestamp: number; payload: Uint8Array }
   | { type: 'metadata'; streamId: number; timestamp: number; name: string; data: Amf0Value; payload: Uint8Array }
-  /** a played stream ended at the server (NetStream.Play.Stop, .UnpublishNotify or .Complete) */
+  /** a played stream ended at the server (NetStream.Play.Stop, .UnpublishNotify or .Complete, or Stream EOF) */
   | { type: 'ended'; streamId: number; code: string }
   /** an error status or an _error reply; the connection is of no further use for that action */
   | { type: 'error'; code: string; description: string };
@@ -191,6 +191,13 @@ export class RtmpClientSession {
           events.push({ type: msg.type === MessageType.Audio ? 'audio' : 'video', streamId: msg.streamId, timestamp: msg.timestamp, payload: msg.payload });
         }
         return;
+      case MessageType.UserControl: {
+        // Stream EOF on the played stream: its publisher left (what nginx-rtmp sends players by default;
+        // the statuses come only with its play_restart / publish_notify settings). Told once, as 'ended'.
+        const ctl = parseProtocolControl(msg);
+        if (ctl?.kind === 'userControl' && ctl.event === UserControlEvent.StreamEOF && ctl.streamId === this.#streamId) this.#endPlay(events, 'StreamEOF');
+        return;
+      }
       case MessageType.DataAmf0:
       case MessageType.DataAmf3: {
         const payload = amf0Body(msg.type, msg.payload);
@@ -208,6 +215,13 @@ export class RtmpClientSession {
       default:
         return;
     }
+  }
+
+  /** A played stream ended at the server (a status or Stream EOF): told once. */
+  #endPlay(events: RtmpClientEvent[], code: string): void {
+    if (this.#state !== 'playing' || this.#playEnded) return;
+    this.#playEnded = true;
+    events.push({ type: 'ended', streamId: this.#streamId, code });
   }
 
   #onCommand(msg: RtmpMessage, cmd: RtmpCommand, events: RtmpClientEvent[]): void {
@@ -259,10 +273,9 @@ export class RtmpClientSession {
         this.#state = 'playing';
         events.push({ type: 'playing', streamId: this.#streamId });
       }
-    } else if (this.#state === 'playing' && !this.#playEnded && msg.streamId === this.#streamId && (code === 'NetStream.Play.Stop' || code === 'NetStream.Play.UnpublishNotify' || code === 'NetStream.Play.Complete')) {
-      // The stream ended at the server: what ffmpeg and rtmpdump take as end of stream (told once).
-      this.#playEnded = true;
-      events.push({ type: 'ended', streamId: this.#streamId, code });
+    } else if (msg.streamId === this.#streamId && (code === 'NetStream.Play.Stop' || code === 'NetStream.Play.UnpublishNotify' || code === 'NetStream.Play.Complete')) {
+      // The stream ended at the server: what ffmpeg and rtmpdump take as end of stream.
+      this.#endPlay(events, code);
     }
   }
 }

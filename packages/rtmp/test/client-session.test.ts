@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { RtmpClientSession, RtmpServerSession, type RtmpClientEvent, type RtmpEvent } from '../src/index.js';
+import { ChunkWriter, RtmpClientSession, RtmpServerSession, encodeStreamBegin, encodeStreamEOF, type RtmpClientEvent, type RtmpEvent } from '../src/index.js';
 
 const hmacSha256 = (key: Uint8Array, data: Uint8Array): Uint8Array => new Uint8Array(createHmac('sha256', key).update(data).digest());
 
@@ -124,7 +124,7 @@ test('client plays from the server session in memory', () => {
   pump(p);
   assert.deepEqual(
     p.clientEvents.map((e) => (e.type === 'status' ? e.code : e.type)),
-    ['NetConnection.Connect.ReconnectRequest', 'NetStream.Play.UnpublishNotify', 'ended', 'NetStream.Play.Stop'],
+    ['NetConnection.Connect.ReconnectRequest', 'ended', 'NetStream.Play.UnpublishNotify', 'NetStream.Play.Stop'],
   );
 });
 
@@ -168,4 +168,22 @@ test('closing a publisher unpublishes; closing before any stream queues nothing'
   idle.takeOutput();
   idle.close();
   assert.deepEqual(idle.takeOutput(), []);
+});
+
+test('Stream EOF on the played stream ends it (nginx-rtmp tells players so by default); on another stream it does not', () => {
+  const p = pair(new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live' }));
+  p.onServerEvent = (e) => {
+    if (e.type === 'play') p.server.acceptPlay(e.streamId);
+  };
+  p.client.start();
+  p.client.play('cam1');
+  pump(p);
+  const streamId = p.client.streamId;
+  p.clientEvents.length = 0;
+  // Bare user control messages, as nginx-rtmp writes them when a publisher leaves (one chunk each).
+  const writer = new ChunkWriter();
+  for (const msg of [encodeStreamEOF(streamId + 1), encodeStreamBegin(streamId), encodeStreamEOF(streamId), encodeStreamEOF(streamId)]) {
+    p.clientEvents.push(...p.client.push(writer.write(msg)));
+  }
+  assert.deepEqual(p.clientEvents.filter((e) => e.type === 'ended'), [{ type: 'ended', streamId, code: 'StreamEOF' }]);
 });

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fastifyRelay from '@flvcast/fastify-relay';
 import { skipWithoutNginxRtmp, startNginxRtmp } from '../src/nginx-rtmp.js';
-import { probe, publish, startApp, waitForMedia, waitUntil } from '../src/tools.js';
+import { HttpFlvViewer, probe, publish, startApp, waitForMedia, waitUntil } from '../src/tools.js';
 
 const skip = skipWithoutNginxRtmp();
 
@@ -38,11 +38,12 @@ describe('relay with nginx-rtmp', { skip }, () => {
     assert.match(nginx.log(), /flvcastHops=1/, 'nginx saw the hop count in the publish name');
   });
 
-  test('flvcast pulls a stream from nginx-rtmp and serves it as HTTP-FLV', async (t) => {
+  test('flvcast pulls a stream from nginx-rtmp and serves it as HTTP-FLV; its viewers stay through a republish at nginx', async (t) => {
     const nginx = await startNginxRtmp(t);
     const ffmpeg = publish(`${nginx.url}/live/src`, 'av', { seconds: 30 });
     t.after(() => ffmpeg.kill());
     const { app, httpUrl } = await startApp({
+      httpFlv: { reconnectGraceMs: 20_000 },
       plugins: async (a) => {
         await a.register(fastifyRelay, { pull: [{ stream: 'live/pulled', url: `${nginx.url}/live/src` }], relayReconnectMinMs: 200, relayReconnectMaxMs: 1000 });
       },
@@ -59,5 +60,23 @@ describe('relay with nginx-rtmp', { skip }, () => {
     const pull = app.relay.pulls()[0]!;
     assert.equal(pull.state, 'pulling');
     assert.ok(pull.bytes > 10_000);
+
+    // The encoder at nginx stops and starts again: nginx tells its players with a Stream EOF user control
+    // message (its statuses need play_restart / publish_notify), the pull reconnects, and flvcast's viewer
+    // waits in the grace window meanwhile.
+    const viewer = await HttpFlvViewer.open(`${httpUrl}/live/pulled.flv`);
+    t.after(() => viewer.close());
+    await viewer.waitFor((v) => v.tags.length > 10, 10_000, 'the viewer to play');
+    await ffmpeg.kill();
+    const noticed = await waitUntil(() => (app.relay.pulls()[0]?.state !== 'pulling' ? app.relay.pulls()[0]?.lastError : undefined), 10_000, 'the pull to hear the upstream end');
+    assert.equal(noticed.code, 'ERR_RELAY_CLOSED');
+    assert.match(noticed.message, /ended \(StreamEOF\)/);
+    const again = publish(`${nginx.url}/live/src`, 'av', { seconds: 30 });
+    t.after(() => again.kill());
+    const tagsBefore = viewer.tags.length;
+    await viewer.waitFor((v) => v.tags.slice(tagsBefore).some((tag) => tag.video?.isKeyframe === true), 20_000, 'media from the second publish');
+    assert.equal(viewer.aborted, false);
+    assert.equal(viewer.ended, false);
+    assert.ok(app.relay.pulls()[0]!.reconnects >= 1);
   });
 });
