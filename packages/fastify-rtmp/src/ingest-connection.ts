@@ -1,17 +1,37 @@
 import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { EndReasonTokenExpired, followGrant, redactToken, type AccessGrant, type GrantFollower } from '@flvcast/access';
-import { HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type Publisher, type StreamKey } from '@flvcast/hub';
+import type { Amf0Value } from '@flvcast/amf0';
+import { EndReason, HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type HubEndReason, type Publisher, type StreamKey } from '@flvcast/hub';
 import { logCodeOf, type LimitReporter, type LogCode } from '@flvcast/limits';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedRtmpOptions } from './options.js';
+import { announcedFourCcs, playCodecProblem } from './play-codecs.js';
+import type { PlayerFormats } from './player-formats.js';
 import { REFUSAL_STATUS, checkPublish, publishContext, publishGuarded } from './publish-access.js';
+import { RtmpPlayer, type PlayerConnection } from './rtmp-player.js';
 
 const hmacSha256 = (key: Uint8Array, data: Uint8Array): Uint8Array => createHmac('sha256', key).update(data).digest();
 
-/** Where the connection is, for the timeout that applies. */
-type Phase = 'handshake' | 'waiting' | 'active';
+/**
+ * Where the connection is, for the timeout that applies. `playing`: it asked to play, and the publisher-side
+ * timeouts no longer apply (a player sends nothing but acknowledgements; its liveness is the hub's stall rule);
+ * `paused`: every stream it plays is paused, and it may stay quiet for the hub's stallTimeoutMs.
+ */
+type Phase = 'handshake' | 'waiting' | 'active' | 'playing' | 'paused';
+
+/** Longest a play waits for a just-published stream's codecs before it is answered (as HTTP's 415 check). */
+const DECIDE_WAIT_MS = 5000;
+/** Bytes a player's socket may buffer before the hub queues for it instead (as HTTP's highWaterMarkBytes). */
+const PLAYER_HIGH_WATER_MARK = 256 * 1024;
+/** The longest stream name a play may carry (names are checked by the hub too; this bounds the log line). */
+const MAX_PLAY_NAME = 1024;
+
+/** What one plugin instance shares with all its connections. */
+export interface ConnectionShared {
+  readonly formats: PlayerFormats;
+}
 
 /** After our side ended, how long a peer that never closes its side keeps the socket. */
 const LINGER_MS = 500;
@@ -29,8 +49,17 @@ const LIMIT_OF_ERROR: Partial<Record<LogCode, string>> = {
  * One RTMP TCP connection: feeds socket bytes to the pure session, writes its output back, and turns
  * publish events into hub publishers. Protocol errors close this connection only, with one log line.
  */
-export class IngestConnection {
-  readonly #session: RtmpServerSession;
+export class IngestConnection implements PlayerConnection {
+  readonly session: RtmpServerSession;
+  /** Streams this connection plays, by message stream id. */
+  readonly #players = new Map<number, RtmpPlayer>();
+  /** Plays waiting on access checks, the stream lookup or its codecs; aborted when the player goes. */
+  readonly #pendingPlays = new Map<number, AbortController>();
+  /** Enhanced RTMP codecs the client announced in connect (fourCcList). */
+  #fourCcs: ReadonlySet<string> = new Set();
+  /** Tracks asked for with receiveAudio/receiveVideo before play. */
+  #receive = { audio: true, video: true };
+  #corked = false;
   readonly #publishers = new Map<number, Publisher>();
   /** Admitted publishes, followed for the expiry kick and the onUnpublish notification. */
   readonly #grants = new Map<number, GrantFollower>();
@@ -47,13 +76,14 @@ export class IngestConnection {
   constructor(
     readonly id: string,
     private readonly socket: Socket,
-    private readonly hub: Hub,
+    readonly hub: Hub,
     private readonly options: ResolvedRtmpOptions,
     log: FastifyBaseLogger,
     private readonly reporter: LimitReporter,
+    private readonly shared: ConnectionShared,
   ) {
     this.#log = log.child({ client: id });
-    this.#session = new RtmpServerSession({
+    this.session = new RtmpServerSession({
       hmacSha256,
       chunkSize: options.chunkSizeBytes,
       maxChunkSize: options.maxChunkSizeBytes,
@@ -65,8 +95,20 @@ export class IngestConnection {
     socket.on('timeout', () => this.#onTimeout());
     socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('error', (err) => this.#log.debug({ err: err.message }, 'rtmp socket error'));
+    socket.on('drain', () => {
+      for (const player of this.#players.values()) player.resume();
+    });
     socket.on('close', () => this.#onClose());
     this.#whenClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  get formats(): PlayerFormats {
+    return this.shared.formats;
+  }
+
+  /** RTMPS: the socket is a TLS one. */
+  get #tls(): boolean {
+    return (this.socket as Socket & { encrypted?: boolean }).encrypted === true;
   }
 
   get remoteAddress(): string {
@@ -92,17 +134,22 @@ export class IngestConnection {
 
   async #shutDown(): Promise<void> {
     if (this.#closed) return;
-    const reconnect = this.#session.connected && this.#session.supportsReconnect;
+    const reconnect = this.session.connected && this.session.supportsReconnect;
     if (reconnect) {
-      this.#session.sendReconnectRequest(this.#tcUrl, 'flvcast is shutting down; reconnect to resume publishing');
+      this.session.sendReconnectRequest(this.#tcUrl, 'flvcast is shutting down; reconnect to resume publishing');
       this.#log.info({ tcUrl: this.#tcUrl === undefined ? undefined : redactToken(this.#tcUrl) }, 'rtmp: shutdown, asked the encoder to reconnect');
     }
     for (const [streamId, publisher] of this.#publishers) {
-      if (!reconnect) this.#session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', 'stopped: server shutting down');
+      if (!reconnect) this.session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', 'stopped: server shutting down');
       publisher.end();
     }
     this.#publishers.clear();
-    this.#flush();
+    for (const [streamId, player] of this.#players) {
+      player.stop();
+      this.session.sendPlayStop(streamId, false, 'stopped: server shutting down');
+    }
+    this.#players.clear();
+    this.flush();
     if (reconnect && this.options.shutdownWaitMs > 0) {
       await Promise.race([this.#whenClosed, delay(this.options.shutdownWaitMs)]);
     }
@@ -116,7 +163,7 @@ export class IngestConnection {
     if (this.#closed) return;
     let events: RtmpEvent[];
     try {
-      events = this.#session.push(data);
+      events = this.session.push(data);
       for (const event of events) this.#onEvent(event);
     } catch (err) {
       const e = err as { message?: string };
@@ -125,23 +172,47 @@ export class IngestConnection {
       const limit = LIMIT_OF_ERROR[code];
       if (limit !== undefined) this.reporter.limit(this.#log, { limit, protocol: 'rtmp', remoteAddress: this.remoteAddress }, code, {}, message);
       else this.reporter.warn(this.#log, code, this.remoteAddress, {}, message);
-      this.#flush();
+      this.flush();
       this.socket.destroy();
       return;
     }
-    if (this.#phase === 'handshake' && this.#session.handshakeDone) {
+    if (this.#phase === 'handshake' && this.session.handshakeDone) {
       this.#phase = 'waiting';
       this.socket.setTimeout(this.options.firstPacketTimeoutMs);
     }
-    this.#flush();
+    this.flush();
   }
 
-  #flush(): void {
-    const out = this.#session.takeOutput();
+  /** Writes the session's pending output (replies, statuses, control) to the socket. */
+  flush(): void {
+    const out = this.session.takeOutput();
     if (out.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     this.socket.cork();
     for (const chunk of out) this.socket.write(chunk);
     this.socket.uncork();
+  }
+
+  /**
+   * A player's shared RTMP packets, written as they are (every viewer of the stream gets the same bytes).
+   * The session's own output goes first, so a status it queued is never overtaken by media. Packets of one
+   * tick leave in one writev. False once the socket holds more than PLAYER_HIGH_WATER_MARK: the hub then
+   * queues for this player (bounded) and its 'drain' resumes delivery.
+   */
+  writeMedia(chunks: readonly Uint8Array[]): boolean {
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) return false;
+    this.flush();
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        socket.uncork();
+      });
+    }
+    let ok = true;
+    for (const chunk of chunks) ok = socket.write(chunk);
+    return ok || socket.writableLength < PLAYER_HIGH_WATER_MARK;
   }
 
   #onEvent(event: RtmpEvent): void {
@@ -149,6 +220,7 @@ export class IngestConnection {
       case 'connect':
         this.#log.info({ app: event.app, tcUrl: event.tcUrl === undefined ? undefined : redactToken(event.tcUrl), ip: this.remoteAddress }, 'rtmp: connect');
         this.#tcUrl = event.tcUrl;
+        this.#fourCcs = announcedFourCcs(event.command);
         return;
       case 'publish':
         return this.#requestPublish(event.streamId, event.name, event.query);
@@ -159,7 +231,7 @@ export class IngestConnection {
       case 'video': {
         const publisher = this.#publishers.get(event.streamId);
         if (publisher === undefined) return;
-        if (this.#phase !== 'active') {
+        if (this.#phase === 'waiting') {
           this.#phase = 'active';
           this.socket.setTimeout(this.options.idleTimeoutMs);
         }
@@ -185,12 +257,144 @@ export class IngestConnection {
         return;
       }
       case 'play':
-        // RTMP playback is not offered yet: say so in the form players understand.
-        this.#session.rejectPlay(event.streamId, 'NetStream.Play.Failed', 'RTMP playback is not enabled on this server; use HTTP-FLV or WS-FLV');
+        return this.#requestPlay(event.streamId, event.name, event.query);
+      case 'playStop': {
+        this.#pendingPlays.get(event.streamId)?.abort();
+        this.#pendingPlays.delete(event.streamId);
+        const player = this.#players.get(event.streamId);
+        if (player === undefined) return;
+        this.#players.delete(event.streamId);
+        player.stop();
+        this.#log.info({ reason: event.reason, bytes: player.bytesSent }, 'rtmp: player stopped');
         return;
+      }
+      case 'command':
+        return this.#onPlayerCommand(event.streamId, event.name, event.args);
       default:
         return;
     }
+  }
+
+  /** pause, receiveAudio, receiveVideo: what a player may change while it plays. */
+  #onPlayerCommand(streamId: number, name: string, args: Amf0Value[]): void {
+    if (name !== 'pause' && name !== 'receiveAudio' && name !== 'receiveVideo') return;
+    const flag = args[0];
+    if (typeof flag !== 'boolean') return; // malformed: ignored, as SRS does
+    const player = this.#players.get(streamId);
+    if (name !== 'pause') {
+      const kind = name === 'receiveAudio' ? 'audio' : 'video';
+      // Before play (Flash sends them after; some clients before): the play starts with these tracks.
+      if (player === undefined) this.#receive = { ...this.#receive, [kind]: flag };
+      else if (!player.receive(kind, flag)) this.#streamGone(player);
+      return;
+    }
+    if (player === undefined) return;
+    if (!player.pause(flag)) return this.#streamGone(player);
+    this.#log.info({ paused: flag }, flag ? 'rtmp: player paused' : 'rtmp: player unpaused');
+    const allPaused = [...this.#players.values()].every((p) => p.paused);
+    if (allPaused && this.#phase === 'playing') {
+      // A paused player sends nothing at all: it may stay so for the hub's stall timeout, then it goes.
+      this.#phase = 'paused';
+      this.socket.setTimeout(this.hub.options.stallTimeoutMs);
+    } else if (!allPaused && this.#phase === 'paused') {
+      this.#phase = 'playing';
+      this.socket.setTimeout(0);
+    }
+  }
+
+  /** A player went on (unpause, a track change) but its stream had ended meanwhile. */
+  #streamGone(player: RtmpPlayer): void {
+    this.ended(player, EndReason.unpublished);
+  }
+
+  /**
+   * A play command: the stream is looked up (the resolver may start a pull for it, for a bounded time), its
+   * codecs waited for, and only then is the play answered, so a refusal always comes before any media byte.
+   */
+  #requestPlay(streamId: number, name: string, query: Record<string, string>): void {
+    // From now on the publisher-side timeouts do not apply: a player sends nothing but acknowledgements.
+    if (this.#phase !== 'playing') {
+      this.#phase = 'playing';
+      this.socket.setTimeout(0);
+    }
+    const key: StreamKey = { vhost: query.vhost ?? '', app: this.session.app, stream: name };
+    const stream = streamKeyToString(key);
+    const bad = name.length > MAX_PLAY_NAME ? 'stream' : invalidKeyPart(key);
+    if (bad !== undefined) {
+      const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+      return this.#refusePlay(streamId, 'NetStream.Play.StreamNotFound', `invalid ${bad} name: use letters, digits, _ - . (no "..")`, { name: shown });
+    }
+    const controller = new AbortController();
+    this.#pendingPlays.set(streamId, controller);
+    void this.#admitPlay(streamId, key, controller.signal).then(
+      (refusal) => {
+        if (controller.signal.aborted || this.#closed) return;
+        this.#pendingPlays.delete(streamId);
+        if (refusal !== undefined) return this.#refusePlay(streamId, refusal.code, refusal.reason, { stream });
+        this.#startPlay(streamId, key);
+      },
+      (err: unknown) => {
+        this.#log.error({ err }, 'rtmp: play failed');
+        this.socket.destroy();
+      },
+    );
+  }
+
+  /** The checks before a play is answered: undefined when it may start, else the status and reason. */
+  async #admitPlay(streamId: number, key: StreamKey, signal: AbortSignal): Promise<{ code: string; reason: string } | undefined> {
+    const live = this.hub.get(key) ?? (await this.hub.find(key));
+    if (signal.aborted) return undefined;
+    if (live === undefined) return { code: 'NetStream.Play.StreamNotFound', reason: `no live stream ${streamKeyToString(key)}` };
+    const format = this.formats.get(streamId, this.#receive.audio, this.#receive.video);
+    if (live.unsupported(format) === null) {
+      // Bounded like HTTP's check: past it the player is served with what is known.
+      await live.whenDecided(format, AbortSignal.any([signal, AbortSignal.timeout(DECIDE_WAIT_MS)]));
+      if (signal.aborted) return undefined;
+    }
+    const problem = playCodecProblem(live, this.#fourCcs);
+    if (problem !== undefined) return { code: 'NetStream.Play.Failed', reason: `cannot play ${live.name}: ${problem}` };
+    return undefined;
+  }
+
+  #startPlay(streamId: number, key: StreamKey): void {
+    if (!this.session.acceptPlay(streamId)) return; // the player deleted the stream meanwhile
+    this.flush();
+    const info = { protocol: this.#tls ? 'rtmps' : 'rtmp', remoteAddress: this.remoteAddress };
+    const player = new RtmpPlayer(streamId, key, info, this, this.#receive);
+    this.#players.set(streamId, player);
+    // The player's stream (metadata, configuration, the cached GOP from a keyframe) starts as it subscribes.
+    if (!player.start()) return this.#streamGone(player);
+    this.#log.info({ stream: streamKeyToString(key), ip: this.remoteAddress, client: player.subscriber?.id }, 'rtmp: playing');
+  }
+
+  /** A refused play: an error status naming the reason, one log line, and the connection closes. */
+  #refusePlay(streamId: number, code: string, reason: string, fields: Record<string, unknown>): void {
+    this.#log.info({ ...fields, ip: this.remoteAddress, status: code, reason }, 'rtmp: play refused');
+    this.session.rejectPlay(streamId, code, reason);
+    this.flush();
+    this.socket.end();
+  }
+
+  /**
+   * The hub ended a player: the stream really ended (the reconnect grace is over: UnpublishNotify, which
+   * ffmpeg takes for the end), the server closes or kicked it (Play.Stop), its signed URL expired (an error
+   * status), or it accepted nothing for stallTimeoutMs (cut at once). The connection closes in every case.
+   */
+  ended(player: RtmpPlayer, reason: HubEndReason): void {
+    if (this.#players.get(player.streamId) !== player) return;
+    this.#players.delete(player.streamId);
+    player.stop();
+    const fields = { reason, bytes: player.bytesSent };
+    if (reason === EndReason.stalled) {
+      this.reporter.limit(this.#log, { limit: 'stallTimeoutMs', protocol: player.info.protocol, remoteAddress: this.remoteAddress }, 'ERR_RTMP_PLAYER_STALLED', fields, `rtmp: player accepted nothing for ${this.hub.options.stallTimeoutMs} ms (stallTimeoutMs), disconnected`);
+      this.socket.destroy();
+      return;
+    }
+    if (reason === EndReason.tokenExpired) this.session.sendStatus(player.streamId, 'error', 'NetStream.Play.Failed', 'stopped: signed URL expired');
+    else this.session.sendPlayStop(player.streamId, reason === EndReason.unpublished, reason === EndReason.unpublished ? undefined : `stopped: ${reason}`);
+    this.#log.info(fields, 'rtmp: player ended');
+    this.flush();
+    this.socket.end();
   }
 
   /**
@@ -198,7 +402,7 @@ export class IngestConnection {
    * has no Publish.Start, so it sends no media; whatever it sends anyway is dropped by the session.
    */
   #requestPublish(streamId: number, name: string, query: Record<string, string>): void {
-    const { key, ctx } = publishContext({ clientId: this.id, remoteAddress: this.remoteAddress, app: this.#session.app, tcUrl: this.#tcUrl, name, query });
+    const { key, ctx } = publishContext({ clientId: this.id, remoteAddress: this.remoteAddress, app: this.session.app, tcUrl: this.#tcUrl, name, query });
     // A bad name is refused as it always was (BadName); the hooks only see names that could be published.
     if (!publishGuarded(this.options) || invalidKeyPart(key) !== undefined) return this.#publish(streamId, key, { ctx, expiresAtMs: undefined });
     this.#pending.add(streamId);
@@ -211,8 +415,8 @@ export class IngestConnection {
       const fields = { stream, ip: this.remoteAddress, status: decision.status, reason: decision.reason };
       if (decision.error === undefined) this.#log.info(fields, 'rtmp: publish refused');
       else this.#log.warn({ ...fields, err: decision.error }, 'rtmp: publish refused: access check failed');
-      this.#session.rejectPublish(streamId, REFUSAL_STATUS[decision.status], `publish refused: ${decision.reason}`);
-      this.#flush();
+      this.session.rejectPublish(streamId, REFUSAL_STATUS[decision.status], `publish refused: ${decision.reason}`);
+      this.flush();
       // The status goes out first; the encoder aborts on it and we close our side.
       this.socket.end();
     }).catch((err: unknown) => {
@@ -236,9 +440,9 @@ export class IngestConnection {
             const expired = this.#grants.get(streamId)?.expired === true;
             this.#log.info({ reason: expired ? EndReasonTokenExpired : reason }, 'rtmp: publisher evicted');
             this.#publishers.delete(streamId);
-            if (expired) this.#session.sendStatus(streamId, 'error', REFUSAL_STATUS[401], 'stopped: token expired');
-            else this.#session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', `stopped: ${reason}`);
-            this.#flush();
+            if (expired) this.session.sendStatus(streamId, 'error', REFUSAL_STATUS[401], 'stopped: token expired');
+            else this.session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', `stopped: ${reason}`);
+            this.flush();
             this.socket.end();
             this.#release(streamId, publisher, reason);
           },
@@ -253,16 +457,16 @@ export class IngestConnection {
       const fields = { stream: streamKeyToString(key) };
       if (tooMany) this.reporter.limit(this.#log, { limit: 'maxStreams', protocol: 'rtmp', remoteAddress: this.remoteAddress }, err.code, fields, `rtmp: publish refused: ${err.message}`);
       else this.reporter.warn(this.#log, logCodeOf(err), this.remoteAddress, fields, `rtmp: publish refused: ${err.message}`);
-      this.#session.rejectPublish(streamId, code, err.message);
-      this.#flush();
+      this.session.rejectPublish(streamId, code, err.message);
+      this.flush();
       // The status goes out first; the encoder aborts on it and we close our side.
       this.socket.end();
       return;
     }
     this.#publishers.set(streamId, publisher);
     this.#log = this.#log.child({ stream: streamKeyToString(key) });
-    this.#session.acceptPublish(streamId);
-    this.#flush();
+    this.session.acceptPublish(streamId);
+    this.flush();
     this.#log.info({ ip: this.remoteAddress }, 'rtmp: publishing');
     const log = this.#log;
     this.#grants.set(
@@ -294,6 +498,9 @@ export class IngestConnection {
       handshake: ['handshake', 'ERR_RTMP_HANDSHAKE_TIMEOUT', 'handshakeTimeoutMs'],
       waiting: ['first media packet', 'ERR_RTMP_FIRST_PACKET_TIMEOUT', 'firstPacketTimeoutMs'],
       active: ['idle publisher', 'ERR_RTMP_IDLE_TIMEOUT', 'idleTimeoutMs'],
+      // No timeout is set while playing; a paused player may stay quiet for stallTimeoutMs.
+      playing: ['idle player', 'ERR_RTMP_IDLE_TIMEOUT', 'stallTimeoutMs'],
+      paused: ['paused player', 'ERR_RTMP_IDLE_TIMEOUT', 'stallTimeoutMs'],
     } as const)[this.#phase];
     this.reporter.limit(this.#log, { limit, protocol: 'rtmp', remoteAddress: this.remoteAddress }, code, { phase: this.#phase }, `rtmp: ${what} timeout, closing connection`);
     this.socket.destroy();
@@ -309,6 +516,13 @@ export class IngestConnection {
     }
     if (this.#publishers.size > 0) this.#log.info('rtmp: publisher disconnected');
     this.#publishers.clear();
+    for (const controller of this.#pendingPlays.values()) controller.abort();
+    this.#pendingPlays.clear();
+    for (const player of this.#players.values()) {
+      player.stop();
+      this.#log.info({ bytes: player.bytesSent, reason: EndReason.left }, 'rtmp: player left');
+    }
+    this.#players.clear();
   }
 }
 
