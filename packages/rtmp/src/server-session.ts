@@ -330,6 +330,9 @@ export class RtmpServerSession {
       return;
     }
     const streamId = msg.streamId;
+    // A play needs the stream createStream made: a client that skips it is broken, and would otherwise sit
+    // there unanswered.
+    if (cmd.name === 'play' && !this.#streams.has(streamId)) throw new RtmpError(RtmpErrorCode.BadCommand, `play on stream ${streamId}, which createStream did not make`);
     if (streamId !== 0 && !this.#streams.has(streamId)) return; // unknown stream: ignore, not fatal
     switch (cmd.name) {
       case 'connect':

@@ -285,6 +285,15 @@ test('commands on unknown stream ids are ignored', () => {
   assert.deepEqual(enc.decoded(), []);
 });
 
+test('malformed plays are fatal: before createStream (stream 0 or an unknown id), without a name, with a name that is not a string', () => {
+  for (const [streamId, args] of [[0, ['x']], [7, ['x']], [1, []], [1, [42]], [1, [null, -1000]]] as const) {
+    const enc = new FakeEncoder();
+    connect(enc);
+    if (streamId === 1) enc.command(0, 'createStream', 2, null);
+    assert.throws(() => enc.command(streamId, 'play', 3, null, ...args), isCode('ERR_RTMP_BAD_COMMAND'), `play on ${streamId} with ${JSON.stringify(args)}`);
+  }
+});
+
 test('chunk size above the incoming cap is an error', () => {
   const enc = new FakeEncoder();
   assert.throws(() => enc.message({ csid: 2, type: 1, streamId: 0, timestamp: 0, payload: Uint8Array.of(0, 2, 0, 0) }), isCode('ERR_RTMP_CHUNK_SIZE'));

@@ -6,10 +6,31 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { inspectVideo } from '@flvcast/flv';
+import { encodeAmf0 } from '@flvcast/amf0';
+import { FlvDemuxer, inspectVideo } from '@flvcast/flv';
+import type { LimitHit } from '@flvcast/hub';
+import { ChunkWriter, ClientHandshake } from '@flvcast/rtmp';
+import { gstDecode, skipWithoutGstreamer } from '../src/gstreamer.js';
+import { NGINX_RTMP_MODULE, inCi, startNginx } from '../src/reverse-proxy.js';
 import { RtmpTestPlayer } from '../src/rtmp-test-player.js';
-import { probe, publish, sleep, spawnTool, startApp, waitForMedia, waitUntil, ffmpegPath, type ToolResult } from '../src/tools.js';
+import { av1Aac } from '../src/synthetic-media.js';
+import { SyntheticPublisher } from '../src/synthetic-publisher.js';
+import { HttpFlvViewer, probe, publish, sleep, spawnTool, startApp, waitForMedia, waitUntil, ffmpegPath, type ToolResult } from '../src/tools.js';
+
+const RTMPDUMP = '/usr/bin/rtmpdump';
+const DEBIAN_FFMPEG = '/usr/bin/ffmpeg';
+
+/** A skip reason outside CI when a Debian binary is missing (after a banner); false otherwise (CI fails instead). */
+function skipWithout(path: string, pkg: string): string | false {
+  if (existsSync(path) || inCi) return false;
+  console.error(`\n!! RTMP PLAY TEST SKIPPED: no ${path} (apt-get install ${pkg}); .ci/run installs it.\n`);
+  return `no ${path}`;
+}
 
 function errorLines(r: ToolResult): string[] {
   return r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
@@ -101,5 +122,220 @@ describe('RTMP play: ffmpeg publishes, ffmpeg and ffprobe play over RTMP', () =>
     assert.match(r.stderr, /StreamNotFound|no live stream/, r.stderr);
     t.diagnostic(`ffmpeg exited ${took.toFixed(0)} ms after start on an unknown stream`);
     assert.ok(took < 3000, `ffmpeg gave up within 3 s, took ${took.toFixed(0)} ms`);
+  });
+});
+
+describe('RTMP play: other real players', () => {
+  test("Debian's ffmpeg 5.1 decodes 4 s with no error line", { skip: skipWithout(DEBIAN_FFMPEG, 'ffmpeg') }, async (t) => {
+    assert.ok(existsSync(DEBIAN_FFMPEG), `CI is set and there is no ${DEBIAN_FFMPEG}`);
+    const { app, rtmpUrl } = await startApp();
+    t.after(() => app.close());
+    const pub = publish(`${rtmpUrl}/live/deb`, 'av', { seconds: 20 });
+    t.after(() => pub.kill());
+    await waitForMedia(app, 'deb');
+    assertCleanDecode(await decodeWith(DEBIAN_FFMPEG, `${rtmpUrl}/live/deb`, 4), '/usr/bin/ffmpeg -i rtmp://…');
+  });
+
+  test('rtmpdump (librtmp) dumps a valid FLV: the AVC sequence header, then a keyframe; it ends when the stream does', { skip: skipWithout(RTMPDUMP, 'rtmpdump') }, async (t) => {
+    assert.ok(existsSync(RTMPDUMP), `CI is set and there is no ${RTMPDUMP}`);
+    const { app, rtmpUrl } = await startApp({ httpFlv: { reconnectGraceMs: 500 } });
+    t.after(() => app.close());
+    const pub = publish(`${rtmpUrl}/live/dump`, 'av', { seconds: 6 });
+    t.after(() => pub.kill());
+    await waitForMedia(app, 'dump');
+    const dir = mkdtempSync(join(tmpdir(), 'flvcast-rtmpdump-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const out = join(dir, 'out.flv');
+    const r = await spawnTool(RTMPDUMP, ['-v', '-r', `${rtmpUrl}/live/dump`, '-B', '3', '-o', out], 30_000).done;
+    assert.equal(r.timedOut, false, `rtmpdump ended with the stream (UnpublishNotify/Play.Stop); stderr: ${r.stderr}`);
+    const tags = new FlvDemuxer().push(new Uint8Array(readFileSync(out)));
+    const videos = tags.filter((tag) => tag.type === 9).map((tag) => inspectVideo(tag.payload));
+    t.diagnostic(`rtmpdump exit ${r.code}: ${tags.length} tags, ${videos.length} video; ${r.stderr.trim().split(/[\r\n]+/).slice(-2).join(' | ')}`);
+    assert.ok(videos.length > 25, `more than a second of video (${videos.length} video tags)`);
+    assert.equal(videos[0]!.codec, 'avc');
+    assert.equal(videos[0]!.isSequenceHeader, true, 'the first video tag is the AVC sequence header');
+    assert.equal(videos[1]!.isKeyframe, true, 'the next video tag is a keyframe');
+    assert.ok(tags.some((tag) => tag.type === 8), 'audio too');
+  });
+
+  test("GStreamer's rtmp2src ! flvdemux decodes both tracks with no warning", { skip: skipWithoutGstreamer('RTMP play to GStreamer') }, async (t) => {
+    const { app, rtmpUrl } = await startApp();
+    t.after(() => app.close());
+    const pub = publish(`${rtmpUrl}/live/gst`, 'av', { seconds: 25 });
+    t.after(() => pub.kill());
+    await waitForMedia(app, 'gst');
+    const run = await gstDecode(`${rtmpUrl}/live/gst`, { streams: 2, seconds: 4, demuxed: 'rtmp-flv' });
+    const context = `${run.capsLines.join('\n')}\n${run.allWarnings.join('\n')}`;
+    assert.deepEqual(run.problems, [], context);
+    const caps = run.sinks.map((s) => s.caps ?? '').sort();
+    assert.match(caps.join(' '), /audio\/x-raw/, context);
+    assert.match(caps.join(' '), /video\/x-raw.*width=\(int\)320/, context);
+    for (const sink of run.sinks) assert.ok(sink.buffers > 25, `each track decoded more than 25 buffers: ${JSON.stringify(run.sinks)}`);
+  });
+
+  test('nginx-rtmp pulls from flvcast: ffprobe through nginx reads the stream', { skip: skipWithout(NGINX_RTMP_MODULE, 'libnginx-mod-rtmp') }, async (t) => {
+    assert.ok(existsSync(NGINX_RTMP_MODULE), `CI is set and there is no ${NGINX_RTMP_MODULE}`);
+    const { app, rtmpUrl } = await startApp();
+    t.after(() => app.close());
+    const pub = publish(`${rtmpUrl}/live/pulled`, 'av', { seconds: 30 });
+    t.after(() => pub.kill());
+    await waitForMedia(app, 'pulled');
+    const players: string[] = [];
+    app.streams.events.on('play', ({ subscriber }) => players.push(`${subscriber.info.protocol}/${subscriber.format}`));
+    const nginx = await startNginx(t, {
+      rtmp: ([port]) => `    server {\n        listen 127.0.0.1:${port};\n        application live {\n            live on;\n            pull ${rtmpUrl}/live;\n        }\n    }`,
+    });
+    const through = `rtmp://127.0.0.1:${nginx.ports[0]}/live/pulled`;
+    const p = await probe(through, 20_000);
+    const describe = `exit ${p.code}, streams ${JSON.stringify(p.streams.map((s) => [s.codec_type, s.codec_name, s.width, s.height]))}, stderr: ${p.stderr}\n--- nginx ---\n${nginx.log()}`;
+    assert.equal(p.code, 0, describe);
+    assert.deepEqual(p.streams.map((s) => s.codec_name).sort(), ['aac', 'h264'], describe);
+    assert.deepEqual(players, ['rtmp/rtmp'], 'nginx pulled it as one rtmp subscriber of flvcast');
+    t.diagnostic(`through ${nginx.version}: ${p.streams.map((s) => s.codec_name).join(' + ')}`);
+  });
+});
+
+describe('RTMP play: the stream comes and goes', () => {
+  test('a republish within the grace window: the RTMP player stays attached and ffmpeg decodes across it', async (t) => {
+    const { app, rtmpUrl } = await startApp({ httpFlv: { reconnectGraceMs: 5000 } });
+    t.after(() => app.close());
+    const stops: string[] = [];
+    app.streams.events.on('stop', ({ subscriber, reason }) => {
+      if (subscriber.info.protocol === 'rtmp') stops.push(reason);
+    });
+    const first = publish(`${rtmpUrl}/live/re`, 'av', { seconds: 4 });
+    t.after(() => first.kill());
+    await waitForMedia(app, 're');
+    const decoding = decodeWith(ffmpegPath(), `${rtmpUrl}/live/re`, 7, 40_000);
+    await first.done;
+    const gapStart = performance.now();
+    const second = publish(`${rtmpUrl}/live/re`, 'av', { seconds: 15 });
+    t.after(() => second.kill());
+    const r = await decoding;
+    t.diagnostic(`republished ${(performance.now() - gapStart).toFixed(0)} ms before the player finished; player ran ${r.ms.toFixed(0)} ms`);
+    assertCleanDecode(r, 'ffmpeg across a republish');
+    assert.deepEqual(stops.filter((s) => s !== 'left'), [], 'the RTMP player was never ended by the hub (no unpublished)');
+  });
+
+  test('when the stream really ends (grace over): StreamEOF, UnpublishNotify, Play.Stop, then the close; never during the grace', async (t) => {
+    const { app, rtmpPort } = await startApp({ httpFlv: { reconnectGraceMs: 800 } });
+    t.after(() => app.close());
+    const pub = await SyntheticPublisher.start(rtmpPort, 'ends');
+    t.after(() => pub.close());
+    const player = new RtmpTestPlayer(rtmpPort, 'ends');
+    t.after(() => player.close());
+    await player.waitFor((p) => p.media('video').length > 5, 'video');
+    pub.unpublish();
+    const unpublishedAt = performance.now() - player.started;
+    await sleep(400);
+    assert.ok(!player.statuses.includes('NetStream.Play.UnpublishNotify'), 'no UnpublishNotify during the grace window');
+    assert.equal(player.closed, false);
+    await player.waitFor((p) => p.closed, 'the server to close the connection', 5000);
+    const tail = player.statuses.slice(-2);
+    assert.deepEqual(tail, ['NetStream.Play.UnpublishNotify', 'NetStream.Play.Stop']);
+    t.diagnostic(`closed ${(player.closedAt! - unpublishedAt).toFixed(0)} ms after the unpublish (grace 800 ms)`);
+  });
+
+  test('a player that never reads is cut by the stall rule; an HTTP viewer of the same stream sees no gap', async (t) => {
+    const { app, rtmpPort, httpUrl } = await startApp({ httpFlv: { reconnectGraceMs: 0, stallTimeoutMs: 1000 } });
+    t.after(() => app.close());
+    const hits: LimitHit[] = [];
+    app.streams.events.on('limit', (h) => hits.push(h));
+    // 150 KB video frames, 25 a second: loopback buffers fill in a second or two.
+    const pub = await SyntheticPublisher.start(rtmpPort, 'fat', { videoPadding: 150_000 });
+    t.after(() => pub.close());
+    const viewer = await HttpFlvViewer.open(`${httpUrl}/live/fat.flv`);
+    t.after(() => viewer.close());
+    const idle = new RtmpTestPlayer(rtmpPort, 'fat');
+    t.after(() => idle.close());
+    await idle.waitFor((p) => p.statuses.includes('NetStream.Play.Start'), 'Play.Start');
+    idle.socket.pause();
+    const paused = performance.now();
+    await waitUntil(() => hits.find((h) => h.limit === 'stallTimeoutMs' && h.protocol === 'rtmp'), 20_000, 'the stall cut of the idle RTMP player');
+    const cutAfter = performance.now() - paused;
+    // (The idle client reads nothing, so it would not notice; the server's side is what counts.)
+    await waitUntil(() => app.rtmp.connections === 1, 5000, "the server to close the idle player's connection (the publisher's stays)");
+    await sleep(500);
+    const times = viewer.tags.filter((tag) => tag.type === 9).map((tag) => tag.at);
+    let gap = 0;
+    for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i]! - times[i - 1]!);
+    t.diagnostic(`idle RTMP player cut ${cutAfter.toFixed(0)} ms after it stopped reading; HTTP viewer: ${times.length} video tags, largest gap ${gap.toFixed(0)} ms`);
+    assert.ok(gap < 400, `the HTTP viewer saw no gap (largest ${gap.toFixed(0)} ms)`);
+    assert.equal(app.streams.get({ vhost: '', app: 'live', stream: 'fat' })?.viewerCount, 1, 'the HTTP viewer is still there');
+  });
+});
+
+describe('RTMP play: Enhanced RTMP codecs go only to players that announced them', () => {
+  test("AV1: a legacy player gets NetStream.Play.Failed naming the codec; one with fourCcList ['av01'] plays it", async (t) => {
+    const { app, rtmpPort } = await startApp();
+    t.after(() => app.close());
+    const pub = await SyntheticPublisher.start(rtmpPort, 'av1', { media: av1Aac });
+    t.after(() => pub.close());
+    const legacy = new RtmpTestPlayer(rtmpPort, 'av1');
+    t.after(() => legacy.close());
+    await legacy.waitFor((p) => p.closed, 'the legacy player to be refused and closed');
+    const failed = legacy.events.find((e) => e.type === 'status');
+    assert.equal(failed?.type === 'status' ? failed.code : undefined, 'NetStream.Play.Failed');
+    assert.match(failed?.type === 'status' ? failed.description : '', /av1.*av01.*fourCcList/);
+    assert.equal(legacy.media().length, 0, 'not a media byte before the refusal');
+
+    for (const list of [['av01'], ['*']]) {
+      const enhanced = new RtmpTestPlayer(rtmpPort, 'av1', { connectProperties: { fourCcList: list } });
+      t.after(() => enhanced.close());
+      await enhanced.waitFor((p) => p.media('video').length > 3, `video for a player announcing ${list.join()}`);
+      assert.equal(inspectVideo(enhanced.media('video')[0]!.payload).fourcc, 'av01');
+      enhanced.close();
+    }
+  });
+});
+
+describe('RTMP play: malformed plays close only their own connection', () => {
+  test('no name, a name that is not a string, play before createStream, a huge name', async (t) => {
+    const { app, rtmpPort, logs } = await startApp({ captureLogs: true, logLevel: 'info' });
+    t.after(() => app.close());
+    const pub = await SyntheticPublisher.start(rtmpPort, 'steady');
+    t.after(() => pub.close());
+    const watcher = new RtmpTestPlayer(rtmpPort, 'steady');
+    t.after(() => watcher.close());
+    await watcher.waitFor((p) => p.media('video').length > 2, 'the steady player to get video');
+
+    const cases: Array<{ what: string; stream: number; args: unknown[]; create: boolean }> = [
+      { what: 'no name', stream: 1, args: [], create: true },
+      { what: 'a number for a name', stream: 1, args: [42, -1000], create: true },
+      { what: 'play before createStream', stream: 1, args: ['steady'], create: false },
+      { what: 'play on the NetConnection', stream: 0, args: ['steady'], create: true },
+      { what: 'a 60 KB name', stream: 1, args: ['x'.repeat(60_000)], create: true },
+    ];
+    for (const c of cases) {
+      const before = watcher.media('video').length;
+      const socket = net.connect({ port: rtmpPort, host: '127.0.0.1' });
+      socket.on('error', () => {});
+      const received: Buffer[] = [];
+      socket.on('data', (d: Buffer) => received.push(d));
+      let closed = false;
+      socket.once('close', () => (closed = true));
+      const hs = new ClientHandshake();
+      socket.write(hs.start());
+      let fed = 0;
+      await waitUntil(() => {
+        while (fed < received.length) for (const out of hs.push(new Uint8Array(received[fed++]!)).output) socket.write(out);
+        return hs.done;
+      }, 3000, 'the handshake', 5);
+      const writer = new ChunkWriter();
+      socket.write(writer.write({ csid: 3, type: 20, streamId: 0, timestamp: 0, payload: encodeAmf0('connect', 1, { app: 'live', tcUrl: `rtmp://127.0.0.1:${rtmpPort}/live` }) }));
+      if (c.create) socket.write(writer.write({ csid: 3, type: 20, streamId: 0, timestamp: 0, payload: encodeAmf0('createStream', 2, null) }));
+      socket.write(writer.write({ csid: 8, type: 20, streamId: c.stream, timestamp: 0, payload: encodeAmf0('play', 0, null, ...(c.args as string[])) }));
+      await waitUntil(() => closed, 3000, `the server to close the connection (${c.what})`);
+      await waitUntil(() => watcher.media('video').length > before + 2, 3000, `the steady player to keep getting video after: ${c.what}`);
+    }
+    assert.equal(watcher.closed, false);
+    // One clear line per bad connection: the protocol error with its code, or the refusal with its reason.
+    const closing = logs.filter((l) => l.msg.startsWith('rtmp: closing connection'));
+    assert.equal(closing.length, 4, JSON.stringify(closing));
+    for (const l of closing) assert.equal(l.code, 'ERR_RTMP_BAD_COMMAND');
+    const refused = logs.filter((l) => l.msg === 'rtmp: play refused');
+    assert.equal(refused.length, 1);
+    assert.match(String(refused[0]!.reason), /invalid stream name/);
+    assert.ok(JSON.stringify(refused[0]).length < 2000, 'the huge name is not logged whole');
   });
 });
