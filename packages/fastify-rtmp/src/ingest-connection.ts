@@ -7,6 +7,7 @@ import { logCodeOf, type LimitReporter, type LogCode } from '@flvcast/limits';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedRtmpOptions } from './options.js';
+import { forwardHops } from './forward-hops.js';
 import { announcedFourCcs, playCodecProblem } from './play-codecs.js';
 import type { PlayerFormats } from './player-formats.js';
 import { REFUSAL_STATUS, checkPublish, publishContext, publishGuarded } from './publish-access.js';
@@ -57,6 +58,8 @@ export class IngestConnection implements PlayerConnection {
   readonly #pendingPlays = new Map<number, AbortController>();
   /** Enhanced RTMP codecs the client announced in connect (fourCcList). */
   #fourCcs: ReadonlySet<string> = new Set();
+  /** The connect command object (for the forward hop count a relaying server puts in it). */
+  #connect: Readonly<Record<string, Amf0Value>> | undefined;
   /** Tracks asked for with receiveAudio/receiveVideo before play. */
   #receive = { audio: true, video: true };
   #corked = false;
@@ -221,6 +224,7 @@ export class IngestConnection implements PlayerConnection {
         this.#log.info({ app: event.app, tcUrl: event.tcUrl === undefined ? undefined : redactToken(event.tcUrl), ip: this.remoteAddress }, 'rtmp: connect');
         this.#tcUrl = event.tcUrl;
         this.#fourCcs = announcedFourCcs(event.command);
+        this.#connect = event.command;
         return;
       case 'publish':
         return this.#requestPublish(event.streamId, event.name, event.query);
@@ -403,14 +407,26 @@ export class IngestConnection implements PlayerConnection {
    */
   #requestPublish(streamId: number, name: string, query: Record<string, string>): void {
     const { key, ctx } = publishContext({ clientId: this.id, remoteAddress: this.remoteAddress, app: this.session.app, tcUrl: this.#tcUrl, name, query });
+    const hops = forwardHops(this.#connect, query);
+    if (hops > this.options.maxForwardHops) {
+      // A loop of forwarding servers (or a chain too long): refused before any check or hub work.
+      const stream = streamKeyToString(key);
+      const reason = `the stream already crossed ${hops} servers (maxForwardHops is ${this.options.maxForwardHops}): a forwarding loop?`;
+      this.hub.events.emit('deny', { action: 'publish', protocol: 'rtmp', remoteAddress: this.remoteAddress, stream, reason });
+      this.#log.warn({ stream, ip: this.remoteAddress, hops, reason }, 'rtmp: publish refused: too many forward hops');
+      this.session.rejectPublish(streamId, 'NetStream.Publish.Rejected', `publish refused: ${reason}`);
+      this.flush();
+      this.socket.end();
+      return;
+    }
     // A bad name is refused as it always was (BadName); the hooks only see names that could be published.
-    if (!publishGuarded(this.options) || invalidKeyPart(key) !== undefined) return this.#publish(streamId, key, { ctx, expiresAtMs: undefined });
+    if (!publishGuarded(this.options) || invalidKeyPart(key) !== undefined) return this.#publish(streamId, key, { ctx, expiresAtMs: undefined }, hops);
     this.#pending.add(streamId);
     const stream = streamKeyToString(key);
     void checkPublish(ctx, this.options).then((decision) => {
       // The encoder left, or unpublished, while we were asking.
       if (this.#closed || !this.#pending.delete(streamId)) return;
-      if (decision.allowed) return this.#publish(streamId, key, decision.grant);
+      if (decision.allowed) return this.#publish(streamId, key, decision.grant, hops);
       this.hub.events.emit('deny', { action: 'publish', protocol: 'rtmp', remoteAddress: this.remoteAddress, stream, reason: decision.reason });
       const fields = { stream, ip: this.remoteAddress, status: decision.status, reason: decision.reason };
       if (decision.error === undefined) this.#log.info(fields, 'rtmp: publish refused');
@@ -426,13 +442,13 @@ export class IngestConnection implements PlayerConnection {
     });
   }
 
-  #publish(streamId: number, key: StreamKey, grant: AccessGrant): void {
+  #publish(streamId: number, key: StreamKey, grant: AccessGrant, hops: number): void {
     const query = grant.ctx.query;
     let publisher: Publisher;
     try {
       publisher = this.hub.publish(
         key,
-        { protocol: 'rtmp', remoteAddress: this.remoteAddress, query },
+        { protocol: 'rtmp', remoteAddress: this.remoteAddress, query, hops },
         {
           onEvict: (reason) => {
             // The hub closes with the server: the encoder may be asked to reconnect rather than just cut off.

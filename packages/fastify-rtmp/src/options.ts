@@ -79,6 +79,13 @@ export const rtmpOptionDescriptors = defineOptions({
     doc: 'require HMAC-signed publish names (`cam1?expires=&token=`, see @flvcast/access `signStream`)',
   }),
   accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPublish` hook may take' }),
+  maxForwardHops: option.integer({
+    min: 0,
+    max: 1000,
+    default: 4,
+    server: true,
+    doc: 'a publish that already crossed more flvcast servers than this (their forwards announce it as `flvcastHops` in connect and in the stream name) is refused with NetStream.Publish.Rejected: servers forwarding to each other cannot loop',
+  }),
   maxConnections: option.integer({ min: 1, max: 1_000_000, default: 1000, server: true, doc: 'open RTMP connections at once; one more is closed at once, before the handshake' }),
   maxConnectionsPerIp: option.integer({
     min: 1,
@@ -121,6 +128,7 @@ export interface ResolvedRtmpOptions {
   onUnpublish: AccessEndHook | undefined;
   signedUrls: ResolvedSignedUrls | undefined;
   accessTimeoutMs: number;
+  maxForwardHops: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
   /** One line per old option spelling used, for the plugin to log at registration. */
