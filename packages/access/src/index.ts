@@ -31,3 +31,4 @@ export {
   type GrantFollower,
 } from './admission.js';
 export { EndReasonTokenExpired } from './end-reason.js';
+export { accessOption } from './access-option-descriptors.js';

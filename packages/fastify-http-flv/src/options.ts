@@ -1,4 +1,4 @@
-import { resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls, type SignedUrlsOptions } from '@flvcast/access';
+import { accessOption, resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls } from '@flvcast/access';
 import { Hub, hubOptionDescriptors, type DeprecatedHubOptions, type HubOptionsInput } from '@flvcast/hub';
 import { defineOptions, omitOptions, option, resolveOptions, type AliasNames, type OptionInput } from '@flvcast/options';
 import { FST_FLVCAST_INVALID_OPTION } from './errors.js';
@@ -63,28 +63,11 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     is: (v): v is Hub => v instanceof Hub,
     doc: 'use this hub instead of creating one (the hub options are then ignored)',
   }),
-  onPlay: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is AccessHook => typeof v === 'function',
-    doc: 'decides whether a viewer of any mount (HTTP or WS; .flv, .ts, .aac, .mp3) may watch, before any body byte is sent: refusals get HTTP 401/403 or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses',
-  }),
-  onStop: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is AccessEndHook => typeof v === 'function',
-    doc: 'told when an admitted viewer leaves (bytes sent, reason); errors are logged, never fatal',
-  }),
-  signedUrls: option.custom({
-    typeName: '`{ secret, kickOnExpiry? }`',
-    expected: '{ secret, kickOnExpiry? }',
-    is: (_v): _v is SignedUrlsOptions => true,
-    check: (v) => {
-      const resolved = resolveSignedUrls(v);
-      return typeof resolved === 'string' ? resolved : undefined;
-    },
-    doc: 'require HMAC-signed URLs (`?expires=&token=`, see @flvcast/access `signStream`) to play',
-  }),
+  onPlay: accessOption.hook(
+    'decides whether a viewer of any mount (HTTP or WS; .flv, .ts, .aac, .mp3) may watch, before any body byte is sent: refusals get HTTP 401/403 or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses',
+  ),
+  onStop: accessOption.endHook('told when an admitted viewer leaves (bytes sent, reason); errors are logged, never fatal'),
+  signedUrls: accessOption.signedUrls('require HMAC-signed URLs (`?expires=&token=`, see @flvcast/access `signStream`) to play'),
   wsAllowedOrigins: option.list({
     server: { default: [] },
     check: (origins) => {

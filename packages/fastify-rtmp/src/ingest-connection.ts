@@ -8,6 +8,7 @@ import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ResolvedRtmpOptions } from './options.js';
 import { forwardHops } from './forward-hops.js';
+import { PLAY_REFUSAL, checkPlay, playGuarded } from './play-access.js';
 import { announcedFourCcs, playCodecProblem } from './play-codecs.js';
 import type { PlayerFormats } from './player-formats.js';
 import { REFUSAL_STATUS, checkPublish, publishContext, publishGuarded } from './publish-access.js';
@@ -54,6 +55,8 @@ export class IngestConnection implements PlayerConnection {
   readonly session: RtmpServerSession;
   /** Streams this connection plays, by message stream id. */
   readonly #players = new Map<number, RtmpPlayer>();
+  /** Admitted plays, followed for the expiry kick and the onStop notification. */
+  readonly #playGrants = new Map<number, GrantFollower>();
   /** Plays waiting on access checks, the stream lookup or its codecs; aborted when the player goes. */
   readonly #pendingPlays = new Map<number, AbortController>();
   /** Enhanced RTMP codecs the client announced in connect (fourCcList). */
@@ -149,6 +152,7 @@ export class IngestConnection implements PlayerConnection {
     this.#publishers.clear();
     for (const [streamId, player] of this.#players) {
       player.stop();
+      this.#releasePlay(player, EndReason.closed);
       this.session.sendPlayStop(streamId, false, 'stopped: server shutting down');
     }
     this.#players.clear();
@@ -269,6 +273,7 @@ export class IngestConnection implements PlayerConnection {
         if (player === undefined) return;
         this.#players.delete(event.streamId);
         player.stop();
+        this.#releasePlay(player, EndReason.left);
         this.#log.info({ reason: event.reason, bytes: player.bytesSent }, 'rtmp: player stopped');
         return;
       }
@@ -330,12 +335,12 @@ export class IngestConnection implements PlayerConnection {
     }
     const controller = new AbortController();
     this.#pendingPlays.set(streamId, controller);
-    void this.#admitPlay(streamId, key, controller.signal).then(
-      (refusal) => {
+    void this.#admitPlay(streamId, key, name, query, controller.signal).then(
+      (verdict) => {
         if (controller.signal.aborted || this.#closed) return;
         this.#pendingPlays.delete(streamId);
-        if (refusal !== undefined) return this.#refusePlay(streamId, refusal.code, refusal.reason, { stream });
-        this.#startPlay(streamId, key);
+        if ('code' in verdict) return this.#refusePlay(streamId, verdict.code, verdict.reason, { stream }, verdict.logged);
+        this.#startPlay(streamId, key, verdict.grant);
       },
       (err: unknown) => {
         this.#log.error({ err }, 'rtmp: play failed');
@@ -344,36 +349,79 @@ export class IngestConnection implements PlayerConnection {
     );
   }
 
-  /** The checks before a play is answered: undefined when it may start, else the status and reason. */
-  async #admitPlay(streamId: number, key: StreamKey, signal: AbortSignal): Promise<{ code: string; reason: string } | undefined> {
+  /**
+   * The checks before a play is answered, in HTTP's order: access (signed URL, IP rules, onPlay), the stream
+   * (the resolver may bring it), its codecs against what the player announced.
+   */
+  async #admitPlay(streamId: number, key: StreamKey, name: string, query: Record<string, string>, signal: AbortSignal): Promise<{ code: string; reason: string; logged?: true } | { grant: AccessGrant | undefined }> {
+    let grant: AccessGrant | undefined;
+    if (playGuarded(this.options)) {
+      const { ctx } = publishContext({ clientId: this.id, remoteAddress: this.remoteAddress, app: this.session.app, tcUrl: this.#tcUrl, name, query, action: 'play', protocol: this.#protocol });
+      const decision = await checkPlay(ctx, this.options);
+      if (signal.aborted) return { grant: undefined };
+      if (!decision.allowed) {
+        const stream = streamKeyToString(key);
+        this.hub.events.emit('deny', { action: 'play', protocol: this.#protocol, remoteAddress: this.remoteAddress, stream, reason: decision.reason });
+        const fields = { stream, ip: this.remoteAddress, status: decision.status, reason: decision.reason };
+        if (decision.error === undefined) this.#log.info(fields, 'rtmp: play refused');
+        else this.#log.warn({ ...fields, err: decision.error }, 'rtmp: play refused: access check failed');
+        return { code: 'NetStream.Play.Failed', reason: `play refused (${PLAY_REFUSAL[decision.status]}): ${decision.reason}`, logged: true };
+      }
+      grant = decision.grant;
+    }
     const live = this.hub.get(key) ?? (await this.hub.find(key));
-    if (signal.aborted) return undefined;
+    if (signal.aborted) return { grant: undefined };
     if (live === undefined) return { code: 'NetStream.Play.StreamNotFound', reason: `no live stream ${streamKeyToString(key)}` };
     const format = this.formats.get(streamId, this.#receive.audio, this.#receive.video);
     if (live.unsupported(format) === null) {
       // Bounded like HTTP's check: past it the player is served with what is known.
       await live.whenDecided(format, AbortSignal.any([signal, AbortSignal.timeout(DECIDE_WAIT_MS)]));
-      if (signal.aborted) return undefined;
+      if (signal.aborted) return { grant: undefined };
     }
     const problem = playCodecProblem(live, this.#fourCcs);
     if (problem !== undefined) return { code: 'NetStream.Play.Failed', reason: `cannot play ${live.name}: ${problem}` };
-    return undefined;
+    return { grant };
   }
 
-  #startPlay(streamId: number, key: StreamKey): void {
+  #startPlay(streamId: number, key: StreamKey, grant: AccessGrant | undefined): void {
     if (!this.session.acceptPlay(streamId)) return; // the player deleted the stream meanwhile
     this.flush();
-    const info = { protocol: this.#tls ? 'rtmps' : 'rtmp', remoteAddress: this.remoteAddress };
-    const player = new RtmpPlayer(streamId, key, info, this, this.#receive);
+    const player = new RtmpPlayer(streamId, key, { protocol: this.#protocol, remoteAddress: this.remoteAddress }, this, this.#receive);
     this.#players.set(streamId, player);
+    if (grant !== undefined) {
+      const log = this.#log;
+      this.#playGrants.set(
+        streamId,
+        followGrant(grant, {
+          kick: () => {
+            log.info({ reason: EndReasonTokenExpired }, 'rtmp: signed URL expired, disconnecting player');
+            player.kick(EndReason.tokenExpired);
+          },
+          onEnd: this.options.onStop,
+          onEndError: (err) => log.warn({ err }, 'rtmp: onStop hook failed'),
+        }),
+      );
+    }
     // The player's stream (metadata, configuration, the cached GOP from a keyframe) starts as it subscribes.
     if (!player.start()) return this.#streamGone(player);
     this.#log.info({ stream: streamKeyToString(key), ip: this.remoteAddress, client: player.subscriber?.id }, 'rtmp: playing');
   }
 
+  /** A player is gone: onStop hears of it (with what it was sent and why). */
+  #releasePlay(player: RtmpPlayer, reason: string): void {
+    const follower = this.#playGrants.get(player.streamId);
+    if (follower === undefined) return;
+    this.#playGrants.delete(player.streamId);
+    follower.end(player.bytesSent, reason);
+  }
+
+  get #protocol(): string {
+    return this.#tls ? 'rtmps' : 'rtmp';
+  }
+
   /** A refused play: an error status naming the reason, one log line, and the connection closes. */
-  #refusePlay(streamId: number, code: string, reason: string, fields: Record<string, unknown>): void {
-    this.#log.info({ ...fields, ip: this.remoteAddress, status: code, reason }, 'rtmp: play refused');
+  #refusePlay(streamId: number, code: string, reason: string, fields: Record<string, unknown>, logged = false): void {
+    if (!logged) this.#log.info({ ...fields, ip: this.remoteAddress, status: code, reason }, 'rtmp: play refused');
     this.session.rejectPlay(streamId, code, reason);
     this.flush();
     this.socket.end();
@@ -388,6 +436,7 @@ export class IngestConnection implements PlayerConnection {
     if (this.#players.get(player.streamId) !== player) return;
     this.#players.delete(player.streamId);
     player.stop();
+    this.#releasePlay(player, reason);
     const fields = { reason, bytes: player.bytesSent };
     if (reason === EndReason.stalled) {
       this.reporter.limit(this.#log, { limit: 'stallTimeoutMs', protocol: player.info.protocol, remoteAddress: this.remoteAddress }, 'ERR_RTMP_PLAYER_STALLED', fields, `rtmp: player accepted nothing for ${this.hub.options.stallTimeoutMs} ms (stallTimeoutMs), disconnected`);
@@ -536,6 +585,7 @@ export class IngestConnection implements PlayerConnection {
     this.#pendingPlays.clear();
     for (const player of this.#players.values()) {
       player.stop();
+      this.#releasePlay(player, EndReason.left);
       this.#log.info({ bytes: player.bytesSent, reason: EndReason.left }, 'rtmp: player left');
     }
     this.#players.clear();

@@ -100,6 +100,13 @@ export class RtmpPlayer {
     return this.start();
   }
 
+  /** Ends the player for `reason` (its signed URL expired): the connection tells it so and closes. */
+  kick(reason: HubEndReason): void {
+    if (this.#stopped) return;
+    if (this.#sub !== undefined) this.#sub.end(reason);
+    else this.conn.ended(this, reason);
+  }
+
   /** The player left (closeStream, deleteStream, its connection closed): detach without a word. */
   stop(): void {
     this.#stopped = true;
