@@ -77,9 +77,6 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     doc: 'browser origins allowed to open WS-FLV (against cross-site WebSocket hijacking); requests without `Origin` (not browsers) pass; none = any',
   }),
   accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPlay` hook may take' }),
-  maxViewers: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'viewers (HTTP and WS, every mount) at once; one more gets 503 (WS: close 4503)' }),
-  maxViewersPerIp: option.integer({ min: 1, max: 1_000_000, default: 100, server: true, doc: 'viewers per client address, every mount; one more gets 429 (WS: close 4429)' }),
-  maxViewersPerStream: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'viewers of one stream, every mount; one more gets 503 (WS: close 4503)' }),
 });
 
 /** The hub options the plugin passes on when it creates the hub (every one but the clock). */
@@ -122,9 +119,6 @@ export interface ResolvedHttpFlvOptions {
   /** Lower-cased origins; undefined = any. */
   wsAllowedOrigins: ReadonlySet<string> | undefined;
   accessTimeoutMs: number;
-  maxViewers: number;
-  maxViewersPerIp: number;
-  maxViewersPerStream: number;
   /** One line per old option spelling used, for the plugin to log at registration. */
   deprecations: readonly string[];
 }
@@ -164,9 +158,6 @@ export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFl
     signedUrls: resolveSignedUrls(values.signedUrls) as ResolvedSignedUrls | undefined,
     wsAllowedOrigins: origins === undefined || origins.length === 0 ? undefined : new Set(origins.map((o) => o.toLowerCase())),
     accessTimeoutMs: values.accessTimeoutMs,
-    maxViewers: values.maxViewers,
-    maxViewersPerIp: values.maxViewersPerIp,
-    maxViewersPerStream: values.maxViewersPerStream,
     deprecations: deprecations.map((d) => `@flvcast/fastify-http-flv: ${d.message}`),
   };
 }

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { EndReasonTokenExpired, followGrant, redactToken, type AccessGrant, type GrantFollower } from '@flvcast/access';
 import type { Amf0Value } from '@flvcast/amf0';
-import { EndReason, HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type HubEndReason, type Publisher, type StreamKey } from '@flvcast/hub';
+import { EndReason, HubError, HubErrorCode, invalidKeyPart, streamKeyToString, type Hub, type HubEndReason, type Publisher, type StreamKey, type ViewerLimit, type ViewerSlot } from '@flvcast/hub';
 import { logCodeOf, type LimitReporter, type LogCode } from '@flvcast/limits';
 import { RtmpServerSession, type RtmpEvent } from '@flvcast/rtmp';
 import type { FastifyBaseLogger } from 'fastify';
@@ -30,6 +30,13 @@ const PLAYER_HIGH_WATER_MARK = 256 * 1024;
 /** The longest stream name a play may carry (names are checked by the hub too; this bounds the log line). */
 const MAX_PLAY_NAME = 1024;
 
+/** The log code of each viewer limit hit by a player. */
+const VIEWER_LIMIT_CODE: Record<ViewerLimit, LogCode> = {
+  maxViewers: 'ERR_RTMP_TOO_MANY_VIEWERS',
+  maxViewersPerStream: 'ERR_RTMP_TOO_MANY_VIEWERS_PER_STREAM',
+  maxViewersPerIp: 'ERR_RTMP_TOO_MANY_VIEWERS_PER_IP',
+};
+
 /** What one plugin instance shares with all its connections. */
 export interface ConnectionShared {
   readonly formats: PlayerFormats;
@@ -55,6 +62,8 @@ export class IngestConnection implements PlayerConnection {
   readonly session: RtmpServerSession;
   /** Streams this connection plays, by message stream id. */
   readonly #players = new Map<number, RtmpPlayer>();
+  /** Viewer slots (hub.viewers) held by this connection's players. */
+  readonly #slots = new Map<number, ViewerSlot>();
   /** Admitted plays, followed for the expiry kick and the onStop notification. */
   readonly #playGrants = new Map<number, GrantFollower>();
   /** Plays waiting on access checks, the stream lookup or its codecs; aborted when the player goes. */
@@ -384,7 +393,21 @@ export class IngestConnection implements PlayerConnection {
   }
 
   #startPlay(streamId: number, key: StreamKey, grant: AccessGrant | undefined): void {
-    if (!this.session.acceptPlay(streamId)) return; // the player deleted the stream meanwhile
+    // The same viewer limits as HTTP and WS viewers, in the same totals (the hub counts them).
+    const stream = streamKeyToString(key);
+    const slot = this.hub.viewers.acquire(this.remoteAddress, stream);
+    if (typeof slot === 'string') {
+      const max = this.hub.options[slot];
+      const message = slot === 'maxViewersPerIp'
+        ? `too many viewers from your address (maxViewersPerIp is ${max})`
+        : slot === 'maxViewersPerStream'
+          ? `stream ${stream} has its maximum of ${max} viewers (maxViewersPerStream)`
+          : `this server has its maximum of ${max} viewers (maxViewers)`;
+      this.reporter.limit(this.#log, { limit: slot, protocol: this.#protocol, remoteAddress: this.remoteAddress }, VIEWER_LIMIT_CODE[slot], { stream }, `rtmp: player refused: ${message}`);
+      return this.#refusePlay(streamId, 'NetStream.Play.Failed', message, { stream }, true);
+    }
+    if (!this.session.acceptPlay(streamId)) return slot.release(); // the player deleted the stream meanwhile
+    this.#slots.set(streamId, slot);
     this.flush();
     const player = new RtmpPlayer(streamId, key, { protocol: this.#protocol, remoteAddress: this.remoteAddress }, this, this.#receive);
     this.#players.set(streamId, player);
@@ -409,6 +432,8 @@ export class IngestConnection implements PlayerConnection {
 
   /** A player is gone: onStop hears of it (with what it was sent and why). */
   #releasePlay(player: RtmpPlayer, reason: string): void {
+    this.#slots.get(player.streamId)?.release();
+    this.#slots.delete(player.streamId);
     const follower = this.#playGrants.get(player.streamId);
     if (follower === undefined) return;
     this.#playGrants.delete(player.streamId);
@@ -589,6 +614,8 @@ export class IngestConnection implements PlayerConnection {
       this.#log.info({ bytes: player.bytesSent, reason: EndReason.left }, 'rtmp: player left');
     }
     this.#players.clear();
+    for (const slot of this.#slots.values()) slot.release();
+    this.#slots.clear();
   }
 }
 
