@@ -29,7 +29,7 @@ export const rtmpOptionDescriptors = defineOptions({
   handshakeTimeoutMs: option.integer({ min: 100, max: 600_000, default: 5000, unit: 'ms', server: true, doc: 'the RTMP handshake must complete within this' }),
   firstPacketTimeoutMs: option.integer({ min: 100, max: 600_000, default: 20_000, unit: 'ms', server: true, doc: 'after the handshake, a connection must start publishing and send media within this' }),
   idleTimeoutMs: option.integer({ min: 100, max: 3_600_000, default: 10_000, unit: 'ms', server: true, doc: 'a connection (publisher or not) that sends nothing for this long is closed' }),
-  chunkSizeBytes: option.integer({ min: 128, max: 0xffffff, default: 4096, unit: 'bytes', aliases: [{ name: 'chunkSize' }], server: true, doc: 'outgoing RTMP chunk size' }),
+  chunkSizeBytes: option.integer({ min: 128, max: 0xffffff, default: 60_000, unit: 'bytes', aliases: [{ name: 'chunkSize' }], server: true, doc: 'outgoing RTMP chunk size, announced right after connect; what players read media in (SRS sends players 60000: a frame in one or two chunks, half the parsing of 4096, measured)' }),
   maxChunkSizeBytes: option.integer({
     min: 128,
     max: 0x7fffffff,
