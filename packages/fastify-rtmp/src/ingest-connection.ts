@@ -284,6 +284,7 @@ export class IngestConnection implements PlayerConnection {
         player.stop();
         this.#releasePlay(player, EndReason.left);
         this.#log.info({ reason: event.reason, bytes: player.bytesSent }, 'rtmp: player stopped');
+        this.#idleIfNothingLeft();
         return;
       }
       case 'command':
@@ -291,6 +292,16 @@ export class IngestConnection implements PlayerConnection {
       default:
         return;
     }
+  }
+
+  /**
+   * A connection that played, and now neither plays nor publishes (its player sent closeStream or deleteStream
+   * and stayed), is held to idleTimeoutMs again: it may play once more, or go.
+   */
+  #idleIfNothingLeft(): void {
+    if ((this.#phase !== 'playing' && this.#phase !== 'paused') || this.#players.size > 0 || this.#pendingPlays.size > 0 || this.#publishers.size > 0) return;
+    this.#phase = 'active';
+    this.socket.setTimeout(this.options.idleTimeoutMs);
   }
 
   /** pause, receiveAudio, receiveVideo: what a player may change while it plays. */
@@ -309,7 +320,7 @@ export class IngestConnection implements PlayerConnection {
     if (player === undefined) return;
     if (!player.pause(flag)) return this.#streamGone(player);
     this.#log.info({ paused: flag }, flag ? 'rtmp: player paused' : 'rtmp: player unpaused');
-    const allPaused = [...this.#players.values()].every((p) => p.paused);
+    const allPaused = this.#players.size > 0 && [...this.#players.values()].every((p) => p.paused);
     if (allPaused && this.#phase === 'playing') {
       // A paused player sends nothing at all: it may stay so for the hub's stall timeout, then it goes.
       this.#phase = 'paused';

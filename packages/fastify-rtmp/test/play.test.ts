@@ -64,7 +64,11 @@ test("the publisher-side timeouts do not apply to a player; a connection that ne
   assert.ok(recent.length > 0, 'and still receiving');
   assert.equal(idle.closed(), true, 'a connection that does neither is closed by firstPacketTimeoutMs');
   assert.deepEqual(hits.map((h) => h.limit), ['firstPacketTimeoutMs']);
-  player.socket.destroy();
+  // A player that stops (closeStream) and stays is held to idleTimeoutMs again.
+  player.session.streamCommand('closeStream');
+  player.flush();
+  await until(() => player.closed(), 'the stopped player to be closed by idleTimeoutMs', 2000);
+  assert.deepEqual(hits.map((h) => h.limit), ['firstPacketTimeoutMs', 'idleTimeoutMs']);
 });
 
 test('pause answers Pause.Notify and stops the media; unpause answers Unpause.Notify and restarts from the configuration and a keyframe', async (t) => {
