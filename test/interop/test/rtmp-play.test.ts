@@ -20,7 +20,8 @@ import { NGINX_RTMP_MODULE, inCi, startNginx } from '../src/reverse-proxy.js';
 import { RtmpTestPlayer } from '../src/rtmp-test-player.js';
 import { av1Aac } from '../src/synthetic-media.js';
 import { SyntheticPublisher } from '../src/synthetic-publisher.js';
-import { HttpFlvViewer, probe, publish, sleep, spawnTool, startApp, waitForMedia, waitUntil, ffmpegPath, type ToolResult } from '../src/tools.js';
+import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
+import { HttpFlvViewer, probe, publish, request, sleep, spawnTool, startApp, waitForMedia, waitUntil, ffmpegPath, type ToolResult } from '../src/tools.js';
 
 const RTMPDUMP = '/usr/bin/rtmpdump';
 const DEBIAN_FFMPEG = '/usr/bin/ffmpeg';
@@ -98,6 +99,31 @@ describe('RTMP play: ffmpeg publishes, ffmpeg and ffprobe play over RTMP', () =>
     const firstVideo = player.media('video')[0]!;
     const ttff = player.media('video').find((e) => !inspectVideo(e.payload).isSequenceHeader)!.at;
     t.diagnostic(`late player: first video ${firstVideo.at.toFixed(1)} ms, first picture ${ttff.toFixed(1)} ms after connecting`);
+  });
+
+  test('RTMP players show in the API summary and the metrics, by protocol and format', async (t) => {
+    const { app, rtmpPort, httpUrl } = await startApp({
+      plugins: async (a) => {
+        await a.register(fastifyOpsApi, { allowWithoutToken: 'loopback' });
+        await a.register(fastifyOpsMetrics, { allowWithoutToken: 'loopback' });
+      },
+    });
+    t.after(() => app.close());
+    const pub = await SyntheticPublisher.start(rtmpPort, 'ops');
+    t.after(() => pub.close());
+    const players = [new RtmpTestPlayer(rtmpPort, 'ops'), new RtmpTestPlayer(rtmpPort, 'ops')];
+    t.after(() => players.forEach((p) => p.close()));
+    for (const p of players) await p.waitFor((x) => x.media('video').length > 0, 'video');
+    const summary = JSON.parse((await request(`${httpUrl}/api/v1/summary`)).body.toString()) as { totals: { viewers: number; viewersByProtocol: Record<string, number>; viewersByFormat: Record<string, number> } };
+    assert.equal(summary.totals.viewers, 2);
+    assert.deepEqual(summary.totals.viewersByProtocol, { rtmp: 2 });
+    assert.deepEqual(summary.totals.viewersByFormat, { rtmp: 2 });
+    const metrics = (await request(`${httpUrl}/metrics`)).body.toString();
+    assert.match(metrics, /flvcast_viewers\{protocol="rtmp",format="rtmp"\} 2/);
+    // One encoded packet per frame for both players: they share the stream's RTMP output.
+    const subs = [...app.streams.get({ vhost: '', app: 'live', stream: 'ops' })!.subscribers];
+    assert.equal(subs.length, 2);
+    assert.equal(subs[0]!.output, subs[1]!.output, 'one shared output (same Format) for both players');
   });
 
   test('an unknown stream gets NetStream.Play.StreamNotFound at once, then the connection closes', async (t) => {
