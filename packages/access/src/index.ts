@@ -32,3 +32,4 @@ export {
   type GrantFollower,
 } from './admission.js';
 export { EndReasonTokenExpired } from './end-reason.js';
+export { accessOption } from './access-option-descriptors.js';

@@ -1,4 +1,4 @@
-import { resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls, type SignedUrlsOptions } from '@flvcast/access';
+import { accessOption, resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls } from '@flvcast/access';
 import { Hub, hubOptionDescriptors, type DeprecatedHubOptions, type HubOptionsInput } from '@flvcast/hub';
 import { defineOptions, omitOptions, option, resolveOptions, type AliasNames, type OptionInput } from '@flvcast/options';
 import { FST_FLVCAST_INVALID_OPTION } from './errors.js';
@@ -63,28 +63,11 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     is: (v): v is Hub => v instanceof Hub,
     doc: 'use this hub instead of creating one (the hub options are then ignored)',
   }),
-  onPlay: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is AccessHook => typeof v === 'function',
-    doc: 'decides whether a viewer of any mount (HTTP or WS; .flv, .ts, .aac, .mp3) may watch, before any body byte is sent: refusals get HTTP 401/403 or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses',
-  }),
-  onStop: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is AccessEndHook => typeof v === 'function',
-    doc: 'told when an admitted viewer leaves (bytes sent, reason); errors are logged, never fatal',
-  }),
-  signedUrls: option.custom({
-    typeName: '`{ secret, kickOnExpiry? }`',
-    expected: '{ secret, kickOnExpiry? }',
-    is: (_v): _v is SignedUrlsOptions => true,
-    check: (v) => {
-      const resolved = resolveSignedUrls(v);
-      return typeof resolved === 'string' ? resolved : undefined;
-    },
-    doc: 'require HMAC-signed URLs (`?expires=&token=`, see @flvcast/access `signStream`) to play',
-  }),
+  onPlay: accessOption.hook(
+    'decides whether a viewer of any mount (HTTP or WS; .flv, .ts, .aac, .mp3) may watch, before any body byte is sent: refusals get HTTP 401/403 or WS close 4401/4403; a hook that throws or outlives `accessTimeoutMs` refuses',
+  ),
+  onStop: accessOption.endHook('told when an admitted viewer leaves (bytes sent, reason); errors are logged, never fatal'),
+  signedUrls: accessOption.signedUrls('require HMAC-signed URLs (`?expires=&token=`, see @flvcast/access `signStream`) to play'),
   wsAllowedOrigins: option.list({
     server: { default: [] },
     check: (origins) => {
@@ -94,9 +77,6 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     doc: 'browser origins allowed to open WS-FLV (against cross-site WebSocket hijacking); requests without `Origin` (not browsers) pass; none = any',
   }),
   accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPlay` hook may take' }),
-  maxViewers: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'viewers (HTTP and WS, every mount) at once; one more gets 503 (WS: close 4503)' }),
-  maxViewersPerIp: option.integer({ min: 1, max: 1_000_000, default: 100, server: true, doc: 'viewers per client address, every mount; one more gets 429 (WS: close 4429)' }),
-  maxViewersPerStream: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'viewers of one stream, every mount; one more gets 503 (WS: close 4503)' }),
 });
 
 /** The hub options the plugin passes on when it creates the hub (every one but the clock). */
@@ -139,9 +119,6 @@ export interface ResolvedHttpFlvOptions {
   /** Lower-cased origins; undefined = any. */
   wsAllowedOrigins: ReadonlySet<string> | undefined;
   accessTimeoutMs: number;
-  maxViewers: number;
-  maxViewersPerIp: number;
-  maxViewersPerStream: number;
   /** One line per old option spelling used, for the plugin to log at registration. */
   deprecations: readonly string[];
 }
@@ -181,9 +158,6 @@ export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFl
     signedUrls: resolveSignedUrls(values.signedUrls) as ResolvedSignedUrls | undefined,
     wsAllowedOrigins: origins === undefined || origins.length === 0 ? undefined : new Set(origins.map((o) => o.toLowerCase())),
     accessTimeoutMs: values.accessTimeoutMs,
-    maxViewers: values.maxViewers,
-    maxViewersPerIp: values.maxViewersPerIp,
-    maxViewersPerStream: values.maxViewersPerStream,
     deprecations: deprecations.map((d) => `@flvcast/fastify-http-flv: ${d.message}`),
   };
 }

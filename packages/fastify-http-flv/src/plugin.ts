@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { fastifyHub } from '@flvcast/fastify-hub';
-import { EndReason, invalidKeyPart, streamKeyToString, type LiveStream, type StreamKey, type Subscriber } from '@flvcast/hub';
+import { EndReason, invalidKeyPart, streamKeyToString, type LiveStream, type StreamKey, type Subscriber, type ViewerLimit, type ViewerLimits } from '@flvcast/hub';
 import type { Format } from '@flvcast/media';
 import { LimitReporter, isLogCode, type LogCode } from '@flvcast/limits';
 import type { OutgoingHttpHeaders } from 'node:http';
@@ -15,11 +15,10 @@ import { checkPlay, followViewer, type PlayGrant } from './play-access.js';
 import { flvRequestLog, quietRouteLevel } from './request-log.js';
 import { TransportSink, type TransportTarget } from './transport-sink.js';
 import { closeWs } from './ws-close.js';
-import { ViewerLimits, type ViewerLimit } from './viewer-limits.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** FLV viewers counted against the maxViewers* limits (HTTP and WS). */
+    /** @deprecated the hub's `streams.viewers` (every protocol's viewers, RTMP players included). */
     flvViewers: ViewerLimits;
   }
 }
@@ -63,7 +62,8 @@ async function httpFlv(fastify: FastifyInstance, opts: HttpFlvPluginOptions): Pr
   else if (opts.hub !== undefined && opts.hub !== fastify.streams) throw new FST_FLVCAST_INVALID_OPTION('hub', 'this app already has a hub (fastify.streams): pass that one or none');
   const hub = fastify.streams;
   const options: ResolvedHttpFlvOptions = { ...validated, hub };
-  const viewers = new ViewerLimits(options);
+  // The hub counts viewers of every protocol (RTMP players too) against the maxViewers* limits.
+  const viewers = hub.viewers;
   fastify.decorate('flvViewers', viewers);
   const reporter = new LimitReporter(hub.events);
   const protocols = new Set(options.mounts.flatMap((m) => [m.output.protocols.http, m.output.protocols.ws]));
@@ -222,16 +222,16 @@ function makePreHandler(options: ResolvedHttpFlvOptions, served: ServedMount, vi
       if (typeof slot === 'string') {
         const refusal = REFUSALS[slot];
         const message = slot === 'maxViewersPerIp'
-          ? `too many viewers from your address (maxViewersPerIp is ${options[slot]})`
+          ? `too many viewers from your address (maxViewersPerIp is ${options.hub.options[slot]})`
           : slot === 'maxViewersPerStream'
-            ? `stream ${name} has its maximum of ${options[slot]} viewers (maxViewersPerStream)`
-            : `this server has its maximum of ${options[slot]} viewers (maxViewers)`;
+            ? `stream ${name} has its maximum of ${options.hub.options[slot]} viewers (maxViewersPerStream)`
+            : `this server has its maximum of ${options.hub.options[slot]} viewers (maxViewers)`;
         const protocol = request.ws === true ? output.protocols.ws : output.protocols.http;
         reporter.limit(request.log, { limit: slot, protocol, remoteAddress: request.ip }, refusal.code, { stream: name }, `flv: viewer refused: ${message}`);
         if (request.ws === true) {
           // Browsers can't read an HTTP status on a failed upgrade, but they can read a close code.
           // (A close reason is at most 123 bytes: the limit's name, not the stream's.)
-          state.refusal = { reason: `${slot} (${options[slot]}) reached`, logged: false, wsCode: refusal.wsCode };
+          state.refusal = { reason: `${slot} (${options.hub.options[slot]}) reached`, logged: false, wsCode: refusal.wsCode };
           return;
         }
         state.refusal = { reason: slot, logged: false };

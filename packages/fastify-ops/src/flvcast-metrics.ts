@@ -8,6 +8,7 @@ import { TrafficTotals, type TrafficSnapshot } from './traffic-totals.js';
 const VIEWER_SERIES = [
   ['http-flv', 'flv'],
   ['ws-flv', 'flv'],
+  ['rtmp', 'rtmp'],
 ] as const;
 
 export interface FlvcastMetricsOptions {

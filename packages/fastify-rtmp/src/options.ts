@@ -1,5 +1,5 @@
 import type { TlsOptions } from 'node:tls';
-import { resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls, type SignedUrlsOptions } from '@flvcast/access';
+import { accessOption, resolveSignedUrls, type AccessEndHook, type AccessHook, type ResolvedSignedUrls } from '@flvcast/access';
 import { defineOptions, option, resolveOptions, type AliasNames, type OptionInput } from '@flvcast/options';
 import { FST_FLVCAST_RTMP_INVALID_OPTION } from './errors.js';
 
@@ -29,7 +29,7 @@ export const rtmpOptionDescriptors = defineOptions({
   handshakeTimeoutMs: option.integer({ min: 100, max: 600_000, default: 5000, unit: 'ms', server: true, doc: 'the RTMP handshake must complete within this' }),
   firstPacketTimeoutMs: option.integer({ min: 100, max: 600_000, default: 20_000, unit: 'ms', server: true, doc: 'after the handshake, a connection must start publishing and send media within this' }),
   idleTimeoutMs: option.integer({ min: 100, max: 3_600_000, default: 10_000, unit: 'ms', server: true, doc: 'a connection (publisher or not) that sends nothing for this long is closed' }),
-  chunkSizeBytes: option.integer({ min: 128, max: 0xffffff, default: 4096, unit: 'bytes', aliases: [{ name: 'chunkSize' }], server: true, doc: 'outgoing RTMP chunk size' }),
+  chunkSizeBytes: option.integer({ min: 128, max: 0xffffff, default: 60_000, unit: 'bytes', aliases: [{ name: 'chunkSize' }], server: true, doc: 'outgoing RTMP chunk size, announced right after connect; what players read media in (SRS sends players 60000: a frame in one or two chunks, half the parsing of 4096, measured)' }),
   maxChunkSizeBytes: option.integer({
     min: 128,
     max: 0x7fffffff,
@@ -56,29 +56,24 @@ export const rtmpOptionDescriptors = defineOptions({
     unit: 'ms',
     doc: 'at close, an encoder that supports Enhanced RTMP reconnect is sent ReconnectRequest and may keep its connection this long to reach a keyframe and leave by itself; 0 closes at once',
   }),
-  onPublish: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is AccessHook => typeof v === 'function',
-    doc: 'decides whether a publish may start (the encoder gets no Publish.Start, its media is dropped, until it resolves); refusals get NetStream.Publish.Unauthorized (401) or .Forbidden (403) and the close; a hook that throws or outlives `accessTimeoutMs` refuses',
+  onPublish: accessOption.hook(
+    'decides whether a publish may start (the encoder gets no Publish.Start, its media is dropped, until it resolves); refusals get NetStream.Publish.Unauthorized (401) or .Forbidden (403) and the close; a hook that throws or outlives `accessTimeoutMs` refuses',
+  ),
+  onUnpublish: accessOption.endHook('told when a publisher stops (bytes received, reason); errors are logged, never fatal'),
+  signedUrls: accessOption.signedUrls('require HMAC-signed publish names (`cam1?expires=&token=`, see @flvcast/access `signStream`)'),
+  onPlay: accessOption.hook(
+    'decides whether an RTMP player may play (before any media byte; the same hook as HTTP-FLV\'s `onPlay`, with `protocol` `rtmp` or `rtmps`); a refusal gets onStatus NetStream.Play.Failed with the reason, then the close; a hook that throws or outlives `accessTimeoutMs` refuses',
+  ),
+  onStop: accessOption.endHook('told when an admitted RTMP player leaves (bytes sent, reason); errors are logged, never fatal'),
+  playSignedUrls: accessOption.signedUrls('require HMAC-signed play names (`cam1?expires=&token=`, in the play name or the tcUrl) from RTMP players; the same tokens as HTTP-FLV\'s `signedUrls`'),
+  accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPublish` or `onPlay` hook may take' }),
+  maxForwardHops: option.integer({
+    min: 0,
+    max: 1000,
+    default: 4,
+    server: true,
+    doc: 'a publish that already crossed more flvcast servers than this (their forwards announce it as `flvcastHops` in connect and in the stream name) is refused with NetStream.Publish.Rejected: servers forwarding to each other cannot loop',
   }),
-  onUnpublish: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is AccessEndHook => typeof v === 'function',
-    doc: 'told when a publisher stops (bytes received, reason); errors are logged, never fatal',
-  }),
-  signedUrls: option.custom({
-    typeName: '`{ secret, kickOnExpiry? }`',
-    expected: '{ secret, kickOnExpiry? }',
-    is: (_v): _v is SignedUrlsOptions => true,
-    check: (v) => {
-      const resolved = resolveSignedUrls(v);
-      return typeof resolved === 'string' ? resolved : undefined;
-    },
-    doc: 'require HMAC-signed publish names (`cam1?expires=&token=`, see @flvcast/access `signStream`)',
-  }),
-  accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPublish` hook may take' }),
   maxConnections: option.integer({ min: 1, max: 1_000_000, default: 1000, server: true, doc: 'open RTMP connections at once; one more is closed at once, before the handshake' }),
   maxConnectionsPerIp: option.integer({
     min: 1,
@@ -120,7 +115,11 @@ export interface ResolvedRtmpOptions {
   onPublish: AccessHook | undefined;
   onUnpublish: AccessEndHook | undefined;
   signedUrls: ResolvedSignedUrls | undefined;
+  onPlay: AccessHook | undefined;
+  onStop: AccessEndHook | undefined;
+  playSignedUrls: ResolvedSignedUrls | undefined;
   accessTimeoutMs: number;
+  maxForwardHops: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
   /** One line per old option spelling used, for the plugin to log at registration. */
@@ -140,6 +139,7 @@ export function validateOptions(opts: RtmpPluginOptions = {}): ResolvedRtmpOptio
     ...rest,
     listen: resolveListen(values.listen),
     signedUrls: resolveSignedUrls(values.signedUrls) as ResolvedSignedUrls | undefined,
+    playSignedUrls: resolveSignedUrls(values.playSignedUrls) as ResolvedSignedUrls | undefined,
     deprecations: deprecations.map((d) => `@flvcast/fastify-rtmp: ${d.message}`),
   };
 }

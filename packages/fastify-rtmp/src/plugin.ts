@@ -5,6 +5,7 @@ import { KeyedCounter, LimitReporter } from '@flvcast/limits';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { IngestConnection } from './ingest-connection.js';
+import { PlayerFormats } from './player-formats.js';
 import { validateOptions, type RtmpPluginOptions } from './options.js';
 
 export interface RtmpIngest {
@@ -37,6 +38,8 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   // One reporter per server: limit hits become hub `limit` events and throttled warn lines.
   const reporter = new LimitReporter(hub.events);
   const perIp = new KeyedCounter();
+  // Players with the same chunk size, stream id and tracks share a Format, and so every encoded packet.
+  const shared = { formats: new PlayerFormats(options.chunkSizeBytes) };
 
   const onConnection = (socket: Socket): void => {
     const ip = socket.remoteAddress ?? '';
@@ -50,7 +53,7 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
       return;
     }
     perIp.add(ip);
-    const conn = new IngestConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log, reporter);
+    const conn = new IngestConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log, reporter, shared);
     connections.add(conn);
     socket.once('close', () => {
       connections.delete(conn);

@@ -1,4 +1,4 @@
-import { admit, normalizeIp, splitQuery, type AccessContext, type AccessStatus, type Admission } from '@flvcast/access';
+import { admit, normalizeIp, splitQuery, type AccessAction, type AccessContext, type AccessStatus, type Admission } from '@flvcast/access';
 import type { StreamKey } from '@flvcast/hub';
 import type { ResolvedRtmpOptions } from './options.js';
 
@@ -18,17 +18,20 @@ export interface PublishRequest {
   /** The publish name without its query, and that query's parameters. */
   readonly name: string;
   readonly query: Readonly<Record<string, string>>;
+  /** Default publish; a play is judged the same way (`rtmp`/`rtmps` as its protocol). */
+  readonly action?: AccessAction;
+  readonly protocol?: string;
 }
 
 /**
- * The stream key and access context of a publish. The vhost comes from the name's query (`cam1?vhost=v`);
+ * The stream key and access context of a publish (or a play). The vhost comes from the name's query (`cam1?vhost=v`);
  * tokens may also ride the tcUrl (OBS users put them in the server URL), and the name's parameters win.
  */
 export function publishContext(req: PublishRequest): { key: StreamKey; ctx: AccessContext } {
   const key: StreamKey = { vhost: req.query.vhost ?? '', app: req.app, stream: req.name };
   const ctx: AccessContext = {
-    action: 'publish',
-    protocol: 'rtmp',
+    action: req.action ?? 'publish',
+    protocol: req.protocol ?? 'rtmp',
     clientId: req.clientId,
     ip: normalizeIp(req.remoteAddress),
     ...key,

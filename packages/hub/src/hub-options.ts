@@ -58,6 +58,9 @@ export const hubOptionDescriptors = defineOptions({
     is: (v): v is () => number => typeof v === 'function',
     doc: 'the clock, in milliseconds; tests inject their own',
   }),
+  maxViewers: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'viewers at once, every protocol (HTTP and WS on every mount, RTMP players); one more gets 503 (WS: close 4503; RTMP: NetStream.Play.Failed)' }),
+  maxViewersPerIp: option.integer({ min: 1, max: 1_000_000, default: 100, server: true, doc: 'viewers per client address, every protocol; one more gets 429 (WS: close 4429; RTMP: NetStream.Play.Failed)' }),
+  maxViewersPerStream: option.integer({ min: 1, max: 1_000_000, default: 10_000, server: true, doc: 'viewers of one stream, every protocol; one more gets 503 (WS: close 4503; RTMP: NetStream.Play.Failed)' }),
 });
 
 /** The resolved hub options (defaults applied). */

@@ -8,6 +8,7 @@ import type { ResolverOptions, StreamResolver } from './stream-resolver.js';
 import type { Format } from '@flvcast/media';
 import { EndReason } from './end-reason.js';
 import { Subscriber, type SinkOrFactory, type SubscriberInfo, type SubscriberLimits } from './subscriber.js';
+import { ViewerLimits } from './viewer-limits.js';
 
 /** A resolver with its bounds checked (see setResolver). */
 interface Resolver {
@@ -25,6 +26,8 @@ export class Hub {
   readonly options: HubOptions;
   /** Publish/play/stop, first frames, and the access denials and limit hits the plugins report. */
   readonly events = new HubEvents();
+  /** Viewer slots of every protocol against maxViewers, maxViewersPerIp and maxViewersPerStream. */
+  readonly viewers: ViewerLimits;
   #streams = new Map<string, LiveStream>();
   #nextId = 0;
   #closed = false;
@@ -34,6 +37,7 @@ export class Hub {
 
   constructor(options: HubOptionsInput = {}) {
     this.options = validateHubOptions(options);
+    this.viewers = new ViewerLimits(this.options);
   }
 
   get size(): number {

@@ -24,3 +24,4 @@ export { IngestRate } from './ingest-rate.js';
 export { summarizeStream, type StreamSummary } from './stream-summary.js';
 export { KeyedCounter, LimitReporter, LogThrottle, type LogThrottleOptions, type WarnLogger } from './deprecated-limits.js';
 export type { ResolverOptions, StreamResolver } from './stream-resolver.js';
+export { ViewerLimits, type ViewerLimit, type ViewerLimitOptions, type ViewerSlot } from './viewer-limits.js';

@@ -29,7 +29,11 @@ export const LOG_CODES = {
   ERR_RTMP_TOO_MANY_CONNECTIONS_PER_IP: 'an RTMP connection was closed unread: its address has maxConnectionsPerIp open',
   ERR_RTMP_HANDSHAKE_TIMEOUT: 'an RTMP handshake did not complete within handshakeTimeoutMs; the connection was closed',
   ERR_RTMP_FIRST_PACKET_TIMEOUT: 'an RTMP connection sent no media within firstPacketTimeoutMs of its handshake; closed',
-  ERR_RTMP_IDLE_TIMEOUT: 'an RTMP connection sent nothing for idleTimeoutMs; closed',
+  ERR_RTMP_IDLE_TIMEOUT: 'an RTMP connection sent nothing for idleTimeoutMs (a paused player: stallTimeoutMs); closed',
+  ERR_RTMP_TOO_MANY_VIEWERS: 'an RTMP player was refused: the server has maxViewers viewers, every protocol counted (NetStream.Play.Failed)',
+  ERR_RTMP_TOO_MANY_VIEWERS_PER_STREAM: 'an RTMP player was refused: the stream has maxViewersPerStream viewers, every protocol counted (NetStream.Play.Failed)',
+  ERR_RTMP_TOO_MANY_VIEWERS_PER_IP: 'an RTMP player was refused: its address has maxViewersPerIp viewers, every protocol counted (NetStream.Play.Failed)',
+  ERR_RTMP_PLAYER_STALLED: 'an RTMP player accepted no bytes for stallTimeoutMs and was disconnected',
 
   // What an RTMP peer sent that the protocol packages refused (their typed error codes); the connection is closed
   ERR_RTMP_HANDSHAKE: 'rtmp: a malformed handshake (e.g. a version other than 3)',

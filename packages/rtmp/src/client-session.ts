@@ -123,6 +123,15 @@ export class RtmpClientSession {
     return this.#state;
   }
 
+  /**
+   * A command on the stream being played or published (transaction 0, no command object), e.g.
+   * `pause(true, ms)`, `receiveVideo(false)`, as players send them. Ignored before that stream exists.
+   */
+  streamCommand(name: string, ...args: Amf0Value[]): void {
+    if (this.#streamId === 0 || this.#state === 'closed') return;
+    this.#command(this.#streamId, name, 0, null, ...args);
+  }
+
   push(bytes: Uint8Array): RtmpClientEvent[] {
     const events: RtmpClientEvent[] = [];
     this.#conn.push(this.#handshake, bytes, (msg) => this.#onMessage(msg, events), () => this.#afterHandshake());

@@ -20,4 +20,13 @@ export const ChunkStreamId = {
   StreamCommand: 5,
   Audio: 6,
   Video: 7,
+  /**
+   * Chunk streams of the shared player packets (@flvcast/mux `RtmpMuxer`): each message is encoded once per
+   * stream, with a type-0 header, and written to every player as is. No session's ChunkWriter uses these,
+   * so the header compression state of its own chunk streams never sees them. Below 32: nginx-rtmp closes a
+   * connection on a chunk stream id at or above its `max_streams` (32 by default).
+   */
+  SharedData: 10,
+  SharedAudio: 11,
+  SharedVideo: 12,
 } as const;

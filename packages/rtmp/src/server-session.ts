@@ -148,7 +148,10 @@ export class RtmpServerSession {
     return true;
   }
 
-  /** Answers a play: StreamBegin, Play.Reset, Play.Start, |RtmpSampleAccess, Data.Start. */
+  /**
+   * Answers a play as SRS does: StreamBegin, onStatus Play.Reset and Play.Start, `|RtmpSampleAccess`. No
+   * NetStream.Data.Start: ffmpeg shows an empty data stream for it. Media follows on the caller's side.
+   */
   acceptPlay(streamId: number): boolean {
     const s = this.#streams.get(streamId);
     if (s?.mode !== 'playPending') return false;
@@ -157,7 +160,6 @@ export class RtmpServerSession {
     this.#sendOnStatus(streamId, statusInfo('status', 'NetStream.Play.Reset', `Playing and resetting ${s.name}.`, { details: s.name }));
     this.#sendOnStatus(streamId, statusInfo('status', 'NetStream.Play.Start', `Started playing ${s.name}.`, { details: s.name }));
     this.#sendData(streamId, 0, encodeAmf0('|RtmpSampleAccess', true, true));
-    this.#sendData(streamId, 0, encodeAmf0('onStatus', statusInfo('status', 'NetStream.Data.Start', 'Started playing data.')));
     return true;
   }
 
@@ -180,14 +182,35 @@ export class RtmpServerSession {
     return true;
   }
 
-  /** End of a played stream (the publisher left): StreamEOF + Play.UnpublishNotify + Play.Stop. */
-  sendPlayStop(streamId: number): boolean {
+  /**
+   * End of a played stream. `unpublished` (the publisher left for good): StreamEOF + Play.UnpublishNotify +
+   * Play.Stop, as SRS; ffmpeg takes UnpublishNotify for the end of the stream, so it is never sent while a
+   * publisher may still return. Otherwise (server shutdown, kicked): StreamEOF + Play.Stop with `description`.
+   */
+  sendPlayStop(streamId: number, unpublished = true, description?: string): boolean {
     const s = this.#streams.get(streamId);
     if (s?.mode !== 'playing') return false;
     s.mode = 'idle';
     this.#conn.send(encodeStreamEOF(streamId));
-    this.#sendOnStatus(streamId, statusInfo('status', 'NetStream.Play.UnpublishNotify', `${s.name} is now unpublished.`, { details: s.name }));
-    this.#sendOnStatus(streamId, statusInfo('status', 'NetStream.Play.Stop', `Stopped playing ${s.name}.`, { details: s.name }));
+    if (unpublished) this.#sendOnStatus(streamId, statusInfo('status', 'NetStream.Play.UnpublishNotify', `${s.name} is now unpublished.`, { details: s.name }));
+    this.#sendOnStatus(streamId, statusInfo('status', 'NetStream.Play.Stop', description ?? `Stopped playing ${s.name}.`, { details: s.name }));
+    return true;
+  }
+
+  /**
+   * Answers pause (true) or unpause (false) on a playing stream as SRS does: onStatus NetStream.Pause.Notify
+   * then StreamEOF, or onStatus NetStream.Unpause.Notify then StreamBegin. False if the stream is not playing.
+   */
+  sendPauseNotify(streamId: number, paused: boolean): boolean {
+    const s = this.#streams.get(streamId);
+    if (s?.mode !== 'playing') return false;
+    if (paused) {
+      this.#sendOnStatus(streamId, statusInfo('status', 'NetStream.Pause.Notify', `Paused ${s.name}.`, { details: s.name }));
+      this.#conn.send(encodeStreamEOF(streamId));
+    } else {
+      this.#sendOnStatus(streamId, statusInfo('status', 'NetStream.Unpause.Notify', `Unpaused ${s.name}.`, { details: s.name }));
+      this.#conn.send(encodeStreamBegin(streamId));
+    }
     return true;
   }
 
@@ -195,6 +218,11 @@ export class RtmpServerSession {
   sendReconnectRequest(tcUrl?: string, description = 'The streaming server is asking the client to reconnect'): void {
     const extra: Amf0Object = tcUrl === undefined ? {} : { tcUrl };
     this.#sendOnStatus(0, statusInfo('status', 'NetConnection.Connect.ReconnectRequest', description, extra));
+  }
+
+  /** True while `streamId` plays (accepted, and not stopped or deleted since). */
+  playing(streamId: number): boolean {
+    return this.#streams.get(streamId)?.mode === 'playing';
   }
 
   /** Any onStatus on a stream (0 = the NetConnection). */
@@ -302,6 +330,9 @@ export class RtmpServerSession {
       return;
     }
     const streamId = msg.streamId;
+    // A play needs the stream createStream made: a client that skips it is broken, and would otherwise sit
+    // there unanswered.
+    if (cmd.name === 'play' && !this.#streams.has(streamId)) throw new RtmpError(RtmpErrorCode.BadCommand, `play on stream ${streamId}, which createStream did not make`);
     if (streamId !== 0 && !this.#streams.has(streamId)) return; // unknown stream: ignore, not fatal
     switch (cmd.name) {
       case 'connect':

@@ -85,6 +85,14 @@ test('a rejected publish surfaces as an error event', () => {
   assert.throws(() => p.client.sendVideo(0, Uint8Array.of(1)), /not publishing/);
 });
 
+test('streamCommand before a stream exists sends nothing', () => {
+  const c = new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live' });
+  c.start();
+  c.takeOutput();
+  c.streamCommand('pause', true);
+  assert.deepEqual(c.takeOutput(), []);
+});
+
 test('client plays from the server session in memory', () => {
   const p = pair(new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live', connectProperties: { capsEx: 1, fourCcList: ['hvc1'] } }));
   p.onServerEvent = (e) => {
@@ -115,6 +123,19 @@ test('client plays from the server session in memory', () => {
       ['metadata', 0],
       ['video', 40],
       ['audio', 41],
+    ],
+  );
+
+  // Commands on the played stream (pause, receiveVideo) reach the server as players send them.
+  p.serverEvents.length = 0;
+  p.client.streamCommand('pause', true, 1234);
+  p.client.streamCommand('receiveVideo', false);
+  pump(p);
+  assert.deepEqual(
+    p.serverEvents.map((e) => (e.type === 'command' ? [e.name, e.streamId, e.args] : e.type)),
+    [
+      ['pause', streamId, [true, 1234]],
+      ['receiveVideo', streamId, [false]],
     ],
   );
 

@@ -165,8 +165,10 @@ test('play flow', () => {
     [20, 1, 'onStatus', 'NetStream.Play.Reset'],
     [20, 1, 'onStatus', 'NetStream.Play.Start'],
     [18, 1, '|RtmpSampleAccess', undefined],
-    [18, 1, 'onStatus', undefined],
   ]);
+  // No NetStream.Data.Start: ffmpeg shows an empty data stream for it.
+  assert.equal(replies.length, 4);
+  assert.equal(enc.session.playing(1), true);
   const metaOut = encodeAmf0('onMetaData', { width: 2 });
   assert.equal(enc.session.sendMedia(1, 18, 0, metaOut), true);
   assert.equal(enc.session.sendMedia(1, 9, 0, Uint8Array.of(0x17, 0)), true);
@@ -181,6 +183,32 @@ test('play flow', () => {
   const stop = enc.decoded();
   assert.deepEqual(stop[0], [4, 0, [0, 1, 0, 0, 0, 1]]); // StreamEOF 1
   assert.deepEqual(stop.slice(1).map((r) => ((r[2] as Amf0Value[])[3] as { code: string }).code), ['NetStream.Play.UnpublishNotify', 'NetStream.Play.Stop']);
+  assert.equal(enc.session.playing(1), false);
+  assert.equal(enc.session.sendPauseNotify(1, true), false, 'a stopped stream has nothing to pause');
+});
+
+test('pause and unpause are answered as SRS does; a stop that is not an unpublish carries no UnpublishNotify', () => {
+  const enc = new FakeEncoder();
+  connect(enc);
+  enc.command(0, 'createStream', 2, null);
+  enc.decoded();
+  enc.command(1, 'play', 3, null, 'cam1');
+  assert.equal(enc.session.acceptPlay(1), true);
+  enc.decoded();
+  const pause = enc.command(1, 'pause', 4, null, true, 1234);
+  assert.deepEqual(pause, [{ type: 'command', streamId: 1, name: 'pause', transactionId: 4, commandObject: null, args: [true, 1234] }]);
+  assert.equal(enc.session.sendPauseNotify(1, true), true);
+  const paused = enc.decoded();
+  assert.equal(((paused[0]![2] as Amf0Value[])[3] as { code: string }).code, 'NetStream.Pause.Notify');
+  assert.deepEqual(paused[1], [4, 0, [0, 1, 0, 0, 0, 1]]); // StreamEOF 1
+  assert.equal(enc.session.sendPauseNotify(1, false), true);
+  const unpaused = enc.decoded();
+  assert.equal(((unpaused[0]![2] as Amf0Value[])[3] as { code: string }).code, 'NetStream.Unpause.Notify');
+  assert.deepEqual(unpaused[1], [4, 0, [0, 0, 0, 0, 0, 1]]); // StreamBegin 1
+  assert.equal(enc.session.sendPlayStop(1, false, 'stopped: kicked'), true);
+  const stop = enc.decoded();
+  assert.deepEqual(stop[0], [4, 0, [0, 1, 0, 0, 0, 1]]);
+  assert.deepEqual(stop.slice(1).map((r) => ((r[2] as Amf0Value[])[3] as { code: string; description: string }).description), ['stopped: kicked']);
 });
 
 test('a player leaving with deleteStream is reported', () => {
@@ -255,6 +283,15 @@ test('commands on unknown stream ids are ignored', () => {
   enc.decoded();
   assert.deepEqual(enc.command(7, 'publish', 0, null, 'x', 'live'), []);
   assert.deepEqual(enc.decoded(), []);
+});
+
+test('malformed plays are fatal: before createStream (stream 0 or an unknown id), without a name, with a name that is not a string', () => {
+  for (const [streamId, args] of [[0, ['x']], [7, ['x']], [1, []], [1, [42]], [1, [null, -1000]]] as const) {
+    const enc = new FakeEncoder();
+    connect(enc);
+    if (streamId === 1) enc.command(0, 'createStream', 2, null);
+    assert.throws(() => enc.command(streamId, 'play', 3, null, ...args), isCode('ERR_RTMP_BAD_COMMAND'), `play on ${streamId} with ${JSON.stringify(args)}`);
+  }
 });
 
 test('chunk size above the incoming cap is an error', () => {

@@ -6,12 +6,14 @@ import type { FlvcastConfig } from './config.js';
 
 type PlayAccess = Pick<HttpFlvPluginOptions, 'onPlay' | 'onStop' | 'signedUrls' | 'wsAllowedOrigins' | 'accessTimeoutMs'>;
 type PublishAccess = Pick<RtmpPluginOptions, 'onPublish' | 'onUnpublish' | 'signedUrls' | 'accessTimeoutMs'>;
+/** Play's checks as the RTMP plugin takes them (its `signedUrls` is publish's; one timeout bounds both hooks). */
+type RtmpPlayAccess = Pick<RtmpPluginOptions, 'onPlay' | 'onStop' | 'playSignedUrls' | 'accessTimeoutMs'>;
 
 /**
  * The plugins' access options from the server config: IP lists first (cheap, local), then the HTTP
  * callbacks; signed URLs and the Origin allow-list are the plugins' own options.
  */
-export function accessOptions(config: FlvcastConfig, log: FastifyBaseLogger): { play: PlayAccess; publish: PublishAccess } {
+export function accessOptions(config: FlvcastConfig, log: FastifyBaseLogger): { play: PlayAccess; publish: PublishAccess; rtmpPlay: RtmpPlayAccess } {
   const callbacks = (urls: string[]): HttpCallbackOptions | undefined =>
     urls.length === 0 ? undefined : { urls, timeoutMs: config.callbackTimeoutMs, onFailure: config.callbackFailure, log: log.child({ plugin: 'http-callback' }) };
   // Callbacks run one after the other, each bounded by callbackTimeoutMs: the hook's own bound must let them finish.
@@ -23,19 +25,26 @@ export function accessOptions(config: FlvcastConfig, log: FastifyBaseLogger): { 
   const onStop = callbacks(config.onStopUrl);
   const onPublish = callbacks(config.onPublishUrl);
   const onUnpublish = callbacks(config.onUnpublishUrl);
+  const play: PlayAccess = {
+    onPlay: composeAccessHooks(ipRulesHook({ allow: config.playAllow, deny: config.playDeny }), onPlay && httpCallbackHook('on_play', onPlay)),
+    onStop: onStop && httpCallbackNotifier('on_stop', onStop),
+    signedUrls: signed('play'),
+    wsAllowedOrigins: config.wsAllowedOrigins,
+    accessTimeoutMs: hookTimeout(config.onPlayUrl),
+  };
   return {
-    play: {
-      onPlay: composeAccessHooks(ipRulesHook({ allow: config.playAllow, deny: config.playDeny }), onPlay && httpCallbackHook('on_play', onPlay)),
-      onStop: onStop && httpCallbackNotifier('on_stop', onStop),
-      signedUrls: signed('play'),
-      wsAllowedOrigins: config.wsAllowedOrigins,
-      accessTimeoutMs: hookTimeout(config.onPlayUrl),
-    },
+    play,
     publish: {
       onPublish: composeAccessHooks(ipRulesHook({ allow: config.publishAllow, deny: config.publishDeny }), onPublish && httpCallbackHook('on_publish', onPublish)),
       onUnpublish: onUnpublish && httpCallbackNotifier('on_unpublish', onUnpublish),
       signedUrls: signed('publish'),
       accessTimeoutMs: hookTimeout(config.onPublishUrl),
+    },
+    rtmpPlay: {
+      onPlay: play.onPlay,
+      onStop: play.onStop,
+      playSignedUrls: play.signedUrls,
+      accessTimeoutMs: Math.max(hookTimeout(config.onPlayUrl), hookTimeout(config.onPublishUrl)),
     },
   };
 }

@@ -86,6 +86,8 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
     ...access.publish,
+    // RTMP players pass the same checks as HTTP viewers: the play hook (IP rules, on_play), on_stop, signed URLs.
+    ...access.rtmpPlay,
   });
   // Forwards and pulls (always registered: with no rules it only reports empty lists).
   await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log) });

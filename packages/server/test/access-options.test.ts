@@ -31,6 +31,14 @@ test('config → plugin options: IP lists per action, callback failure policy, s
   assert.equal(options.play.signedUrls, undefined, 'play needs no signature');
   assert.deepEqual(options.publish.signedUrls, { secret: 'config-secret-0123456789', kickOnExpiry: false });
 
+  // RTMP players get play's checks (the same hook, so the same IP lists and on_play), not publish's.
+  assert.equal(options.rtmpPlay.onPlay, options.play.onPlay);
+  assert.equal(await allowed(options.rtmpPlay.onPlay, { ...ctx('play', '192.168.1.1'), protocol: 'rtmp' }), false, 'play allow-list for RTMP players');
+  assert.equal(options.rtmpPlay.playSignedUrls, undefined);
+  const both = accessOptions(resolveConfig({ signedUrlSecret: 'config-secret-0123456789', signedUrlActions: ['play'] }), log);
+  assert.deepEqual(both.rtmpPlay.playSignedUrls, { secret: 'config-secret-0123456789', kickOnExpiry: true });
+  assert.equal(both.publish.signedUrls, undefined);
+
   const strict = accessOptions(resolveConfig({ onPlayUrl: [unreachable], callbackTimeoutMs: 200 }), log);
   assert.equal(await allowed(strict.play.onPlay, ctx('play', '10.1.1.1')), false, 'failure = deny by default');
   assert.equal(strict.publish.onPublish, undefined, 'nothing configured, no hook');

@@ -74,14 +74,17 @@ function warmRegistry(): Promise<void> {
 
 /**
  * Plays `url` for `seconds` (then SIGINT: with `-e` gst-launch sends EOS and flushes its output) with one
- * decode branch per expected elementary stream: tsdemux links each of its pads to the next free branch.
+ * decode branch per expected elementary stream: the demuxer (tsdemux, or flvdemux behind rtmp2src for an
+ * `rtmp://` URL) links each of its pads to the next free branch.
  */
-export async function gstDecode(url: string, opts: { streams: number; seconds: number }): Promise<GstRun> {
+export async function gstDecode(url: string, opts: { streams: number; seconds: number; demuxed?: 'ts' | 'rtmp-flv' }): Promise<GstRun> {
   assert.ok(existsSync(gstLaunchPath), `CI is set and there is no ${gstLaunchPath}: .ci/run must install Debian's gstreamer1.0-tools and plugins`);
   await warmRegistry();
   const branches: string[] = [];
   for (let i = 0; i < opts.streams; i++) branches.push('d.', '!', 'queue', '!', 'decodebin', '!', 'fakesink', `name=sink${i}`, 'silent=false', 'sync=false');
-  const args = ['-e', '-v', 'souphttpsrc', `location=${url}`, 'is-live=true', '!', 'tsdemux', 'name=d', ...branches];
+  // `rtmp-flv`: GStreamer's own RTMP client (rtmp2src, -plugins-bad) hands FLV to flvdemux (-plugins-good).
+  const source = opts.demuxed === 'rtmp-flv' ? ['rtmp2src', `location=${url}`, '!', 'flvdemux', 'name=d'] : ['souphttpsrc', `location=${url}`, 'is-live=true', '!', 'tsdemux', 'name=d'];
+  const args = ['-e', '-v', ...source, ...branches];
   const proc = spawnTool(gstLaunchPath, args, (opts.seconds + 15) * 1000, { env: { ...process.env, GST_DEBUG: '2', GST_DEBUG_NO_COLOR: '1' } });
   await sleep(opts.seconds * 1000);
   // What GStreamer says while it stops is about the cut we made (tsdemux flushes the half-received PES of

@@ -323,8 +323,16 @@ export interface NginxOptions {
   /** How many ports to allocate; default 1. */
   ports?: number;
   /** The content of the `http { }` block (sites, maps) for the allocated ports. */
-  http(ports: number[]): string;
+  http?(ports: number[]): string;
+  /**
+   * The content of an `rtmp { }` block (nginx-rtmp, Debian's libnginx-mod-rtmp, loaded with `load_module`
+   * when this is given) for the allocated ports.
+   */
+  rtmp?(ports: number[]): string;
 }
+
+/** Debian's libnginx-mod-rtmp. */
+export const NGINX_RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
 /**
  * nginx as a single foreground process (`daemon off; master_process off;`: its PID is all there is to
@@ -338,6 +346,7 @@ export function startNginx(t: Cleanup, opts: NginxOptions): Promise<RunningProxy
     logFile: 'error.log',
     build: (dir, ports) =>
       [
+        ...(opts.rtmp === undefined ? [] : [`load_module ${quote(NGINX_RTMP_MODULE)};`]),
         'daemon off;',
         'master_process off;',
         'worker_processes 1;',
@@ -355,8 +364,9 @@ export function startNginx(t: Cleanup, opts: NginxOptions): Promise<RunningProxy
         `    uwsgi_temp_path ${quote(join(dir, 'uwsgi'))};`,
         `    scgi_temp_path ${quote(join(dir, 'scgi'))};`,
         '',
-        opts.http(ports),
+        opts.http?.(ports) ?? '',
         '}',
+        ...(opts.rtmp === undefined ? [] : ['rtmp {', opts.rtmp(ports), '}']),
         '',
       ].join('\n'),
     args: (dir, file) => ['-p', `${dir}/`, '-c', file, '-e', join(dir, 'error.log')],

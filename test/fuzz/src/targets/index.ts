@@ -17,6 +17,7 @@ import query from './query.js';
 import rtmpChunkReader from './rtmp-chunk-reader.js';
 import rtmpClientSession from './rtmp-client-session.js';
 import rtmpHandshake from './rtmp-handshake.js';
+import rtmpPlay from './rtmp-play.js';
 import rtmpServerSession from './rtmp-server-session.js';
 import rtmpUrl from './rtmp-url.js';
 import sequenceHeaderProblem from './sequence-header-problem.js';
@@ -39,6 +40,7 @@ export const targets: readonly FuzzTarget<never>[] = [
   rtmpChunkReader,
   rtmpServerSession,
   rtmpClientSession,
+  rtmpPlay,
   hub,
   tsMuxer,
   audioMuxers,

@@ -15,9 +15,12 @@ export interface ViewerSlot {
 }
 
 /**
- * Counts FLV viewers (HTTP and WS alike; HEAD, 404s and other requests are not viewers) in total, per client
- * address and per stream. A slot is taken when the request is checked, before any byte of the response, so
- * concurrent requests cannot overshoot a limit between the check and the subscription.
+ * Counts viewers of every protocol (HTTP-FLV and WS-FLV of every mount, RTMP players; HEAD, 404s, refused
+ * plays and internal subscribers are not viewers) in total, per client address and per stream, against the
+ * hub's maxViewers, maxViewersPerIp and maxViewersPerStream. One per hub (`hub.viewers`), so every plugin
+ * serving viewers counts in the same totals without knowing of the others. A slot is taken when the play is
+ * checked, before any media byte, so concurrent requests cannot overshoot a limit between the check and the
+ * subscription; it is held until the viewer's connection closes.
  */
 export class ViewerLimits {
   #total = 0;
