@@ -293,3 +293,27 @@ test("a pulled stream's viewers stay attached while the upstream server restarts
   assert.equal(status.state, 'pulling');
   assert.ok(second.app.streams.get(streamKey('o'))?.viewerCount === 1, 'the new upstream has the pull as its viewer');
 });
+
+test("an onPublish hook's forward URLs are pushed to, beside the configured rules (dynamic forward)", async (t) => {
+  const dest = await destination(t);
+  const src = await startApp({
+    // The app decides per publish: cam-* streams go to the destination, under the name the hook picks.
+    rtmp: { onPublish: (ctx) => (ctx.stream.startsWith('cam-') ? { forward: [`rtmp://127.0.0.1:${dest.rtmpPort}/fromhook/${ctx.stream}-copy`] } : true) },
+    plugins: async (a) => {
+      await a.register(fastifyRelay, {});
+    },
+  });
+  t.after(() => src.app.close());
+  const forwarded = publish(`${src.rtmpUrl}/live/cam-7`, 'av', { seconds: 20 });
+  const notForwarded = publish(`${src.rtmpUrl}/live/other`, 'av', { seconds: 20 });
+  t.after(() => {
+    forwarded.kill();
+    notForwarded.kill();
+  });
+  const atDest = await waitForMedia(dest.app, 'cam-7-copy', { appName: 'fromhook', timeoutMs: 15_000 });
+  assert.equal(atDest.publisher?.info.hops, 1);
+  await waitForMedia(src.app, 'other');
+  const statuses = src.app.relay.forwards();
+  assert.deepEqual(statuses.map((s) => s.stream), ['live/cam-7'], JSON.stringify(statuses));
+  assert.equal(dest.app.streams.size, 1, 'only the stream the hook named was forwarded');
+});
