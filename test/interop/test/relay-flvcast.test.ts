@@ -317,3 +317,52 @@ test("an onPublish hook's forward URLs are pushed to, beside the configured rule
   assert.deepEqual(statuses.map((s) => s.stream), ['live/cam-7'], JSON.stringify(statuses));
   assert.equal(dest.app.streams.size, 1, 'only the stream the hook named was forwarded');
 });
+
+test('flvcast pulls RTMP from a second flvcast (RTMP play) and serves it; ffprobe reads it', async (t) => {
+  const origin = await startApp({});
+  t.after(() => origin.app.close());
+  const ffmpeg = publish(`${origin.rtmpUrl}/live/rtmporigin`, 'av', { seconds: 30 });
+  t.after(() => ffmpeg.kill());
+  await waitForMedia(origin.app, 'rtmporigin');
+  const edge = await source(t, { pull: [{ stream: 'live/rtmpcopy', url: `${origin.rtmpUrl}/live/rtmporigin` }], relayReconnectMinMs: 200 });
+  const pulled = await waitForMedia(edge.app, 'rtmpcopy', { timeoutMs: 10_000 });
+  assert.equal(pulled.publisher?.info.protocol, 'pull');
+  const result = await probe(`${edge.httpUrl}/live/rtmpcopy.flv`, 20_000);
+  const video = result.streams.find((s) => s.codec_type === 'video');
+  assert.equal(video?.codec_name, 'h264', result.stderr);
+  assert.deepEqual([video?.width, video?.height], [320, 240]);
+  assert.equal(result.streams.find((s) => s.codec_type === 'audio')?.codec_name, 'aac');
+  // The pull is an RTMP player of the origin.
+  const origin1 = origin.app.streams.get(streamKey('rtmporigin'));
+  assert.deepEqual([...(origin1?.subscribers ?? [])].map((s) => s.info.protocol), ['rtmp']);
+});
+
+test('two flvcast servers forwarding to each other under new names: the loop ends at the hop limit, both stay healthy', async (t) => {
+  // Each server forwards every publish to the other under a longer name, so no name is ever busy: only the
+  // hop count can end the loop. s (0 hops, from ffmpeg) → B sa (1) → A sab (2) → B saba (3) → A sabab (4);
+  // sabab's forward announces 5 hops and B refuses it (maxForwardHops 4).
+  const ports = { a: 0, b: 0 };
+  const hook = (peer: 'a' | 'b', suffix: string) => (ctx: { stream: string }) => ({ forward: [`rtmp://127.0.0.1:${ports[peer]}/live/${ctx.stream}${suffix}`] });
+  const b = await startApp({ rtmp: { maxForwardHops: 4, onPublish: hook('a', 'b') }, plugins: async (x) => void (await x.register(fastifyRelay, { relayReconnectMinMs: 500 })) });
+  t.after(() => b.app.close());
+  ports.b = b.rtmpPort;
+  const a = await startApp({ rtmp: { maxForwardHops: 4, onPublish: hook('b', 'a') }, plugins: async (x) => void (await x.register(fastifyRelay, { relayReconnectMinMs: 500 })) });
+  t.after(() => a.app.close());
+  ports.a = a.rtmpPort;
+  const refused: string[] = [];
+  b.app.streams.events.on('deny', (d) => refused.push(`${d.stream}: ${d.reason}`));
+  const ffmpeg = publish(`${a.rtmpUrl}/live/s`, 'av', { seconds: 30 });
+  t.after(() => ffmpeg.kill());
+  await waitForMedia(a.app, 'sabab', { timeoutMs: 15_000 });
+  await waitUntil(() => refused.length > 0, 10_000, 'B to refuse the fifth hop');
+  assert.match(refused[0]!, /^live\/sababa: .*5.*maxForwardHops is 4/);
+  await sleep(1500);
+  const names = (app: FastifyInstance): string[] => [...app.streams.list()].map((s) => s.name).sort();
+  assert.deepEqual(names(a.app), ['live/s', 'live/sab', 'live/sabab']);
+  assert.deepEqual(names(b.app), ['live/sa', 'live/saba']);
+  // Healthy at both ends: the first and the last stream of the chain play.
+  for (const url of [`${a.httpUrl}/live/s.flv`, `${a.httpUrl}/live/sabab.flv`]) {
+    const result = await probe(url, 15_000);
+    assert.equal(result.streams.find((s) => s.codec_type === 'video')?.codec_name, 'h264', `${url}: ${result.stderr}`);
+  }
+});
