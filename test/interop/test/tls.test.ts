@@ -15,7 +15,7 @@ import { buildServer, resolveConfig } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { testCert } from '../src/self-signed.js';
-import { FlvCollector, probe, publish, waitForMedia, waitUntil, withTimeout } from '../src/tools.js';
+import { FlvCollector, ffmpegPath, probe, publish, spawnTool, waitForMedia, waitUntil, withTimeout } from '../src/tools.js';
 
 interface Server {
   app: FastifyInstance;
@@ -207,6 +207,22 @@ describe('RTMPS', () => {
     assert.equal(video?.codec_name, 'h264');
     assert.equal(video?.width, 320);
     assert.ok(probed.streams.some((s) => s.codec_name === 'aac'));
+  });
+
+  test('ffmpeg plays over rtmps:// from the flvcast server: a clean decode, counted as an rtmps viewer', async (t) => {
+    const cert = await testCert();
+    const { app } = await startServer(t, { rtmpsListen: ['127.0.0.1:0'], rtmpsCert: cert.certPath, rtmpsKey: cert.keyPath });
+    const rtmps = app.rtmp.addresses().find((a) => a.tls)!;
+    const pub = publish(`rtmps://127.0.0.1:${rtmps.port}/live/secureplay`, 'av', { seconds: 25 });
+    t.after(() => pub.kill());
+    const stream = await waitForMedia(app, 'secureplay', { timeoutMs: 15_000 });
+    const protocols = new Set<string>();
+    app.streams.events.on('play', ({ subscriber }) => protocols.add(`${subscriber.info.protocol}/${subscriber.format}`));
+    const r = await spawnTool(ffmpegPath(), ['-hide_banner', '-nostdin', '-nostats', '-v', 'error', '-i', `rtmps://127.0.0.1:${rtmps.port}/live/secureplay`, '-t', '3', '-f', 'null', '-'], 30_000).done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.trim(), '', 'no error line while decoding');
+    assert.deepEqual([...protocols], ['rtmps/rtmp']);
+    assert.ok(stream.publisher !== undefined);
   });
 
   test('close() does not wait on a peer stuck in the TLS handshake', async (t) => {
