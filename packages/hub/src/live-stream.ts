@@ -27,7 +27,11 @@ const AUDIO_WAIT_MS = 1000;
 /** An audio-only viewer's layout. */
 const AUDIO_ONLY: TrackLayout = Object.freeze({ hasAudio: true, hasVideo: false });
 
-/** Stands for onMetaData in a viewer's queue: script data, kept when a slow viewer's backlog is cut. */
+/**
+ * Stands for onMetaData in a viewer's queue: script data, kept when a slow viewer's backlog is cut. It is
+ * timed with the stream when sent (a copy per update): at 0, a queue holding it and a frame an hour in would
+ * span an hour, past maxQueueMs, and cut every merge-window viewer back to a keyframe at each republish.
+ */
 const METADATA_FRAME: DataFrame = Object.freeze({ kind: 'data', timestamp: 0, keyframe: false, config: false, name: 'onMetaData', value: null });
 
 interface StreamHooks {
@@ -212,10 +216,11 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
         ? { ...(value instanceof Amf0EcmaArray ? value.entries : value) }
         : {};
       // Viewers already playing get the update; their header cannot change any more.
+      const frame: DataFrame = { ...METADATA_FRAME, timestamp: Math.max(0, this.#time.last) };
       for (const sub of this.subscribers) {
         if (!sub.started) continue;
         const bytes = sub.output.muxer.metadataChanged({ hasAudio: sub.hasAudio, hasVideo: sub.hasVideo });
-        if (bytes !== undefined) sub.deliver({ frame: METADATA_FRAME, bytes });
+        if (bytes !== undefined) sub.deliver({ frame, bytes });
       }
       this.#settle();
       return;

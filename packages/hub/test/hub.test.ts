@@ -362,6 +362,29 @@ test('mergeWriteMs: tags of one window reach each viewer in a single write, in o
   hub.close();
 });
 
+test('mergeWriteMs: an onMetaData update deep into a stream (a republish) costs a viewer no frame', async () => {
+  // The update is timed with the stream, not at 0: a viewer's window holding it and a frame 60 s in must not
+  // look like 60 s of backlog (which cut it back to a keyframe at every republish).
+  const hub = new Hub({ mergeWriteMs: 20, maxQueueMs: 10_000 });
+  const pub = publishAv(hub, 1);
+  const sink = new RecordingSink();
+  const sub = hub.subscribe(key, flvFormat, sink, viewer)!;
+  // 60 s of stream, 4 s per merge window (each window's backlog stays under maxQueueMs).
+  for (let i = 1; i <= 1500; i++) {
+    pub.video(i * 40, avcInterframe(i));
+    if (i % 100 === 0) await new Promise((r) => setTimeout(r, 30));
+  }
+  await new Promise((r) => setTimeout(r, 40));
+  pub.data('onMetaData', { width: 320, height: 240, videocodecid: 7 });
+  for (let i = 1501; i <= 1505; i++) pub.video(i * 40, avcInterframe(i));
+  await new Promise((r) => setTimeout(r, 40));
+  assert.deepEqual([sub.skips, sub.droppedTags], [0, 0]);
+  const tags = sink.parse().tags;
+  assert.deepEqual(tags.slice(-5).map((t) => t.timestamp), [60_040, 60_080, 60_120, 60_160, 60_200]);
+  assert.equal(tags.at(-6)?.type, 18, 'the update went out just before them');
+  hub.close();
+});
+
 test('events: publish, play, first frame (after its keyframe), stop with the reason, unpublish', () => {
   const clock = new FakeClock();
   const hub = new Hub({ now: clock.now, reconnectGraceMs: 0 });
