@@ -40,17 +40,21 @@ export class Playing implements PlayerConnection {
   /** Tracks asked for with receiveAudio/receiveVideo before play. */
   #receive = { audio: true, video: true };
 
+  readonly #conn: ConnectionContext;
+
   constructor(
-    private readonly conn: ConnectionContext,
+    conn: ConnectionContext,
     readonly formats: PlayerFormats,
-  ) {}
+  ) {
+    this.#conn = conn;
+  }
 
   get hub(): Hub {
-    return this.conn.hub;
+    return this.#conn.hub;
   }
 
   get session(): RtmpServerSession {
-    return this.conn.session;
+    return this.#conn.session;
   }
 
   /** Some stream of the connection plays, or waits to be answered. */
@@ -59,11 +63,11 @@ export class Playing implements PlayerConnection {
   }
 
   writeMedia(chunks: readonly Uint8Array[]): boolean {
-    return this.conn.writeMedia(chunks);
+    return this.#conn.writeMedia(chunks);
   }
 
   flush(): void {
-    this.conn.flush();
+    this.#conn.flush();
   }
 
   /** The connect command: the codecs the player can take. */
@@ -81,7 +85,7 @@ export class Playing implements PlayerConnection {
    * codecs waited for, and only then is the play answered, so a refusal always comes before any media byte.
    */
   request(streamId: number, name: string, query: Record<string, string>): void {
-    const conn = this.conn;
+    const conn = this.#conn;
     conn.startedPlaying();
     const key: StreamKey = { vhost: query.vhost ?? '', app: conn.session.app, stream: name };
     const stream = streamKeyToString(key);
@@ -115,8 +119,8 @@ export class Playing implements PlayerConnection {
     this.#players.delete(streamId);
     player.stop();
     this.#release(player, EndReason.left);
-    this.conn.log.info({ reason, bytes: player.bytesSent }, 'rtmp: player stopped');
-    this.conn.stoppedPlaying();
+    this.#conn.log.info({ reason, bytes: player.bytesSent }, 'rtmp: player stopped');
+    this.#conn.stoppedPlaying();
   }
 
   /** pause, receiveAudio, receiveVideo: what a player may change while it plays. */
@@ -134,8 +138,8 @@ export class Playing implements PlayerConnection {
     }
     if (player === undefined) return;
     if (!player.pause(flag)) return this.#streamGone(player);
-    this.conn.log.info({ paused: flag }, flag ? 'rtmp: player paused' : 'rtmp: player unpaused');
-    this.conn.pausedPlaying(this.#players.size > 0 && [...this.#players.values()].every((p) => p.paused));
+    this.#conn.log.info({ paused: flag }, flag ? 'rtmp: player paused' : 'rtmp: player unpaused');
+    this.#conn.pausedPlaying(this.#players.size > 0 && [...this.#players.values()].every((p) => p.paused));
   }
 
   /**
@@ -144,7 +148,7 @@ export class Playing implements PlayerConnection {
    * status), or it accepted nothing for stallTimeoutMs (cut at once). The connection closes in every case.
    */
   ended(player: RtmpPlayer, reason: HubEndReason): void {
-    const conn = this.conn;
+    const conn = this.#conn;
     if (this.#players.get(player.streamId) !== player) return;
     this.#players.delete(player.streamId);
     player.stop();
@@ -167,7 +171,7 @@ export class Playing implements PlayerConnection {
     for (const [streamId, player] of this.#players) {
       player.stop();
       this.#release(player, EndReason.closed);
-      this.conn.session.sendPlayStop(streamId, false, 'stopped: server shutting down');
+      this.#conn.session.sendPlayStop(streamId, false, 'stopped: server shutting down');
     }
     this.#players.clear();
   }
@@ -179,7 +183,7 @@ export class Playing implements PlayerConnection {
     for (const player of this.#players.values()) {
       player.stop();
       this.#release(player, EndReason.left);
-      this.conn.log.info({ bytes: player.bytesSent, reason: EndReason.left }, 'rtmp: player left');
+      this.#conn.log.info({ bytes: player.bytesSent, reason: EndReason.left }, 'rtmp: player left');
     }
     this.#players.clear();
     for (const slot of this.#slots.values()) slot.release();
@@ -196,7 +200,7 @@ export class Playing implements PlayerConnection {
    * (the resolver may bring it), its codecs against what the player announced.
    */
   async #admit(streamId: number, key: StreamKey, name: string, query: Record<string, string>, signal: AbortSignal): Promise<{ code: string; reason: string; logged?: true } | { grant: AccessGrant | undefined }> {
-    const conn = this.conn;
+    const conn = this.#conn;
     let grant: AccessGrant | undefined;
     if (playGuarded(conn.options)) {
       const { ctx } = publishContext({ clientId: conn.id, remoteAddress: conn.remoteAddress, app: conn.session.app, tcUrl: conn.tcUrl, name, query, action: 'play', protocol: conn.protocol });
@@ -227,7 +231,7 @@ export class Playing implements PlayerConnection {
   }
 
   #start(streamId: number, key: StreamKey, grant: AccessGrant | undefined): void {
-    const conn = this.conn;
+    const conn = this.#conn;
     // The same viewer limits as HTTP and WS viewers, in the same totals (the hub counts them).
     const stream = streamKeyToString(key);
     const slot = conn.hub.viewers.acquire(conn.remoteAddress, stream);
@@ -277,9 +281,9 @@ export class Playing implements PlayerConnection {
 
   /** A refused play: an error status naming the reason, one log line, and the connection closes. */
   #refuse(streamId: number, code: string, reason: string, fields: Record<string, unknown>, logged = false): void {
-    if (!logged) this.conn.log.info({ ...fields, ip: this.conn.remoteAddress, status: code, reason }, 'rtmp: play refused');
-    this.conn.session.rejectPlay(streamId, code, reason);
-    this.conn.flush();
-    this.conn.end();
+    if (!logged) this.#conn.log.info({ ...fields, ip: this.#conn.remoteAddress, status: code, reason }, 'rtmp: play refused');
+    this.#conn.session.rejectPlay(streamId, code, reason);
+    this.#conn.flush();
+    this.#conn.end();
   }
 }

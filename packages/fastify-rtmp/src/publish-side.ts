@@ -17,7 +17,11 @@ export class Publishing {
   /** Publishes waiting on access checks; the session drops their media meanwhile (nothing buffers). */
   readonly #pending = new Set<number>();
 
-  constructor(private readonly conn: ConnectionContext) {}
+  readonly #conn: ConnectionContext;
+
+  constructor(conn: ConnectionContext) {
+    this.#conn = conn;
+  }
 
   /** Some stream of the connection is being published. */
   get active(): boolean {
@@ -33,7 +37,7 @@ export class Publishing {
    * has no Publish.Start, so it sends no media; whatever it sends anyway is dropped by the session.
    */
   request(streamId: number, name: string, query: Record<string, string>): void {
-    const conn = this.conn;
+    const conn = this.#conn;
     const { key, ctx } = publishContext({ clientId: conn.id, remoteAddress: conn.remoteAddress, app: conn.session.app, tcUrl: conn.tcUrl, name, query });
     const hops = forwardHops(conn.connectCommand, query);
     if (hops > conn.options.maxForwardHops) {
@@ -85,7 +89,7 @@ export class Publishing {
     } catch (err) {
       // An encoder glitch, not an attack: drop that message, keep the publisher (throttled warn).
       if (!(err instanceof HubError) || err.code !== HubErrorCode.badSequenceHeader) throw err;
-      this.conn.reporter.warn(this.conn.log, err.code, this.conn.remoteAddress, {}, `rtmp: ${err.message}`);
+      this.#conn.reporter.warn(this.#conn.log, err.code, this.#conn.remoteAddress, {}, `rtmp: ${err.message}`);
     }
   }
 
@@ -96,7 +100,7 @@ export class Publishing {
     this.#publishers.delete(streamId);
     if (publisher !== undefined) {
       publisher.end();
-      this.conn.log.info({ reason }, 'rtmp: unpublished');
+      this.#conn.log.info({ reason }, 'rtmp: unpublished');
       this.#release(streamId, publisher, 'unpublished');
     }
   }
@@ -107,7 +111,7 @@ export class Publishing {
    */
   shutdown(reconnect: boolean): void {
     for (const [streamId, publisher] of this.#publishers) {
-      if (!reconnect) this.conn.session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', 'stopped: server shutting down');
+      if (!reconnect) this.#conn.session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', 'stopped: server shutting down');
       publisher.end();
     }
     this.#publishers.clear();
@@ -120,12 +124,12 @@ export class Publishing {
       publisher.end();
       this.#release(streamId, publisher, 'disconnected');
     }
-    if (this.#publishers.size > 0) this.conn.log.info('rtmp: publisher disconnected');
+    if (this.#publishers.size > 0) this.#conn.log.info('rtmp: publisher disconnected');
     this.#publishers.clear();
   }
 
   #publish(streamId: number, key: StreamKey, grant: AccessGrant, hops: number): void {
-    const conn = this.conn;
+    const conn = this.#conn;
     const query = grant.ctx.query;
     let publisher: Publisher;
     try {
