@@ -4,7 +4,7 @@ import { requireHub } from '@flvcast/fastify-hub';
 import { KeyedCounter, LimitReporter } from '@flvcast/limits';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { IngestConnection } from './ingest-connection.js';
+import { RtmpConnection } from './rtmp-connection.js';
 import { PlayerFormats } from './player-formats.js';
 import { validateOptions, type RtmpPluginOptions } from './options.js';
 
@@ -30,8 +30,8 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
   const log = fastify.log.child({ plugin: 'rtmp' });
   const servers: Server[] = [];
   const secure = new WeakSet<Server>();
-  const connections = new Set<IngestConnection>();
-  /** RTMPS peers' TCP sockets: those still in the TLS handshake have no IngestConnection yet. */
+  const connections = new Set<RtmpConnection>();
+  /** RTMPS peers' TCP sockets: those still in the TLS handshake have no RtmpConnection yet. */
   const tlsSockets = new Set<Socket>();
   let nextId = 0;
 
@@ -53,7 +53,7 @@ async function rtmp(fastify: FastifyInstance, opts: RtmpPluginOptions): Promise<
       return;
     }
     perIp.add(ip);
-    const conn = new IngestConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log, reporter, shared);
+    const conn = new RtmpConnection(`rtmp-${(++nextId).toString(36)}`, socket, hub, options, log, reporter, shared);
     connections.add(conn);
     socket.once('close', () => {
       connections.delete(conn);

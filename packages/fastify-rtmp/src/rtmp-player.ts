@@ -2,7 +2,7 @@ import type { Hub, HubEndReason, StreamKey, Subscriber, SubscriberInfo } from '@
 import type { RtmpServerSession } from '@flvcast/rtmp';
 import type { PlayerFormats } from './player-formats.js';
 
-/** What a player needs from the connection it plays on. */
+/** What a player needs from the play side of the connection it plays on (`Playing`). */
 export interface PlayerConnection {
   readonly hub: Hub;
   readonly session: RtmpServerSession;
