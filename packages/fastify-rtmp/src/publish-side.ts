@@ -113,6 +113,8 @@ export class Publishing {
     for (const [streamId, publisher] of this.#publishers) {
       if (!reconnect) this.#conn.session.sendStatus(streamId, 'status', 'NetStream.Unpublish.Success', 'stopped: server shutting down');
       publisher.end();
+      // onUnpublish hears of it, and the signed URL's expiry timer stops (it would evict an ended publisher).
+      this.#release(streamId, publisher, 'closed');
     }
     this.#publishers.clear();
   }

@@ -7,10 +7,10 @@ import type { Amf0Object } from '@flvcast/amf0';
 import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
 import rtmp from '../src/index.js';
 
-async function startApp(shutdownWaitMs: number): Promise<FastifyInstance> {
+async function startApp(shutdownWaitMs: number, onUnpublish?: (ctx: { stream: string; reason: string }) => void): Promise<FastifyInstance> {
   const app = Fastify();
   await app.register(httpFlv, { reconnectGraceMs: 0 });
-  await app.register(rtmp, { listen: { host: '127.0.0.1', port: 0 }, shutdownWaitMs });
+  await app.register(rtmp, { listen: { host: '127.0.0.1', port: 0 }, shutdownWaitMs, ...(onUnpublish === undefined ? {} : { onUnpublish }) });
   await app.ready();
   return app;
 }
@@ -120,4 +120,17 @@ test('close(): an encoder that leaves on ReconnectRequest ends the wait early; n
   assert.ok(refused, 'the ReconnectRequest arrived');
   assert.equal(await refused, 'ECONNREFUSED', 'the listener was closed before the encoders were asked to go');
   assert.ok(ms < 3000, `close() waited ${ms.toFixed(0)} ms although the encoder left (wait was 10 s)`);
+});
+
+test('close(): onUnpublish hears of every publisher the shutdown ended, with the reason closed', async () => {
+  const told: string[] = [];
+  const app = await startApp(0, (ctx) => void told.push(`${ctx.stream} ${ctx.reason}`));
+  const port = app.rtmp.addresses()[0]!.port;
+  const modern = new Encoder(port, { capsEx: 1 });
+  const plain = new Encoder(port, {});
+  await modern.publish('modern');
+  await plain.publish('plain');
+  await app.close();
+  await Promise.all([modern.closed, plain.closed]);
+  assert.deepEqual(told.sort(), ['modern closed', 'plain closed']);
 });
