@@ -41,7 +41,7 @@ function pullProblem(rules: PullRule[]): string | undefined {
       if (parseRtmpUrl(rule.url).stream === undefined) return `url: ${rule.url} names no stream to play`;
     }
     if (rule.onDemand !== undefined && typeof rule.onDemand !== 'boolean') return 'onDemand: expected a boolean';
-    if (rule.idleMs !== undefined && (!Number.isInteger(rule.idleMs) || rule.idleMs < 0 || rule.idleMs > 3_600_000)) return 'idleMs: expected an integer from 0 to 3600000';
+    if (rule.idleMs !== undefined && (!Number.isInteger(rule.idleMs) || rule.idleMs < 100 || rule.idleMs > 3_600_000)) return 'idleMs: expected an integer from 100 to 3600000 (the viewer that started the pull needs time to attach)';
   }
   return undefined;
 }

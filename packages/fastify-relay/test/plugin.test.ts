@@ -17,6 +17,8 @@ test('options: defaults, and bad rules named at registration', () => {
     [{ pull: [{ stream: 'live/*', url: 'rtmp://h/app/s' }] }, /"pull".*stream/],
     [{ pull: [{ stream: 'live/a', url: 'rtmp://h/app' }] }, /names no stream/],
     [{ pull: [{ stream: 'live/a', url: 'rtmp://h/app/a' }, { stream: 'live/a', url: 'rtmp://h/app/b' }] }, /twice/],
+    // 0 would stop an on-demand pull before the viewer that started it attaches.
+    [{ pull: [{ stream: 'live/a', url: 'rtmp://h/app/a', onDemand: true, idleMs: 0 }] }, /idleMs.*from 100/],
     [{ relayReconnectMinMs: 5000, relayReconnectMaxMs: 1000 }, /relayReconnectMaxMs/],
     [{ onForward: 'http://x' }, /"onForward".*function/],
   ];

@@ -32,8 +32,9 @@ export class FileSource implements Source {
     const media = tags.filter((t) => t.type === 8 || t.type === 9);
     if (media.length === 0) throw new Error(`${path} holds no audio or video tags`);
     const first = media[0]!.timestamp;
-    const last = media[media.length - 1]!.timestamp;
-    // One frame's worth of gap after the last tag keeps the loop seam from stacking two frames at one time.
+    // The latest tag, not the last written: ffmpeg writes the last video frame after audio that is later.
+    const last = media.reduce((max, t) => Math.max(max, t.timestamp), first);
+    // One frame's worth of gap after the latest tag keeps the loop seam from stacking two frames at one time.
     const duration = Math.max(1, last - first) + 33;
     return new FileSource(tags, duration, hub, key, log);
   }

@@ -69,6 +69,39 @@ test('a file plays in real time and loops with timestamps that keep going forwar
   assert.equal(hub.get({ vhost: '', app: 'live', stream: 'f' })?.publisher, undefined, 'stop() unpublishes');
 });
 
+test("each track's timestamps rise across the loop seam when the file's last tag is not its latest (ffmpeg writes video last)", async () => {
+  const aacSeq = Uint8Array.from([0xaf, 0x00, 0x12, 0x10]);
+  const aac = Uint8Array.from([0xaf, 0x01, 0x21, 0x00]);
+  // As ffmpeg ends an FLV (the bundled demo clip): the last audio frames (to 155 ms) are written before the
+  // last video frame (67 ms), and the first audio frame comes 44 ms in.
+  const path = flvFile([
+    [9, 0, avcSeq],
+    [8, 0, aacSeq],
+    [9, 0, key],
+    [9, 33, inter],
+    [8, 44, aac],
+    [8, 67, aac],
+    [8, 90, aac],
+    [8, 113, aac],
+    [8, 136, aac],
+    [8, 155, aac],
+    [9, 67, inter],
+  ]);
+  const hub = new Hub();
+  const source = await FileSource.open(path, hub, { vhost: '', app: 'live', stream: 'seam' }, log);
+  source.start();
+  const sink = new Collect();
+  hub.subscribe({ vhost: '', app: 'live', stream: 'seam' }, flvFormat, sink, { protocol: 'test' });
+  await new Promise((r) => setTimeout(r, 400));
+  source.stop();
+  for (const type of [8, 9]) {
+    // Frames, not configuration (re-sent each loop): a frame at the time of the one before it is a decoder error.
+    const ts = sink.tags.filter((t) => t.type === type && t.payload[1] !== 0).map((t) => t.timestamp);
+    assert.ok(ts.length > 5, `two loops or more of track ${type}: ${ts}`);
+    for (let i = 1; i < ts.length; i++) assert.ok(ts[i]! > ts[i - 1]!, `track ${type} rises strictly: ${ts}`);
+  }
+});
+
 test('a tag the hub refuses stops the source, not the process', async () => {
   const path = flvFile([
     [9, 0, avcSeq],

@@ -86,7 +86,7 @@ const serverOwnOptions = defineOptions({
     check: (list) => list.map(pullRuleProblem).find((p) => p !== undefined),
     doc: 'the same, started by the first viewer (who waits up to pullWaitMs) and stopped pullIdleMs after the last one',
   }),
-  pullIdleMs: option.integer({ min: 0, max: 3_600_000, default: 10_000, unit: 'ms', doc: 'an on-demand pull stops this long after its last viewer left (a viewer meanwhile keeps it)' }),
+  pullIdleMs: option.integer({ min: 100, max: 3_600_000, default: 10_000, unit: 'ms', doc: 'an on-demand pull stops this long after its last viewer left (a viewer meanwhile keeps it); at least 100 ms, so the viewer that started it has time to attach' }),
   apiListen: option.list({
     minItems: 1,
     default: ['127.0.0.1:8081'],

@@ -16,6 +16,7 @@ import { FlvDemuxer, inspectVideo } from '@flvcast/flv';
 import type { LimitHit } from '@flvcast/hub';
 import { ChunkWriter, ClientHandshake } from '@flvcast/rtmp';
 import { gstDecode, skipWithoutGstreamer } from '../src/gstreamer.js';
+import { skipWithoutVlc, vlcPlay } from '../src/vlc.js';
 import { NGINX_RTMP_MODULE, inCi, startNginx } from '../src/reverse-proxy.js';
 import { RtmpTestPlayer } from '../src/rtmp-test-player.js';
 import { av1Aac } from '../src/synthetic-media.js';
@@ -182,6 +183,20 @@ describe('RTMP play: other real players', () => {
     assert.equal(videos[0]!.isSequenceHeader, true, 'the first video tag is the AVC sequence header');
     assert.equal(videos[1]!.isKeyframe, true, 'the next video tag is a keyframe');
     assert.ok(tags.some((tag) => tag.type === 8), 'audio too');
+  });
+
+  test('VLC plays rtmp:// (its avformat access): both decoders start, a picture is shown, no error or warning from the stream', { skip: skipWithoutVlc('RTMP play to VLC is'), timeout: 60_000 }, async (t) => {
+    const { app, rtmpUrl } = await startApp();
+    t.after(() => app.close());
+    const pub = publish(`${rtmpUrl}/live/vlc`, 'av', { seconds: 25 });
+    t.after(() => pub.kill());
+    await waitForMedia(app, 'vlc');
+    const run = await vlcPlay(`${rtmpUrl}/live/vlc`, 5);
+    const context = run.result.stderr.split('\n').filter((l) => /rtmp|avformat|decoder|error|warning/.test(l)).slice(-40).join('\n');
+    assert.equal(run.videoDecoder, 'avcodec', context);
+    assert.ok(run.audioDecoder !== undefined, `an audio decoder started; ${context}`);
+    assert.ok(run.firstPicture, `VLC showed a picture; ${context}`);
+    assert.deepEqual(run.problems, [], context);
   });
 
   test("GStreamer's rtmp2src ! flvdemux decodes both tracks with no warning", { skip: skipWithoutGstreamer('RTMP play to GStreamer') }, async (t) => {
