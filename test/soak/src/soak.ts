@@ -29,6 +29,7 @@ import { clientSessions } from '@flvcast/test-fuzz/corpus';
 import { bytesInput } from '@flvcast/test-fuzz/mutate';
 import fc from 'fast-check';
 import WebSocket from 'ws';
+import { pulledKind, relayArgs, relaySample, startPeer, type RelaySample } from './relay-peer.js';
 import { rtmpPlayKind } from './rtmp-play-kind.js';
 import { track, type ClientKind, type Viewer } from './soak-viewer.js';
 
@@ -75,10 +76,10 @@ interface Server {
   output: string;
 }
 
-async function startServer(): Promise<Server> {
+async function startServer(extraArgs: string[]): Promise<Server> {
   // The inspector (loopback, random port) lets the soak force a full GC before the memory figures that judge
   // retention: raw heap figures are a sawtooth whose phase depends on when V8 last collected.
-  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', cli, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', cli, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server: Server = { child, http: 0, rtmp: 0, api: 0, output: '' };
@@ -341,6 +342,10 @@ const ALL_KINDS: ClientKind[] = [
   httpKind('http-aac', 'aac'),
   // RTMP play: our own client (RtmpClientSession); a server without RTMP play refuses them (failing viewers).
   rtmpPlayKind(),
+  // Forward and pull (relay-peer.ts): streams forwarded to a second flvcast and pulled back, on demand over
+  // HTTP-FLV and always on over RTMP play, watched as HTTP-FLV here.
+  pulledKind('pull-http-flv', 'p'),
+  pulledKind('pull-rtmp', 'r'),
 ];
 
 const USAGE = `Usage: pnpm soak [-- options]
@@ -350,6 +355,7 @@ const USAGE = `Usage: pnpm soak [-- options]
   --kinds a,b,...  viewer kinds to churn, in turn [all: ${ALL_KINDS.map((k) => k.name).join(',')}]
   --seed n         replays a run's hostile trickle [time-based]
   --cli file       the flvcast CLI to soak [this checkout's packages/server/dist/src/cli.js]
+  --no-relay       no second flvcast: no forward and no pulls (and no pull-* viewers)
   --help           this text
 The report goes to .cache/soak/; the exit code is 0 when every target held, 1 otherwise, 2 on a crash.`;
 
@@ -358,10 +364,13 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 
+/** The relay (forward to a second flvcast, pulls back) runs unless --no-relay. */
+const RELAY = !process.argv.includes('--no-relay');
+
 /** The kinds this run churns (--kinds), in the order given. */
 const CLIENT_KINDS: ClientKind[] = (() => {
   const i = process.argv.indexOf('--kinds');
-  if (i < 0) return ALL_KINDS;
+  if (i < 0) return RELAY ? ALL_KINDS : ALL_KINDS.filter((k) => !k.name.startsWith('pull-'));
   const names = (process.argv[i + 1] ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
   const kinds = names.map((n) => ALL_KINDS.find((k) => k.name === n));
   const unknown = names.filter((_, j) => kinds[j] === undefined);
@@ -493,7 +502,8 @@ async function main(): Promise<void> {
   if (!existsSync(cli)) throw new Error(`no flvcast CLI at ${cli} (tsc -b there?)`);
   console.log(`soak: ${cli} · ${MINUTES} min, ${PUBLISHERS} publishers, ~${VIEWERS} viewers (${SLOW_SHARE * 100} % slow), kinds ${CLIENT_KINDS.map((k) => k.name).join(', ')}; warm-up ${(WARMUP_MS / 60_000).toFixed(1)} min; seed ${SEED} (--seed replays the hostile trickle)`);
   const input = await encodeInput();
-  const server = await startServer();
+  const peer = RELAY ? await startPeer(cli) : undefined;
+  const server = await startServer(peer === undefined ? [] : relayArgs(peer, PUBLISHERS));
   const startedAt = now();
   await sleep(2_000);
   await server.inspector!.collectGarbage();
@@ -518,6 +528,7 @@ async function main(): Promise<void> {
   let apiPolls = 0;
   let apiErrors = 0;
   const samples: Sample[] = [];
+  const relaySamples: Array<RelaySample & { t: number }> = [];
   const afterGc: Sample[] = []; // one a minute, right after a forced full GC
   const endAt = startedAt + MINUTES * 60_000;
   let nextSample = now() + SAMPLE_MS;
@@ -551,6 +562,7 @@ async function main(): Promise<void> {
       try {
         const s = await sample(server, startedAt, live.size);
         samples.push(s);
+        if (peer !== undefined) relaySamples.push({ ...(await relaySample(server.api)), t: s.t });
         console.log(
           `${(s.t / 60_000).toFixed(1)} min: rss ${(s.rss / MB).toFixed(1)} MB, heap ${(s.heapUsed / MB).toFixed(1)} MB, external ${(s.external / MB).toFixed(1)} MB, ` +
             `fds ${s.fds}, handles ${s.handles}, loop p99 ${s.loopP99Ms.toFixed(1)} ms, viewers ${s.serverViewers}, streams ${s.streams}, dropped ${s.droppedTags}`,
@@ -566,6 +578,7 @@ async function main(): Promise<void> {
       }
     }
     if (server.child.exitCode !== null) throw new Error(`flvcast exited during the soak (code ${server.child.exitCode}):\n${server.output.slice(-4000)}`);
+    if (peer !== undefined && peer.child.exitCode !== null) throw new Error(`the relay peer exited during the soak (code ${peer.child.exitCode}):\n${peer.output.slice(-4000)}`);
     await sleep(1_000);
   }
 
@@ -580,6 +593,8 @@ async function main(): Promise<void> {
   const stopAt = now();
   server.child.kill('SIGTERM');
   const exitCode = await new Promise<number | null>((resolve) => (server.child.exitCode !== null ? resolve(server.child.exitCode) : server.child.once('close', (code) => resolve(code))));
+  peer?.child.kill('SIGTERM');
+  const peerExitCode = peer === undefined ? undefined : await new Promise<number | null>((resolve) => (peer.child.exitCode !== null ? resolve(peer.child.exitCode) : peer.child.once('close', (code) => resolve(code))));
 
   // Gaps of healthy viewers (not slow), not across their publisher's own restarts.
   const byName = new Map(publishers.map((p) => [p.name, p]));
@@ -668,6 +683,9 @@ async function main(): Promise<void> {
       worst: badGaps.sort((a, b) => b.ms - a.ms).slice(0, 10),
       worstDuringInputStall: inputGaps.sort((a, b) => b.ms - a.ms).slice(0, 5),
     },
+    // Forward and pull: how often each was in its working state when sampled (after the warm-up), and the
+    // totals of the last sample.
+    relay: peer === undefined ? undefined : relayFigures(relaySamples.filter((r) => r.t >= WARMUP_MS), relaySamples.at(-1), peerExitCode ?? null, peer.output),
     serverExitCode: exitCode,
     serverOutputMentionsUncaught: /uncaught|unhandled/i.test(server.output),
     samples,
@@ -682,6 +700,7 @@ async function main(): Promise<void> {
     noGaps: badGaps.length === 0,
     noFailingViewers: refusedViewers.length === 0,
     cleanExit: exitCode === 0 && !report.serverOutputMentionsUncaught,
+    ...(report.relay === undefined ? {} : { relayUp: report.relay.forwardingShare >= 0.95 && report.relay.pullingShare >= 0.95, relayPeerCleanExit: report.relay.peerCleanExit }),
   };
   const file = `${cacheDir}soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(file, JSON.stringify({ ...report, targets }, null, 2));
@@ -700,3 +719,36 @@ main().catch((err: unknown) => {
   console.error(err);
   process.exit(2);
 });
+
+/**
+ * The relay's share of samples in its working state: forwards `forwarding` (a publisher restart leaves it
+ * waiting for at most the restart, within the grace window), always-on pulls `pulling`. On-demand pulls
+ * come and go with viewers and are only counted.
+ */
+function relayFigures(warm: RelaySample[], last: RelaySample | undefined, peerExitCode: number | null, peerOutput: string) {
+  const forwards = warm.flatMap((s) => s.forwards);
+  const alwaysOn = warm.flatMap((s) => s.pulls.filter((p) => !p.onDemand));
+  const share = (list: Array<{ state: string }>, state: string): number => (list.length === 0 ? 0 : list.filter((x) => x.state === state).length / list.length);
+  return {
+    samples: warm.length,
+    forwardingShare: share(forwards, 'forwarding'),
+    forwardStates: countBy(forwards.map((f) => f.state)),
+    pullingShare: share(alwaysOn, 'pulling'),
+    alwaysOnPullStates: countBy(alwaysOn.map((p) => p.state)),
+    onDemandPullStates: countBy(warm.flatMap((s) => s.pulls.filter((p) => p.onDemand).map((p) => p.state))),
+    last: last === undefined ? undefined : {
+      forwards: last.forwards.length,
+      forwardReconnects: last.forwards.reduce((n, f) => n + f.reconnects, 0),
+      forwardDrops: last.forwards.reduce((n, f) => n + f.drops, 0),
+      pulls: last.pulls.length,
+      pullReconnects: last.pulls.reduce((n, p) => n + p.reconnects, 0),
+    },
+    peerCleanExit: peerExitCode === 0 && !/uncaught|unhandled/i.test(peerOutput),
+  };
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
