@@ -27,6 +27,8 @@ export interface ServerUnderTest {
   child: ChildProcess;
   /** HTTP (or, with `ws`, WS) URL of a stream in a format: the mount's extension (default flv) */
   playUrl(stream: string, ws?: boolean, format?: ViewerFormat): string;
+  /** RTMP play URL of a stream, on the server's own RTMP port (not through the ingest proxy) */
+  rtmpPlayUrl(stream: string): string;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,15 @@ export interface StartOptions {
   baseline?: string | undefined;
   /** the n-th run of this server, when it runs more than once: in the label and the log file's name */
   run?: number | undefined;
+  /**
+   * RTMP players will connect (the rtmp scenario): flvcast's RTMP connection limits (50 per address by
+   * default, all from 127.0.0.1 here) are lifted above the step, as the per-address viewer limit is for HTTP
+   */
+  rtmpPlayers?: boolean;
+  /** more flvcast flags (e.g. `--forward`, `--pull`); a build that does not know them fails to start */
+  extraArgs?: string[];
+  /** in the log file's name, after the server's (e.g. `-forward`) */
+  logSuffix?: string;
 }
 
 /**
@@ -94,14 +105,14 @@ export function canConnect(port: number): Promise<boolean> {
 
 /** Starts `name` on fresh free ports (each call: a new process, new ports). */
 export async function startServer(name: ServerName, options: StartOptions = {}): Promise<ServerUnderTest> {
-  const { logLevel = 'warn', baseline, run } = options;
+  const { logLevel = 'warn', baseline, run, rtmpPlayers = false, extraArgs = [], logSuffix = '' } = options;
   if (name === 'flvcast-base' && baseline === undefined) throw new Error('flvcast-base needs BENCH_BASELINE');
   const httpPort = await freePort();
   let rtmpPort = await freePort();
   while (rtmpPort === httpPort) rtmpPort = await freePort();
   const logDir = join(cacheDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, `${name}${run === undefined ? '' : `-${run}`}.log`);
+  const logFile = join(logDir, `${name}${run === undefined ? '' : `-${run}`}${logSuffix}.log`);
   const fd = openSync(logFile, 'w');
   // the same flags for both flvcast builds; each runs from its own checkout
   const checkout = name === 'flvcast' ? repoRoot : name === 'flvcast-base' ? baseline! : undefined;
@@ -109,7 +120,21 @@ export async function startServer(name: ServerName, options: StartOptions = {}):
   const args =
     cli !== undefined
       ? // All viewers come from 127.0.0.1: lift the per-address viewer limit (default 100) above the biggest step.
-        [cli, '--http-listen', `127.0.0.1:${httpPort}`, '--rtmp-listen', `127.0.0.1:${rtmpPort}`, '--api-listen', 'off', '--log-level', logLevel, '--max-viewers-per-ip', '100000']
+        [
+          cli,
+          '--http-listen',
+          `127.0.0.1:${httpPort}`,
+          '--rtmp-listen',
+          `127.0.0.1:${rtmpPort}`,
+          '--api-listen',
+          'off',
+          '--log-level',
+          logLevel,
+          '--max-viewers-per-ip',
+          '100000',
+          ...(rtmpPlayers ? ['--max-connections', '100000', '--max-connections-per-ip', '100000'] : []),
+          ...extraArgs,
+        ]
       : [nmsLauncher, String(rtmpPort), String(httpPort), join(cacheDir, 'nms-data')];
   const child = spawnTracked(process.execPath, args, { cwd: checkout ?? repoRoot, stdio: ['ignore', fd, fd] });
   closeSync(fd);
@@ -137,6 +162,7 @@ export async function startServer(name: ServerName, options: StartOptions = {}):
     logFile,
     child,
     playUrl: (stream, ws = false, format = 'flv') => `${ws ? 'ws' : 'http'}://127.0.0.1:${httpPort}/live/${stream}.${format}`,
+    rtmpPlayUrl: (stream) => `rtmp://127.0.0.1:${rtmpPort}/live/${stream}`,
     stop: () => stopChild(child, 5000),
   };
 }
