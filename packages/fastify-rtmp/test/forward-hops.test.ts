@@ -1,31 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import type { Amf0Object } from '@flvcast/amf0';
-import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
 import { forwardHops } from '../src/forward-hops.js';
-import { startApp, until } from './test-client.js';
+import { rtmpClient, startApp, until } from './test-client.js';
 
 /** A real TCP publisher whose connect carries `connectProperties` (a forwarding server's flvcastHops). */
-function publisher(port: number, name: string, connectProperties: Amf0Object = {}) {
-  const events: RtmpClientEvent[] = [];
-  const session = new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live', connectProperties });
-  const socket = connect({ port, host: '127.0.0.1' });
-  let closed = false;
-  socket.once('close', () => (closed = true));
-  const flush = () => {
-    for (const b of session.takeOutput()) if (!socket.destroyed) socket.write(b);
-  };
-  socket.on('error', () => {});
-  socket.on('data', (d: Buffer) => {
-    events.push(...session.push(new Uint8Array(d)));
-    flush();
-  });
-  session.start();
-  session.publish(name);
-  flush();
-  return { events, socket, closed: () => closed };
-}
+const publisher = (port: number, name: string, connectProperties: Amf0Object = {}) => rtmpClient(port, name, 'publish', { connectProperties });
 
 test('forwardHops: the larger of connect flvcastHops and the name query; junk counts as 0', () => {
   assert.equal(forwardHops(undefined, {}), 0);

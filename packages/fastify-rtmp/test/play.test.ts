@@ -1,36 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { inspectVideo } from '@flvcast/flv';
-import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
 import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
-import { startApp, until } from './test-client.js';
-
-type Timed = RtmpClientEvent & { at: number };
-
-function client(port: number, name: string, role: 'play' | 'publish' | 'none') {
-  const events: Timed[] = [];
-  const session = new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
-  const socket = connect({ port, host: '127.0.0.1' });
-  let closed = false;
-  socket.once('close', () => (closed = true));
-  const flush = () => {
-    for (const b of session.takeOutput()) if (!socket.destroyed) socket.write(b);
-  };
-  socket.on('error', () => {});
-  socket.on('data', (d: Buffer) => {
-    const at = Date.now();
-    for (const e of session.push(new Uint8Array(d))) events.push({ ...e, at });
-    flush();
-  });
-  session.start();
-  if (role === 'play') session.play(name);
-  else if (role === 'publish') session.publish(name);
-  flush();
-  const media = () => events.filter((e): e is Extract<Timed, { type: 'audio' | 'video' }> => e.type === 'audio' || e.type === 'video');
-  const statuses = () => events.flatMap((e) => (e.type === 'status' ? [e.code] : []));
-  return { events, socket, session, flush, closed: () => closed, media, statuses };
-}
+import { rtmpClient as client, startApp, until } from './test-client.js';
 
 /** A publisher sending AVC + AAC every 40 ms, a keyframe every 10 frames. */
 async function feed(port: number, name: string) {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import httpFlv from '@flvcast/fastify-http-flv';
 import type { LimitHit } from '@flvcast/hub';
+import type { Amf0Object } from '@flvcast/amf0';
 import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
 import rtmp from '../src/index.js';
 
@@ -71,3 +72,34 @@ export class TestClient {
   }
 }
 
+
+/** An event as it arrived, with its arrival time (Date.now()). */
+export type TimedEvent = RtmpClientEvent & { at: number };
+
+/**
+ * A real TCP player or publisher (or, with 'none', a client that only connects) driven by the pure client
+ * session: `tcUrl` and `connectProperties` (say, a forwarding server's flvcastHops) go into its connect.
+ */
+export function rtmpClient(port: number, name: string, role: 'play' | 'publish' | 'none', opts: { tcUrl?: string; connectProperties?: Amf0Object } = {}) {
+  const events: TimedEvent[] = [];
+  const session = new RtmpClientSession({ app: 'live', tcUrl: opts.tcUrl ?? 'rtmp://127.0.0.1/live', ...(opts.connectProperties === undefined ? {} : { connectProperties: opts.connectProperties }) });
+  const socket = connect({ port, host: '127.0.0.1' });
+  let closed = false;
+  socket.once('close', () => (closed = true));
+  const flush = (): void => {
+    for (const b of session.takeOutput()) if (!socket.destroyed) socket.write(b);
+  };
+  socket.on('error', () => {});
+  socket.on('data', (d: Buffer) => {
+    const at = Date.now();
+    for (const e of session.push(new Uint8Array(d))) events.push({ ...e, at });
+    flush();
+  });
+  session.start();
+  if (role === 'play') session.play(name);
+  else if (role === 'publish') session.publish(name);
+  flush();
+  const media = () => events.filter((e): e is Extract<TimedEvent, { type: 'audio' | 'video' }> => e.type === 'audio' || e.type === 'video');
+  const statuses = () => events.flatMap((e) => (e.type === 'status' ? [e.code] : []));
+  return { events, socket, session, flush, closed: () => closed, media, statuses };
+}

@@ -1,31 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { connect } from 'node:net';
-import { RtmpClientSession, type RtmpClientEvent } from '@flvcast/rtmp';
 import { aacFrame, aacSequenceHeader, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
-import { startApp, until } from './test-client.js';
-
-function client(port: number, name: string, role: 'play' | 'publish') {
-  const events: RtmpClientEvent[] = [];
-  const session = new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });
-  const socket = connect({ port, host: '127.0.0.1' });
-  let closed = false;
-  socket.once('close', () => (closed = true));
-  const flush = () => {
-    for (const b of session.takeOutput()) if (!socket.destroyed) socket.write(b);
-  };
-  socket.on('error', () => {});
-  socket.on('data', (d: Buffer) => {
-    events.push(...session.push(new Uint8Array(d)));
-    flush();
-  });
-  session.start();
-  if (role === 'play') session.play(name);
-  else session.publish(name);
-  flush();
-  return { events, socket, session, flush, closed: () => closed, media: () => events.filter((e) => e.type === 'audio' || e.type === 'video').length };
-}
+import { rtmpClient as client, startApp, until } from './test-client.js';
 
 function httpViewer(port: number, path: string): Promise<{ status: number; req: http.ClientRequest; res: http.IncomingMessage }> {
   return new Promise((resolve, reject) => {
@@ -61,14 +38,14 @@ test('RTMP players and HTTP viewers share the hub viewer limits: each is refused
   const failed = refused.events.find((e) => e.type === 'status' && e.level === 'error');
   assert.equal(failed?.type === 'status' ? failed.code : undefined, 'NetStream.Play.Failed');
   assert.match(failed?.type === 'status' ? failed.description : '', /live\/cam has its maximum of 1 viewers \(maxViewersPerStream\)/);
-  assert.equal(refused.media(), 0);
+  assert.equal(refused.media().length, 0);
   assert.deepEqual(hits.map((h) => [h.limit, h.protocol]), [['maxViewersPerStream', 'rtmp']]);
 
   // The HTTP viewer leaves: the RTMP player gets the slot, and now HTTP is refused.
   viewer.req.destroy();
   await until(() => app.streams.viewers.viewers === 0, 'the HTTP slot to be released');
   const player = client(port, 'cam', 'play');
-  await until(() => player.media() > 0, 'media for the RTMP player');
+  await until(() => player.media().length > 0, 'media for the RTMP player');
   assert.equal(app.streams.viewers.viewers, 1);
   const second = await httpViewer(httpPort, '/live/cam.flv');
   assert.equal(second.status, 503);
@@ -89,7 +66,7 @@ test('maxViewersPerIp counts RTMP players, and a player that deletes its stream 
   pub.session.sendVideo(0, avcKeyframe(0));
   pub.flush();
   const first = client(port, 'cam', 'play');
-  await until(() => first.media() > 0, 'media for the first player');
+  await until(() => first.media().length > 0, 'media for the first player');
   const second = client(port, 'cam', 'play');
   await until(() => second.closed(), 'the second player from the same address to be refused');
   assert.match(JSON.stringify(second.events), /maxViewersPerIp is 1/);
