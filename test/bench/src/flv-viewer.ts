@@ -3,7 +3,8 @@
  * `FlvDemuxer` (framing verified for every viewer), bytes and tags are counted, a sampled viewer records
  * each media tag's arrival time while the measurement runs, and a late joiner notes its first keyframe.
  */
-import { FlvDemuxer, inspectVideo } from '@flvcast/flv';
+import { FlvDemuxer, inspectVideo, type FlvTag } from '@flvcast/flv';
+import { FLV_TAG_OVERHEAD } from './ingest-log.js';
 import type { StreamViewer } from './stream-viewer.js';
 
 /** What a viewer reports into (one per worker process). */
@@ -22,6 +23,11 @@ export interface ViewerSink {
   gaps: number;
   /** …of which did not resume on a keyframe (an undecodable stream until the next one) */
   offKeyframeResumes: number;
+}
+
+/** A sink with nothing counted yet. */
+export function emptySink(): ViewerSink {
+  return { bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, continuityErrors: 0, recording: false, samples: [], gaps: 0, offKeyframeResumes: 0 };
 }
 
 /** A forward jump in video time larger than this is a gap (frames are 33 ms apart in the inputs). */
@@ -62,12 +68,29 @@ export class FlvViewer implements StreamViewer {
       this.fail();
       return;
     }
-    this.#sink.tags += tags.length;
     const mismatches = this.#demuxer.previousTagSizeMismatches;
     if (mismatches !== this.#mismatches) {
       this.#sink.tagSizeMismatches += mismatches - this.#mismatches;
       this.#mismatches = mismatches;
     }
+    this.#onTags(tags, at);
+  }
+
+  /**
+   * One message of a container that is not FLV but carries FLV's tag bodies (an RTMP player's audio, video
+   * and data messages): counted as the FLV bytes it would have been (header + payload + PreviousTagSize), so
+   * it compares with the FLV bytes at the RTMP socket, then handled like a demuxed tag.
+   */
+  pushTag(tag: FlvTag, at: number): void {
+    const flvBytes = tag.payload.length + FLV_TAG_OVERHEAD;
+    this.bytes += flvBytes;
+    this.#sink.bytes += flvBytes;
+    if (this.broken) return;
+    this.#onTags([tag], at);
+  }
+
+  #onTags(tags: readonly FlvTag[], at: number): void {
+    this.#sink.tags += tags.length;
     for (const tag of tags) {
       if (tag.type !== 9) continue;
       const last = this.#lastVideoTs;

@@ -27,6 +27,8 @@ export interface ServerUnderTest {
   child: ChildProcess;
   /** HTTP (or, with `ws`, WS) URL of a stream in a format: the mount's extension (default flv) */
   playUrl(stream: string, ws?: boolean, format?: ViewerFormat): string;
+  /** RTMP play URL of a stream, on the server's own RTMP port (not through the ingest proxy) */
+  rtmpPlayUrl(stream: string): string;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startServer(name: ServerName, options: StartOptions = {}):
     logFile,
     child,
     playUrl: (stream, ws = false, format = 'flv') => `${ws ? 'ws' : 'http'}://127.0.0.1:${httpPort}/live/${stream}.${format}`,
+    rtmpPlayUrl: (stream) => `rtmp://127.0.0.1:${rtmpPort}/live/${stream}`,
     stop: () => stopChild(child, 5000),
   };
 }

@@ -84,6 +84,11 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   let windowClosed = false;
   const rssTimeline: { atSeconds: number; rss: number }[] = [];
 
+  const urlOf = (format: ViewerFormat): string => {
+    if (spec.protocol !== 'rtmp') return server.playUrl(publisher.stream, spec.protocol === 'ws', format);
+    if (format !== 'flv') throw new Error(`RTMP players carry FLV tags: no ${format} RTMP step`);
+    return server.rtmpPlayUrl(publisher.stream);
+  };
   const workers: Worker[] = [];
   const slowWorker = slowViewers > 0 ? 1 : 0;
   for (let w = 0; w < workerCount + slowWorker; w++) {
@@ -120,7 +125,10 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     const start: StartMessage = {
       kind: 'start',
       urls: Object.fromEntries(
-        (slow ? ['flv' as const] : formats).map((f) => [f, f === 'flv' && spec.playUrl !== undefined ? spec.playUrl : server.playUrl(publisher.stream, spec.protocol === 'ws', f)]),
+        (slow ? ['flv' as const] : formats).map((f) => [
+          f,
+          f === 'flv' && spec.playUrl !== undefined ? spec.playUrl : slow ? server.playUrl(publisher.stream, false, 'flv') : urlOf(f),
+        ]),
       ),
       formats: slow ? ['flv'] : formats,
       protocol: slow ? 'http' : spec.protocol,

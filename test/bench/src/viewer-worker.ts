@@ -3,11 +3,13 @@
  * gradually, and reports to the parent over IPC once per second — aggregate counters and the latency
  * samples of its sampled viewers, never a message per tag. On `end` it answers with the bytes each viewer
  * received during the measurement window; on `stop` (or when the parent goes away) it closes all and exits.
- * Its viewers may read different containers (FLV, TS, ADTS), interleaved by index.
+ * Its viewers may read different containers (FLV, TS, ADTS), interleaved by index; with the `rtmp` protocol
+ * they are RTMP players (our own client), whose FLV tag bodies are counted like an FLV viewer's.
  */
 import { AdtsViewer } from './adts-viewer.js';
-import { FlvViewer, type ViewerSink } from './flv-viewer.js';
+import { emptySink, FlvViewer, type ViewerSink } from './flv-viewer.js';
 import { HttpFlvConnection } from './http-flv-connection.js';
+import { RtmpPlayConnection } from './rtmp-play-connection.js';
 import type { StreamViewer } from './stream-viewer.js';
 import { TsViewer } from './ts-viewer.js';
 import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
@@ -16,7 +18,6 @@ import { WsFlvConnection } from './ws-flv-connection.js';
 
 const LATE_JOINER_TIMEOUT_MS = 10_000;
 
-const emptySink = (): ViewerSink => ({ bytes: 0, tags: 0, framingErrors: 0, tagSizeMismatches: 0, continuityErrors: 0, recording: false, samples: [], gaps: 0, offKeyframeResumes: 0 });
 const sink = emptySink();
 const viewers: ViewerConnection[] = [];
 const viewerFormats: ViewerFormat[] = [];
@@ -36,6 +37,11 @@ function send(message: FromWorker): void {
 }
 
 function open(url: URL, viewer: StreamViewer, events: ViewerEvents): ViewerConnection {
+  if (start!.protocol === 'rtmp') {
+    // an RTMP player's messages are FLV tag bodies: it is counted and timed like an FLV viewer
+    if (!(viewer instanceof FlvViewer)) throw new Error('RTMP players read FLV tags: their format must be flv');
+    return new RtmpPlayConnection(url, viewer, events);
+  }
   return start!.protocol === 'ws' ? new WsFlvConnection(url, viewer, events) : new HttpFlvConnection(url, viewer, events, start!.readBytesPerSecond);
 }
 

@@ -1,6 +1,7 @@
 /** The IPC messages between the benchmark and its viewer worker processes. */
 
-export type ViewerProtocol = 'http' | 'ws';
+/** How a viewer connects: HTTP (raw socket), WebSocket, or RTMP play (our own RTMP client). */
+export type ViewerProtocol = 'http' | 'ws' | 'rtmp';
 
 /** The container a viewer reads, named by the mount's extension: FLV, MPEG-TS, or ADTS (`.aac`). */
 export type ViewerFormat = 'flv' | 'ts' | 'aac';
@@ -8,7 +9,7 @@ export type ViewerFormat = 'flv' | 'ts' | 'aac';
 /** Parent → worker, once, right after the fork. */
 export interface StartMessage {
   kind: 'start';
-  /** the stream's URL for each format this worker's viewers read */
+  /** the stream's URL for each format this worker's viewers read (RTMP players: the rtmp:// URL, under flv) */
   urls: Partial<Record<ViewerFormat, string>>;
   /** viewer i reads formats[i % formats.length] (late joiners: formats[0]) */
   formats: ViewerFormat[];
