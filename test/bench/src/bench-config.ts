@@ -48,9 +48,10 @@ export interface BenchConfig {
   /**
    * 'fanout': the ramp of steps; 'slow': normal viewers with and without slow ones beside them, for minutes;
    * 'proxy': the same viewers direct and through nginx (default config, buffering off, the header ignored);
-   * 'formats': TS viewers against FLV ones (alone and together), the muxing cost, and `.aac` listeners
+   * 'formats': TS viewers against FLV ones (alone and together), the muxing cost, and `.aac` listeners;
+   * 'rtmp': RTMP players (our own client) against flvcast and node-media-server, beside HTTP-FLV viewers
    */
-  scenario: 'fanout' | 'slow' | 'proxy' | 'formats';
+  scenario: 'fanout' | 'slow' | 'proxy' | 'formats' | 'rtmp';
   /** slow scenario: normal viewers, slow viewers, their read rate as a share of the stream's, minutes with them */
   slowNormal: number;
   slowViewers: number;
@@ -63,6 +64,8 @@ export interface BenchConfig {
   /** formats scenario: FLV viewers and TS viewers per step (and both at once); `.aac` listeners */
   formatsViewers: number;
   aacListeners: number;
+  /** rtmp scenario: RTMP players per step, and as many HTTP-FLV viewers in the step after it (same run) */
+  rtmpViewers: number;
   quick: boolean;
 }
 
@@ -91,6 +94,7 @@ const options = {
   'proxy-rounds': { type: 'string' },
   'formats-viewers': { type: 'string' },
   'aac-listeners': { type: 'string' },
+  'rtmp-viewers': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -114,7 +118,8 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --late-joiners n        BENCH_LATE_JOINERS       mid-stream joiners per step for time-to-first-frame [20]
   --idle-viewers n        BENCH_IDLE_VIEWERS       HTTP-FLV viewers on a near-idle 32 kbit/s audio-only stream, 0 = none [2000]
   --scenario s            BENCH_SCENARIO           fanout (the steps above), slow (slow viewers beside normal ones),
-                                                   proxy (direct vs. through nginx) or formats (TS and AAC viewers) [fanout]
+                                                   proxy (direct vs. through nginx), formats (TS and AAC viewers) or
+                                                   rtmp (RTMP players, then as many HTTP-FLV viewers, per server run) [fanout]
   --slow-normal n         BENCH_SLOW_NORMAL        slow scenario: normal HTTP-FLV viewers [500]
   --slow-viewers n        BENCH_SLOW_VIEWERS       slow scenario: slow viewers added beside them [50]
   --slow-rate r           BENCH_SLOW_RATE          slow scenario: a slow viewer's read rate / the stream's bitrate [0.25]
@@ -124,7 +129,9 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --proxy-rounds n        BENCH_PROXY_ROUNDS       proxy scenario: rounds, the variants alternating in each [3]
   --formats-viewers n     BENCH_FORMATS_VIEWERS    formats scenario: FLV viewers and TS viewers per step, and both at once [500]
   --aac-listeners n       BENCH_AAC_LISTENERS      formats scenario: .aac listeners of a 128 kbit/s audio-only stream [2000]
-  (the slow, proxy and formats scenarios measure flvcast only unless --servers says otherwise;
+  --rtmp-viewers n        BENCH_RTMP_VIEWERS       rtmp scenario: RTMP players at 2.5 Mbit/s, then as many HTTP-FLV viewers [500]
+  (the rtmp scenario runs flvcast,nms,nms,flvcast unless --servers says otherwise, and stops with an error
+   when a server refuses RTMP play; the slow, proxy and formats scenarios measure flvcast only unless --servers says otherwise;
    the proxy scenario runs /usr/sbin/nginx, or NGINX_PATH)`;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -153,15 +160,17 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   };
 
   const scenario = pick('scenario', 'BENCH_SCENARIO') ?? 'fanout';
-  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats') {
-    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy or formats, got "${scenario}"`);
+  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats' && scenario !== 'rtmp') {
+    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy, formats or rtmp, got "${scenario}"`);
   }
   const baselineText = pick('baseline', 'BENCH_BASELINE');
   const baseline = baselineText === undefined || baselineText === '' ? undefined : resolve(baselineText);
   if (baseline !== undefined && !existsSync(checkoutCli(baseline))) {
     throw new Error(`BENCH_BASELINE: ${checkoutCli(baseline)} does not exist (a built flvcast checkout is needed: pnpm install && npx tsc -b there)`);
   }
-  const defaultServers = baseline !== undefined ? 'flvcast-base,flvcast' : scenario === 'fanout' ? 'flvcast,nms' : 'flvcast';
+  // the rtmp scenario alternates from both ends (ABBA): a slow phase of the shared machine hits both servers
+  const defaultServers =
+    baseline !== undefined ? 'flvcast-base,flvcast' : scenario === 'fanout' ? 'flvcast,nms' : scenario === 'rtmp' ? (quick ? 'flvcast,nms' : 'flvcast,nms,nms,flvcast') : 'flvcast';
   const serversText = pick('servers', 'BENCH_SERVERS') || defaultServers;
   const servers = serversText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const s of servers) {
@@ -196,10 +205,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     proxyRounds: int('BENCH_PROXY_ROUNDS', pick('proxy-rounds', 'BENCH_PROXY_ROUNDS'), quick ? 1 : 3, 1),
     formatsViewers: int('BENCH_FORMATS_VIEWERS', pick('formats-viewers', 'BENCH_FORMATS_VIEWERS'), quick ? 100 : 500, 1),
     aacListeners: int('BENCH_AAC_LISTENERS', pick('aac-listeners', 'BENCH_AAC_LISTENERS'), quick ? 200 : 2000, 1),
+    rtmpViewers: int('BENCH_RTMP_VIEWERS', pick('rtmp-viewers', 'BENCH_RTMP_VIEWERS'), quick ? 50 : 500, 1),
     quick,
   };
   // Hard bounds: this is a 2-core machine and every step must end by itself.
-  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers, config.proxyViewers, 2 * config.formatsViewers, config.aacListeners);
+  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers, config.proxyViewers, 2 * config.formatsViewers, config.aacListeners, config.rtmpViewers);
   if (maxViewers > 5000) throw new Error(`at most 5000 viewers per step (asked for ${maxViewers})`);
   if (config.stepSeconds > 300) throw new Error('BENCH_STEP_SECONDS is capped at 300');
   if (config.slowMinutes > 60) throw new Error('BENCH_SLOW_MINUTES is capped at 60');

@@ -110,7 +110,7 @@ function table(rows: string[][]): string {
 const fmt = (n: number | undefined, digits: number): string => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits));
 
 /** One table per step: a column per server, and flvcast / peer when the first server is compared with one other. */
-export function formatSideBySide(servers: ServerResults[]): string {
+export function formatSideBySide(servers: ServerResults[], note = memoryPerViewerNote): string {
   const out: string[] = [];
   const withRatio = servers.length === 2;
   const labels = [...new Set(servers.flatMap((s) => s.steps.map((r) => r.label)))];
@@ -152,7 +152,7 @@ export function formatSideBySide(servers: ServerResults[]): string {
     rows.push(row);
   }
   out.push(table(rows));
-  out.push(`(${memoryPerViewerNote}${servers[0]?.memoryPerViewerStep ? `; step: ${servers[0].memoryPerViewerStep}` : ''})`);
+  out.push(`(${note}${servers[0]?.memoryPerViewerStep ? `; step: ${servers[0].memoryPerViewerStep}` : ''})`);
   return out.join('\n\n');
 }
 

@@ -22,6 +22,7 @@ import { runNumbers, startServer, type ServerUnderTest } from './server-under-te
 import type { StepResult } from './step-result.js';
 import { formatFormatsRanges, formatFormatsScenario, keyFigures, runFormatsScenario, type FormatsScenarioResult } from './formats-scenario.js';
 import { formatProxyScenario, runProxyScenario, type ProxyScenarioResult } from './proxy-scenario.js';
+import { formatRtmpSummary, rtmpMemoryNote, runRtmpScenario, type RtmpRunResult } from './rtmp-scenario.js';
 import { formatSlowScenario, runSlowScenario, type SlowScenarioResult } from './slow-scenario.js';
 import { runStep, type StepSpec } from './step-runner.js';
 
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
   if (config.scenario === 'slow') return runSlow(config, high, started);
   if (config.scenario === 'proxy') return runProxy(config, high, started);
   if (config.scenario === 'formats') return runFormats(config, high, started);
+  if (config.scenario === 'rtmp') return runRtmp(config, high, started);
   const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
   const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
@@ -255,6 +257,40 @@ async function runFormats(config: BenchConfig, input: string, started: number): 
       latency: 'FLV: tags matched by (type, timestamp, size); TS: PES matched by (type, DTS/90 − offset) to the published frame, dated by the read that carried the PES\'s last packet',
     },
     servers: results,
+  });
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function runRtmp(config: BenchConfig, input: string, started: number): Promise<void> {
+  const n = config.rtmpViewers;
+  console.log(
+    `rtmp scenario: per server run, ${n} RTMP players (our own client) then ${n} HTTP-FLV viewers of the 720p 2.5 Mbit/s stream, ` +
+      `${config.stepSeconds} s each · servers: ${config.servers.join(', ')}`,
+  );
+  const results: RtmpRunResult[] = [];
+  for (const slot of runSlots(config.servers)) results.push(await runRtmpScenario(config, slot.name, input, slot));
+  console.log(`\n=== side by side\n`);
+  console.log(formatSideBySide(results, rtmpMemoryNote));
+  const medians = results.some((r) => r.run !== undefined) ? serverMedians(results) : undefined;
+  if (medians !== undefined) {
+    console.log(`\n=== each run, in the order they ran\n`);
+    console.log(formatRuns(results));
+    console.log(`\n=== medians over each server's runs\n`);
+    console.log(formatMedians(medians));
+  }
+  console.log(`\n=== RTMP players\n`);
+  console.log(formatRtmpSummary(results, config));
+  writeResults({
+    scenario: 'rtmp',
+    config,
+    notes: {
+      cpu: '% of one core, from /proc/<pid>/stat utime+stime over the measured window',
+      delivery: "RTMP players: their audio/video/data messages counted as the FLV tags they would be (payload + 15 bytes), against the FLV bytes that reached the RTMP socket (shifted by the step's p50 latency)",
+      latency: 'ms from the arrival of a message at the RTMP socket (ingest proxy) to the arrival of the same message at a sampled RTMP player (or tag at an HTTP-FLV viewer), matched on type, timestamp and size',
+      memoryPerViewer: rtmpMemoryNote,
+    },
+    servers: results,
+    ...(medians === undefined ? {} : { medians }),
   });
   console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
