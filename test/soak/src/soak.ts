@@ -3,8 +3,11 @@
  *
  * - 10 ffmpeg publishers (`-re -stream_loop -1 -c copy` of a small H.264/AAC FLV encoded once), each
  *   republishing every 1–3 minutes; a third of the stops are SIGKILL (no unpublish), the rest SIGTERM.
- * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP and WS for FLV and TS, HTTP-AAC
- *   today; a new format or protocol joins by adding a row); 20 % are slow (they stop reading for seconds at a time).
+ * - Viewers joining and leaving every second, over every kind in CLIENT_KINDS (HTTP and WS for FLV and TS, HTTP-AAC,
+ *   RTMP players with our own client; a new format or protocol joins by adding a row; `--kinds` picks some); 20 % are
+ *   slow (they stop reading for seconds at a time). A viewer the server refuses (an RTMP player's
+ *   `NetStream.Play.Failed`, say) is a failing viewer, reported by kind and reason, unless its publisher was
+ *   restarting at the time.
  * - A trickle of hostile connections: mutations of the fuzz corpus's real RTMP sessions and of real HTTP
  *   requests, with some arbitrary bytes (seeded: `--seed` replays a run's trickle), and API polling.
  * - Every 10 s: the server's RSS, heap used, external memory, open fds, active handles and event-loop delay
@@ -25,6 +28,8 @@ import { clientSessions } from '@flvcast/test-fuzz/corpus';
 import { bytesInput } from '@flvcast/test-fuzz/mutate';
 import fc from 'fast-check';
 import WebSocket from 'ws';
+import { rtmpPlayKind } from './rtmp-play-kind.js';
+import { track, type ClientKind, type Viewer } from './soak-viewer.js';
 
 const require = createRequire(import.meta.url);
 const cacheDir = fileURLToPath(new URL('../../../../.cache/soak/', import.meta.url));
@@ -46,7 +51,6 @@ const PUBLISHERS = arg('publishers', 10);
 const VIEWERS = arg('viewers', 40);
 const SAMPLE_MS = 10_000;
 const WARMUP_MS = Math.min(5 * 60_000, (MINUTES * 60_000) / 4);
-const GAP_MS = 1000;
 const SLOW_SHARE = 0.2;
 const GC_EVERY_SAMPLES = 6; // a forced full GC once a minute
 const SEED = arg('seed', Date.now() % 0x7fffffff);
@@ -280,52 +284,12 @@ class Publisher {
 
 // --- viewers ------------------------------------------------------------------------------------------------
 
-interface Viewer {
-  kind: string;
-  stream: string;
-  slow: boolean;
-  /** Longest silences (> GAP_MS) while connected: [from, to]. */
-  gaps: Array<[number, number]>;
-  bytes: number;
-  close(): void;
-  readonly closed: boolean;
-}
-
-/** Shared by every kind: arrival bookkeeping, and for slow viewers a pause/resume cycle. */
-function track(viewer: Viewer, pause: () => void, resume: () => void): { data: (n: number) => void; end: () => void } {
-  let last = now();
-  let paused = false;
-  const cycle = viewer.slow
-    ? setInterval(() => {
-        paused = !paused;
-        if (paused) pause();
-        else resume();
-      }, rand(1_500, 4_000))
-    : undefined;
-  return {
-    data(n) {
-      const t = now();
-      if (viewer.bytes > 0 && t - last > GAP_MS) viewer.gaps.push([last, t]);
-      viewer.bytes += n;
-      last = t;
-    },
-    end() {
-      clearInterval(cycle);
-    },
-  };
-}
-
-interface ClientKind {
-  name: string;
-  open(httpPort: number, stream: string, slow: boolean): Viewer;
-}
-
 /** A plain HTTP/1.1 viewer of one mount (raw socket: the bytes on the wire are what is counted). */
 function httpKind(name: string, extension: string): ClientKind {
   return {
     name,
-    open(port, stream, slow) {
-      const socket = net.connect({ port, host: '127.0.0.1' });
+    open(ports, stream, slow) {
+      const socket = net.connect({ port: ports.http, host: '127.0.0.1' });
       let closed = false;
       const viewer: Viewer = { kind: name, stream, slow, gaps: [], bytes: 0, close: () => socket.destroy(), get closed() { return closed; } };
       const t = track(viewer, () => socket.pause(), () => socket.resume());
@@ -345,8 +309,8 @@ function httpKind(name: string, extension: string): ClientKind {
 function wsKind(name: string, extension: string): ClientKind {
   return {
     name,
-    open(port, stream, slow) {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/live/${stream}.${extension}`, { perMessageDeflate: false });
+    open(ports, stream, slow) {
+      const ws = new WebSocket(`ws://127.0.0.1:${ports.http}/live/${stream}.${extension}`, { perMessageDeflate: false });
       let closed = false;
       const viewer: Viewer = { kind: name, stream, slow, gaps: [], bytes: 0, close: () => ws.terminate(), get closed() { return closed; } };
       const t = track(viewer, () => ws.pause(), () => ws.resume());
@@ -362,7 +326,7 @@ function wsKind(name: string, extension: string): ClientKind {
 }
 
 /** Every kind of viewer the soak churns. A new output format or protocol joins the soak with a row here. */
-const CLIENT_KINDS: ClientKind[] = [
+const ALL_KINDS: ClientKind[] = [
   httpKind('http-flv', 'flv'),
   wsKind('ws-flv', 'flv'),
   // MPEG-TS: one encoding per stream shared by every TS viewer, each with its own resyncs.
@@ -370,7 +334,37 @@ const CLIENT_KINDS: ClientKind[] = [
   wsKind('ws-ts', 'ts'),
   // The audio mount: ADTS out of the publishers' AAC, listeners starting with the audio window.
   httpKind('http-aac', 'aac'),
+  // RTMP play: our own client (RtmpClientSession); a server without RTMP play refuses them (failing viewers).
+  rtmpPlayKind(),
 ];
+
+const USAGE = `Usage: pnpm soak [-- options]
+  --minutes m      how long the churn runs [60]
+  --publishers n   ffmpeg publishers, each restarting every 1–3 minutes [10]
+  --viewers n      viewers connected at any time, joining and leaving every second [40]
+  --kinds a,b,...  viewer kinds to churn, in turn [all: ${ALL_KINDS.map((k) => k.name).join(',')}]
+  --seed n         replays a run's hostile trickle [time-based]
+  --help           this text
+The report goes to .cache/soak/; the exit code is 0 when every target held, 1 otherwise, 2 on a crash.`;
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+/** The kinds this run churns (--kinds), in the order given. */
+const CLIENT_KINDS: ClientKind[] = (() => {
+  const i = process.argv.indexOf('--kinds');
+  if (i < 0) return ALL_KINDS;
+  const names = (process.argv[i + 1] ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const kinds = names.map((n) => ALL_KINDS.find((k) => k.name === n));
+  const unknown = names.filter((_, j) => kinds[j] === undefined);
+  if (names.length === 0 || unknown.length > 0) {
+    console.error(`--kinds: ${names.length === 0 ? 'no kind given' : `unknown ${unknown.join(', ')}`} (known: ${ALL_KINDS.map((k) => k.name).join(', ')})`);
+    process.exit(2);
+  }
+  return kinds as ClientKind[];
+})();
 
 // --- hostile trickle ---------------------------------------------------------------------------------------
 
@@ -536,7 +530,7 @@ async function main(): Promise<void> {
     for (let joins = 0; live.size < VIEWERS && joins < 3; joins++) {
       const kind = CLIENT_KINDS[opened % CLIENT_KINDS.length]!;
       const stream = publishers[Math.floor(Math.random() * publishers.length)]!.name;
-      live.add(kind.open(server.http, stream, Math.random() < SLOW_SHARE));
+      live.add(kind.open({ http: server.http, rtmp: server.rtmp }, stream, Math.random() < SLOW_SHARE));
       opened++;
     }
     // Hostile trickle: one connection every 2 s. API polling: every 2 s.
@@ -594,6 +588,18 @@ async function main(): Promise<void> {
         })
         .map(([a, b]) => ({ kind: v.kind, stream: v.stream, at: +((a - startedAt) / 1000).toFixed(1), ms: Math.round(b - a) })),
     );
+  // Refused viewers (the server said no: an RTMP player's NetStream.Play.Failed, say), by kind and reason; a
+  // refusal while its publisher was restarting is the stream's absence, reported apart.
+  const refusalExcused = (v: Viewer): boolean => v.failedAt !== undefined && byName.get(v.stream)!.excused(v.failedAt, v.failedAt);
+  const refusedViewers = finished.filter((v) => v.failed !== undefined && !refusalExcused(v));
+  const refusalsByKind = Object.fromEntries(
+    CLIENT_KINDS.map((k) => {
+      const mine = refusedViewers.filter((v) => v.kind === k.name);
+      const reasons: Record<string, number> = {};
+      for (const v of mine) reasons[v.failed!] = (reasons[v.failed!] ?? 0) + 1;
+      return [k.name, { viewers: finished.filter((v) => v.kind === k.name).length, refused: mine.length, reasons }];
+    }).filter(([, f]) => (f as { refused: number }).refused > 0),
+  );
   const badGaps = gapsOf('server');
   const inputGaps = gapsOf('input');
   const excusedGaps = gapsOf('restart').length;
@@ -613,6 +619,7 @@ async function main(): Promise<void> {
       viewersByKind: Object.fromEntries(CLIENT_KINDS.map((k) => [k.name, finished.filter((v) => v.kind === k.name).length])),
       slowViewers: finished.filter((v) => v.slow).length,
       viewersThatGotMedia: finished.filter((v) => v.bytes > 0).length,
+      viewersThatGotMediaByKind: Object.fromEntries(CLIENT_KINDS.map((k) => [k.name, finished.filter((v) => v.kind === k.name && v.bytes > 0).length])),
       hostileConnections: hostileCount,
       apiPolls,
       apiErrors,
@@ -637,6 +644,12 @@ async function main(): Promise<void> {
     baseline: { fds: baseline.fds, procFds: baseline.procFds, handles: baseline.handles, heapUsedMB: baseline.heapUsed / MB, externalMB: baseline.external / MB, rssMB: baseline.rss / MB },
     final: { fds: final.fds, procFds: final.procFds, handles: final.handles, heapUsedMB: final.heapUsed / MB, externalMB: final.external / MB, rssMB: final.rss / MB, viewers: final.serverViewers, streams: final.streams },
     droppedTags: final.droppedTags,
+    // Viewers the server refused; not excused silently: a failing viewer fails the run.
+    failingViewers: {
+      refused: refusedViewers.length,
+      refusedDuringPublisherRestart: finished.filter((v) => v.failed !== undefined && refusalExcused(v)).length,
+      byKind: refusalsByKind,
+    },
     gaps: {
       healthyViewers: healthy.length,
       over1s: badGaps.length,
@@ -660,6 +673,7 @@ async function main(): Promise<void> {
     handlesBack: Math.abs(final.handles - baseline.handles) <= 5,
     eventLoopP99: report.eventLoopP99Ms.max <= 50,
     noGaps: badGaps.length === 0,
+    noFailingViewers: refusedViewers.length === 0,
     cleanExit: exitCode === 0 && !report.serverOutputMentionsUncaught,
   };
   const file = `${cacheDir}soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
@@ -668,6 +682,9 @@ async function main(): Promise<void> {
   void _omit;
   void _omitToo;
   console.log(JSON.stringify({ ...summary, targets }, null, 2));
+  for (const [kind, f] of Object.entries(refusalsByKind) as [string, { viewers: number; refused: number; reasons: Record<string, number> }][]) {
+    console.log(`FAILING VIEWERS: ${kind}: ${f.refused} of ${f.viewers} refused by the server (${Object.entries(f.reasons).map(([r, n]) => `${r}: ${n}`).join('; ')})`);
+  }
   console.log(`report: ${file}`);
   process.exitCode = Object.values(targets).every(Boolean) ? 0 : 1;
 }
