@@ -37,7 +37,7 @@ export const rtmpStepLabel = (n: number): string => `RTMP play × ${n} @ 2.5 Mbi
 export const httpStepLabel = (n: number): string => `HTTP-FLV × ${n} @ 2.5 Mbit/s 720p`;
 
 export async function runRtmpScenario(config: BenchConfig, name: ServerName, input: string, slot: { run: number | undefined; order: number; of: number }): Promise<RtmpRunResult> {
-  const server = await startServer(name, { baseline: config.baseline, run: slot.run });
+  const server = await startServer(name, { baseline: config.baseline, run: slot.run, rtmpPlayers: true });
   const tag = `${name}${slot.run === undefined ? '' : `-${slot.run}`}`;
   console.log(
     `\n=== ${slot.of > 1 ? `run ${slot.order}/${slot.of}: ` : ''}${server.label} (pid ${server.pid}, HTTP 127.0.0.1:${server.httpPort}, RTMP 127.0.0.1:${server.rtmpPort}, log ${server.logFile})`,

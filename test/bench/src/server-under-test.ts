@@ -46,6 +46,11 @@ export interface StartOptions {
   baseline?: string | undefined;
   /** the n-th run of this server, when it runs more than once: in the label and the log file's name */
   run?: number | undefined;
+  /**
+   * RTMP players will connect (the rtmp scenario): flvcast's RTMP connection limits (50 per address by
+   * default, all from 127.0.0.1 here) are lifted above the step, as the per-address viewer limit is for HTTP
+   */
+  rtmpPlayers?: boolean;
 }
 
 /**
@@ -96,7 +101,7 @@ export function canConnect(port: number): Promise<boolean> {
 
 /** Starts `name` on fresh free ports (each call: a new process, new ports). */
 export async function startServer(name: ServerName, options: StartOptions = {}): Promise<ServerUnderTest> {
-  const { logLevel = 'warn', baseline, run } = options;
+  const { logLevel = 'warn', baseline, run, rtmpPlayers = false } = options;
   if (name === 'flvcast-base' && baseline === undefined) throw new Error('flvcast-base needs BENCH_BASELINE');
   const httpPort = await freePort();
   let rtmpPort = await freePort();
@@ -111,7 +116,20 @@ export async function startServer(name: ServerName, options: StartOptions = {}):
   const args =
     cli !== undefined
       ? // All viewers come from 127.0.0.1: lift the per-address viewer limit (default 100) above the biggest step.
-        [cli, '--http-listen', `127.0.0.1:${httpPort}`, '--rtmp-listen', `127.0.0.1:${rtmpPort}`, '--api-listen', 'off', '--log-level', logLevel, '--max-viewers-per-ip', '100000']
+        [
+          cli,
+          '--http-listen',
+          `127.0.0.1:${httpPort}`,
+          '--rtmp-listen',
+          `127.0.0.1:${rtmpPort}`,
+          '--api-listen',
+          'off',
+          '--log-level',
+          logLevel,
+          '--max-viewers-per-ip',
+          '100000',
+          ...(rtmpPlayers ? ['--max-connections', '100000', '--max-connections-per-ip', '100000'] : []),
+        ]
       : [nmsLauncher, String(rtmpPort), String(httpPort), join(cacheDir, 'nms-data')];
   const child = spawnTracked(process.execPath, args, { cwd: checkout ?? repoRoot, stdio: ['ignore', fd, fd] });
   closeSync(fd);
