@@ -159,11 +159,13 @@ export function formatRtmpSummary(results: RtmpRunResult[], config: BenchConfig)
     );
     lines.push(`  memory per RTMP player          ${runsOf(name, rtmp, (s) => (s.rssEnd - s.rssBefore) / s.viewers / 1024, f1)} KB`);
   }
-  if (names.includes('flvcast') && names.includes('nms')) {
-    const rtmp = rtmpStepLabel(n);
-    const a = med('flvcast', rtmp, (s) => s.serverCpu);
-    const b = med('nms', rtmp, (s) => s.serverCpu);
-    lines.push(`flvcast / node-media-server CPU with ${n} RTMP players: ${f2((a ?? NaN) / (b ?? NaN))}× (medians; target ≤ 0.6×)`);
+  // each flvcast build against node-media-server, on the medians of the RTMP step
+  const rtmpLabel = rtmpStepLabel(n);
+  const peer = med('nms', rtmpLabel, (s) => s.serverCpu);
+  for (const build of names.filter((x) => x === 'flvcast' || x === 'flvcast-base')) {
+    if (!names.includes('nms')) break;
+    const own = med(build, rtmpLabel, (s) => s.serverCpu);
+    lines.push(`${build} / node-media-server CPU with ${n} RTMP players: ${f2((own ?? NaN) / (peer ?? NaN))}× (medians; target ≤ 0.6×)`);
   }
   return lines.join('\n');
 }
