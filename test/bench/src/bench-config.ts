@@ -49,9 +49,10 @@ export interface BenchConfig {
    * 'fanout': the ramp of steps; 'slow': normal viewers with and without slow ones beside them, for minutes;
    * 'proxy': the same viewers direct and through nginx (default config, buffering off, the header ignored);
    * 'formats': TS viewers against FLV ones (alone and together), the muxing cost, and `.aac` listeners;
-   * 'rtmp': RTMP players (our own client) against flvcast and node-media-server, beside HTTP-FLV viewers
+   * 'rtmp': RTMP players (our own client) against flvcast and node-media-server, beside HTTP-FLV viewers;
+   * 'relay': the CPU of one forward and one pull (to and from nginx-rtmp) per Mbit/s
    */
-  scenario: 'fanout' | 'slow' | 'proxy' | 'formats' | 'rtmp';
+  scenario: 'fanout' | 'slow' | 'proxy' | 'formats' | 'rtmp' | 'relay';
   /** slow scenario: normal viewers, slow viewers, their read rate as a share of the stream's, minutes with them */
   slowNormal: number;
   slowViewers: number;
@@ -66,6 +67,9 @@ export interface BenchConfig {
   aacListeners: number;
   /** rtmp scenario: RTMP players per step, and as many HTTP-FLV viewers in the step after it (same run) */
   rtmpViewers: number;
+  /** relay scenario: measured seconds per window, rounds (each round: plain, forward, pull; alternating order) */
+  relaySeconds: number;
+  relayRounds: number;
   quick: boolean;
 }
 
@@ -95,6 +99,8 @@ const options = {
   'formats-viewers': { type: 'string' },
   'aac-listeners': { type: 'string' },
   'rtmp-viewers': { type: 'string' },
+  'relay-seconds': { type: 'string' },
+  'relay-rounds': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -119,7 +125,8 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --idle-viewers n        BENCH_IDLE_VIEWERS       HTTP-FLV viewers on a near-idle 32 kbit/s audio-only stream, 0 = none [2000]
   --scenario s            BENCH_SCENARIO           fanout (the steps above), slow (slow viewers beside normal ones),
                                                    proxy (direct vs. through nginx), formats (TS and AAC viewers) or
-                                                   rtmp (RTMP players, then as many HTTP-FLV viewers, per server run) [fanout]
+                                                   rtmp (RTMP players, then as many HTTP-FLV viewers, per server run) or
+                                                   relay (one forward and one pull, to and from nginx-rtmp) [fanout]
   --slow-normal n         BENCH_SLOW_NORMAL        slow scenario: normal HTTP-FLV viewers [500]
   --slow-viewers n        BENCH_SLOW_VIEWERS       slow scenario: slow viewers added beside them [50]
   --slow-rate r           BENCH_SLOW_RATE          slow scenario: a slow viewer's read rate / the stream's bitrate [0.25]
@@ -130,8 +137,10 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --formats-viewers n     BENCH_FORMATS_VIEWERS    formats scenario: FLV viewers and TS viewers per step, and both at once [500]
   --aac-listeners n       BENCH_AAC_LISTENERS      formats scenario: .aac listeners of a 128 kbit/s audio-only stream [2000]
   --rtmp-viewers n        BENCH_RTMP_VIEWERS       rtmp scenario: RTMP players at 2.5 Mbit/s, then as many HTTP-FLV viewers [500]
+  --relay-seconds s       BENCH_RELAY_SECONDS      relay scenario: measured seconds per window [20]
+  --relay-rounds n        BENCH_RELAY_ROUNDS       relay scenario: rounds of idle, publisher, forward and pull windows [3]
   (the rtmp scenario runs flvcast,nms,nms,flvcast unless --servers says otherwise, and stops with an error
-   when a server refuses RTMP play; the slow, proxy and formats scenarios measure flvcast only unless --servers says otherwise;
+   when a server refuses RTMP play; the slow, proxy, formats and relay scenarios measure flvcast only unless --servers says otherwise;
    the proxy scenario runs /usr/sbin/nginx, or NGINX_PATH)`;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -160,8 +169,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   };
 
   const scenario = pick('scenario', 'BENCH_SCENARIO') ?? 'fanout';
-  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats' && scenario !== 'rtmp') {
-    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy, formats or rtmp, got "${scenario}"`);
+  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats' && scenario !== 'rtmp' && scenario !== 'relay') {
+    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy, formats, rtmp or relay, got "${scenario}"`);
   }
   const baselineText = pick('baseline', 'BENCH_BASELINE');
   const baseline = baselineText === undefined || baselineText === '' ? undefined : resolve(baselineText);
@@ -177,6 +186,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     if (!(serverNames as readonly string[]).includes(s)) throw new Error(`unknown server "${s}" (known: ${serverNames.join(', ')})`);
     if (s === 'flvcast-base' && baseline === undefined) throw new Error('the server flvcast-base needs BENCH_BASELINE (or --baseline): a built flvcast checkout');
     if (s === 'nms' && scenario === 'formats') throw new Error('the formats scenario measures flvcast builds only: node-media-server has no TS or AAC mount');
+    if (s === 'nms' && scenario === 'relay') throw new Error('the relay scenario measures flvcast builds only (forward and pull are configured by flvcast flags)');
   }
   const stepsText = pick('steps', 'BENCH_STEPS') ?? (quick ? '1,100' : '1,100,500,1000');
   const steps = stepsText.split(',').filter((s) => s.trim() !== '').map((s) => int('BENCH_STEPS', s.trim(), 0, 1));
@@ -206,6 +216,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     formatsViewers: int('BENCH_FORMATS_VIEWERS', pick('formats-viewers', 'BENCH_FORMATS_VIEWERS'), quick ? 100 : 500, 1),
     aacListeners: int('BENCH_AAC_LISTENERS', pick('aac-listeners', 'BENCH_AAC_LISTENERS'), quick ? 200 : 2000, 1),
     rtmpViewers: int('BENCH_RTMP_VIEWERS', pick('rtmp-viewers', 'BENCH_RTMP_VIEWERS'), quick ? 50 : 500, 1),
+    relaySeconds: num('BENCH_RELAY_SECONDS', pick('relay-seconds', 'BENCH_RELAY_SECONDS'), quick ? 8 : 20, 1),
+    relayRounds: int('BENCH_RELAY_ROUNDS', pick('relay-rounds', 'BENCH_RELAY_ROUNDS'), quick ? 1 : 3, 1),
     quick,
   };
   // Hard bounds: this is a 2-core machine and every step must end by itself.
@@ -215,6 +227,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   if (config.slowMinutes > 60) throw new Error('BENCH_SLOW_MINUTES is capped at 60');
   if (config.proxySeconds > 300) throw new Error('BENCH_PROXY_SECONDS is capped at 300');
   if (config.proxyRounds > 20) throw new Error('BENCH_PROXY_ROUNDS is capped at 20');
+  if (config.relaySeconds > 300) throw new Error('BENCH_RELAY_SECONDS is capped at 300');
+  if (config.relayRounds > 20) throw new Error('BENCH_RELAY_ROUNDS is capped at 20');
   if (config.slowRate >= 1) throw new Error('BENCH_SLOW_RATE must be below 1 (a share of the stream rate)');
   if (config.workers > 8) throw new Error('BENCH_WORKERS is capped at 8 (2-core machine)');
   if (config.servers.length === 0) throw new Error('no server to measure');

@@ -22,6 +22,7 @@ import { runNumbers, startServer, type ServerUnderTest } from './server-under-te
 import type { StepResult } from './step-result.js';
 import { formatFormatsRanges, formatFormatsScenario, keyFigures, runFormatsScenario, type FormatsScenarioResult } from './formats-scenario.js';
 import { formatProxyScenario, runProxyScenario, type ProxyScenarioResult } from './proxy-scenario.js';
+import { formatRelayScenario, runRelayScenario, type RelayScenarioResult } from './relay-scenario.js';
 import { formatRtmpSummary, rtmpMemoryNote, runRtmpScenario, type RtmpRunResult } from './rtmp-scenario.js';
 import { formatSlowScenario, runSlowScenario, type SlowScenarioResult } from './slow-scenario.js';
 import { runStep, type StepSpec } from './step-runner.js';
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
   if (config.scenario === 'proxy') return runProxy(config, high, started);
   if (config.scenario === 'formats') return runFormats(config, high, started);
   if (config.scenario === 'rtmp') return runRtmp(config, high, started);
+  if (config.scenario === 'relay') return runRelay(config, high, started);
   const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
   const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
@@ -291,6 +293,30 @@ async function runRtmp(config: BenchConfig, input: string, started: number): Pro
     },
     servers: results,
     ...(medians === undefined ? {} : { medians }),
+  });
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function runRelay(config: BenchConfig, input: string, started: number): Promise<void> {
+  console.log(
+    `relay scenario: a flvcast with nothing published, with one publisher, with one publisher forwarded to nginx-rtmp, and pulling one stream from nginx-rtmp; ` +
+      `${config.relayRounds} round(s) × ${config.relaySeconds} s per window, alternating · servers: ${config.servers.join(', ')}`,
+  );
+  const results: RelayScenarioResult[] = [];
+  for (const slot of runSlots(config.servers)) {
+    const r = await runRelayScenario(config, slot.name, input, slot.run);
+    results.push(r);
+    console.log(`\n${formatRelayScenario(r)}`);
+  }
+  writeResults({
+    scenario: 'relay',
+    config,
+    notes: {
+      cpu: '% of one core over each window, no viewers; medians over the rounds',
+      forward: 'one forward = CPU(publisher + forward) − CPU(publisher), per Mbit/s of the stream at the RTMP socket',
+      pull: 'one pull = CPU(pulling, nothing published) − CPU(idle), per Mbit/s of the upstream stream at its RTMP socket',
+    },
+    servers: results,
   });
   console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

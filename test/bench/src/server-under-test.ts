@@ -51,6 +51,10 @@ export interface StartOptions {
    * default, all from 127.0.0.1 here) are lifted above the step, as the per-address viewer limit is for HTTP
    */
   rtmpPlayers?: boolean;
+  /** more flvcast flags (e.g. `--forward`, `--pull`); a build that does not know them fails to start */
+  extraArgs?: string[];
+  /** in the log file's name, after the server's (e.g. `-forward`) */
+  logSuffix?: string;
 }
 
 /**
@@ -101,14 +105,14 @@ export function canConnect(port: number): Promise<boolean> {
 
 /** Starts `name` on fresh free ports (each call: a new process, new ports). */
 export async function startServer(name: ServerName, options: StartOptions = {}): Promise<ServerUnderTest> {
-  const { logLevel = 'warn', baseline, run, rtmpPlayers = false } = options;
+  const { logLevel = 'warn', baseline, run, rtmpPlayers = false, extraArgs = [], logSuffix = '' } = options;
   if (name === 'flvcast-base' && baseline === undefined) throw new Error('flvcast-base needs BENCH_BASELINE');
   const httpPort = await freePort();
   let rtmpPort = await freePort();
   while (rtmpPort === httpPort) rtmpPort = await freePort();
   const logDir = join(cacheDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, `${name}${run === undefined ? '' : `-${run}`}.log`);
+  const logFile = join(logDir, `${name}${run === undefined ? '' : `-${run}`}${logSuffix}.log`);
   const fd = openSync(logFile, 'w');
   // the same flags for both flvcast builds; each runs from its own checkout
   const checkout = name === 'flvcast' ? repoRoot : name === 'flvcast-base' ? baseline! : undefined;
@@ -129,6 +133,7 @@ export async function startServer(name: ServerName, options: StartOptions = {}):
           '--max-viewers-per-ip',
           '100000',
           ...(rtmpPlayers ? ['--max-connections', '100000', '--max-connections-per-ip', '100000'] : []),
+          ...extraArgs,
         ]
       : [nmsLauncher, String(rtmpPort), String(httpPort), join(cacheDir, 'nms-data')];
   const child = spawnTracked(process.execPath, args, { cwd: checkout ?? repoRoot, stdio: ['ignore', fd, fd] });
