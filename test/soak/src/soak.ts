@@ -23,6 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clientSessions } from '@flvcast/test-fuzz/corpus';
 import { bytesInput } from '@flvcast/test-fuzz/mutate';
@@ -33,7 +34,11 @@ import { track, type ClientKind, type Viewer } from './soak-viewer.js';
 
 const require = createRequire(import.meta.url);
 const cacheDir = fileURLToPath(new URL('../../../../.cache/soak/', import.meta.url));
-const cli = fileURLToPath(new URL('../../../../packages/server/dist/src/cli.js', import.meta.url));
+/** The CLI soaked: this checkout's, or another built checkout's (`--cli`, e.g. a branch before it is merged). */
+const cli = (() => {
+  const i = process.argv.indexOf('--cli');
+  return i < 0 ? fileURLToPath(new URL('../../../../packages/server/dist/src/cli.js', import.meta.url)) : resolve(process.argv[i + 1] ?? '');
+})();
 const ffmpeg = process.env.FFMPEG_PATH || (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 
 // --- settings --------------------------------------------------------------------------------------------
@@ -344,6 +349,7 @@ const USAGE = `Usage: pnpm soak [-- options]
   --viewers n      viewers connected at any time, joining and leaving every second [40]
   --kinds a,b,...  viewer kinds to churn, in turn [all: ${ALL_KINDS.map((k) => k.name).join(',')}]
   --seed n         replays a run's hostile trickle [time-based]
+  --cli file       the flvcast CLI to soak [this checkout's packages/server/dist/src/cli.js]
   --help           this text
 The report goes to .cache/soak/; the exit code is 0 when every target held, 1 otherwise, 2 on a crash.`;
 
@@ -484,7 +490,8 @@ async function sample(server: Server, startedAt: number, clientsOpen: number): P
 
 async function main(): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
-  console.log(`soak: ${MINUTES} min, ${PUBLISHERS} publishers, ~${VIEWERS} viewers (${SLOW_SHARE * 100} % slow), kinds ${CLIENT_KINDS.map((k) => k.name).join(', ')}; warm-up ${(WARMUP_MS / 60_000).toFixed(1)} min; seed ${SEED} (--seed replays the hostile trickle)`);
+  if (!existsSync(cli)) throw new Error(`no flvcast CLI at ${cli} (tsc -b there?)`);
+  console.log(`soak: ${cli} · ${MINUTES} min, ${PUBLISHERS} publishers, ~${VIEWERS} viewers (${SLOW_SHARE * 100} % slow), kinds ${CLIENT_KINDS.map((k) => k.name).join(', ')}; warm-up ${(WARMUP_MS / 60_000).toFixed(1)} min; seed ${SEED} (--seed replays the hostile trickle)`);
   const input = await encodeInput();
   const server = await startServer();
   const startedAt = now();
