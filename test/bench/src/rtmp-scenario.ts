@@ -2,7 +2,7 @@
  * RTMP players (issue 15): N players of the 720p 2.5 Mbit/s stream over RTMP (our own client,
  * `rtmp-play-connection.ts`), then N HTTP-FLV viewers of the same stream, in one server run with one
  * publisher, so the players' latency compares with the HTTP-FLV viewers' of the same run and the servers'
- * CPU with each other. The servers alternate (flvcast, nms, nms, flvcast by default); each run is a fresh
+ * CPU with each other (a server's second, fourth… run takes the HTTP-FLV step first). The servers alternate (flvcast, nms, nms, flvcast by default); each run is a fresh
  * server on fresh ports.
  *
  * Before the players, one probe player must get `NetStream.Play.Start` and a video keyframe: a server that
@@ -64,10 +64,13 @@ export async function runRtmpScenario(config: BenchConfig, name: ServerName, inp
     );
     const rate = nominalBitrate(highInput);
     const steps: StepResult[] = [];
-    for (const [protocol, label] of [
+    // a server's odd runs play RTMP first, its even runs HTTP-FLV first: neither step always meets a fresh process
+    const rtmpFirst = (slot.run ?? 1) % 2 === 1;
+    const order = [
       ['rtmp', rtmpStepLabel(n)],
       ['http', httpStepLabel(n)],
-    ] as const) {
+    ] as const;
+    for (const [protocol, label] of rtmpFirst ? order : [order[1], order[0]]) {
       const r = await runStep(config, server, publisher, { label, protocol, viewers: n, nominalBitrate: rate });
       steps.push(r);
       console.log(`  ${oneLine(r)}`);
@@ -76,7 +79,7 @@ export async function runRtmpScenario(config: BenchConfig, name: ServerName, inp
         throw new Error(`${server.label}: none of the ${n} RTMP players was served after the probe was (${Object.entries(r.failReasons).map(([k, c]) => `${k}: ${c}`).join(', ') || 'no answer'})`);
       }
     }
-    const rtmp = steps[0]!;
+    const rtmp = steps.find((r) => r.protocol === 'rtmp')!;
     return {
       name,
       run: slot.run,
