@@ -48,6 +48,7 @@ export class RtmpClientSession {
   #nextTxn = 1;
   readonly #pending = new Map<number, string>();
   #streamId = 0;
+  #mediaOnStream0 = 0;
   #playEnded = false;
   #state: 'idle' | 'creating' | 'starting' | 'publishing' | 'playing' | 'closed' = 'idle';
 
@@ -59,6 +60,11 @@ export class RtmpClientSession {
 
   get streamId(): number {
     return this.#streamId;
+  }
+
+  /** Media messages the server sent on message stream 0 while we played (taken as the played stream's). */
+  get mediaOnStream0(): number {
+    return this.#mediaOnStream0;
   }
 
   get connected(): boolean {
@@ -196,8 +202,11 @@ export class RtmpClientSession {
         return;
       case MessageType.Audio:
       case MessageType.Video:
-        if (this.#state === 'playing' && msg.streamId === this.#streamId) {
-          events.push({ type: msg.type === MessageType.Audio ? 'audio' : 'video', streamId: msg.streamId, timestamp: msg.timestamp, payload: msg.payload });
+        // node-media-server sends a player's media on message stream 0; ffmpeg and librtmp take it as the
+        // played stream's, and so do we (counted, so a caller can tell such a server).
+        if (this.#state === 'playing' && (msg.streamId === this.#streamId || msg.streamId === 0)) {
+          if (msg.streamId === 0) this.#mediaOnStream0++;
+          events.push({ type: msg.type === MessageType.Audio ? 'audio' : 'video', streamId: this.#streamId, timestamp: msg.timestamp, payload: msg.payload });
         }
         return;
       case MessageType.UserControl: {

@@ -208,3 +208,31 @@ test('Stream EOF on the played stream ends it (nginx-rtmp tells players so by de
   }
   assert.deepEqual(p.clientEvents.filter((e) => e.type === 'ended'), [{ type: 'ended', streamId, code: 'StreamEOF' }]);
 });
+
+test("media on message stream 0 while playing is the played stream's (node-media-server sends it so); other streams' is not", () => {
+  const p = pair(new RtmpClientSession({ app: 'live', tcUrl: 'rtmp://localhost/live' }));
+  p.onServerEvent = (e) => {
+    if (e.type === 'play') p.server.acceptPlay(e.streamId);
+  };
+  p.client.start();
+  p.client.play('cam1');
+  pump(p);
+  const streamId = p.client.streamId;
+  p.clientEvents.length = 0;
+  // Whole messages on their own chunk streams (one type-0 chunk each), as that server writes them.
+  const writer = new ChunkWriter();
+  const media = [
+    { csid: 6, type: 9, streamId: 0, timestamp: 40, payload: Uint8Array.of(0x17, 1, 0, 0, 0) },
+    { csid: 4, type: 8, streamId: 0, timestamp: 41, payload: Uint8Array.of(0xaf, 1, 0x21) },
+    { csid: 6, type: 9, streamId: streamId + 1, timestamp: 80, payload: Uint8Array.of(0x27, 1, 0, 0, 0) },
+  ];
+  for (const msg of media) p.clientEvents.push(...p.client.push(writer.write(msg)));
+  assert.deepEqual(
+    p.clientEvents.map((e) => [e.type, 'streamId' in e ? e.streamId : undefined, 'timestamp' in e ? e.timestamp : undefined]),
+    [
+      ['video', streamId, 40],
+      ['audio', streamId, 41],
+    ],
+  );
+  assert.equal(p.client.mediaOnStream0, 2);
+});

@@ -9,13 +9,12 @@
  * The answer: `NetStream.Play.Start` is the RTMP counterpart of a 200 (TTFF "from headers" starts there);
  * an error status or `_error` reply before it (e.g. `NetStream.Play.Failed`: the server does not play
  * RTMP) fails the player with that code as the reason. Media a server sends on message stream 0 instead of
- * the play stream (node-media-server) is adopted onto it: `media-stream-id-adoption.ts`.
+ * the play stream (node-media-server) is taken as the play stream's by the client session itself (`mediaOnStream0`).
  */
 import net from 'node:net';
 import { RtmpClientSession, RtmpError, type RtmpClientEvent } from '@flvcast/rtmp';
 import type { FlvViewer } from './flv-viewer.js';
 import { wallNow } from './ingest-log.js';
-import { withMediaAdoptedInto } from './media-stream-id-adoption.js';
 import type { ViewerConnection, ViewerEvents } from './viewer-connection.js';
 
 /** The RTMP tag types of FLV: audio 8, video 9, script data 18. */
@@ -44,6 +43,11 @@ export class RtmpPlayConnection implements ViewerConnection {
   /** the last status code the server sent (why a served player stopped, e.g. NetStream.Play.UnpublishNotify) */
   lastStatus: string | undefined;
 
+  /** Media the server sent on message stream 0 instead of the play stream (node-media-server does). */
+  get mediaOnStream0(): number {
+    return this.#session.mediaOnStream0;
+  }
+
   constructor(url: URL, viewer: FlvViewer, events: ViewerEvents) {
     this.viewer = viewer;
     this.#events = events;
@@ -65,7 +69,7 @@ export class RtmpPlayConnection implements ViewerConnection {
     const at = wallNow();
     let events: RtmpClientEvent[];
     try {
-      events = withMediaAdoptedInto(this.#session.streamId, () => this.#session.push(chunk));
+      events = this.#session.push(chunk);
     } catch (err) {
       // the chunk stream does not parse: a framing error, like an FLV viewer's
       this.#error ??= err instanceof RtmpError ? `RTMP ${err.code}` : 'RTMP parse error';

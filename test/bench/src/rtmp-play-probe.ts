@@ -6,7 +6,6 @@
  * run says so instead of reporting a step of zeros.
  */
 import { emptySink, FlvViewer } from './flv-viewer.js';
-import { adoptedMessages } from './media-stream-id-adoption.js';
 import { RtmpPlayConnection } from './rtmp-play-connection.js';
 
 export interface RtmpPlayProbe {
@@ -16,7 +15,7 @@ export interface RtmpPlayProbe {
   firstKeyframeMs: number;
   /** FLV-equivalent bytes received until then */
   bytes: number;
-  /** media messages the server sent on message stream 0 instead of the play stream (adopted) */
+  /** media messages the server sent on message stream 0 instead of the play stream (taken as the play stream's) */
   adoptedFromStream0: number;
 }
 
@@ -52,13 +51,12 @@ export function probeRtmpPlay(url: string, timeoutMs = 10_000): Promise<RtmpPlay
         finish(new RtmpPlayRefused(url, `the connection closed ${playStartAt === undefined ? 'before NetStream.Play.Start' : 'before a video keyframe'}${connection.lastStatus ? ` (last status ${connection.lastStatus})` : ''}`));
       },
     });
-    const adoptedBefore = adoptedMessages;
     viewer.onKeyframe = (at) =>
       finish({
         playStartMs: (playStartAt ?? at) - connection.requestAt,
         firstKeyframeMs: at - connection.requestAt,
         bytes: viewer.bytes,
-        adoptedFromStream0: adoptedMessages - adoptedBefore,
+        adoptedFromStream0: connection.mediaOnStream0,
       });
     const timer = setTimeout(
       () => finish(new RtmpPlayRefused(url, playStartAt === undefined ? `no NetStream.Play.Start within ${timeoutMs} ms` : `no video keyframe within ${timeoutMs} ms of connecting`)),
