@@ -67,6 +67,14 @@ export const rtmpOptionDescriptors = defineOptions({
   onStop: accessOption.endHook('told when an admitted RTMP player leaves (bytes sent, reason); errors are logged, never fatal'),
   playSignedUrls: accessOption.signedUrls('require HMAC-signed play names (`cam1?expires=&token=`, in the play name or the tcUrl) from RTMP players; the same tokens as HTTP-FLV\'s `signedUrls`'),
   accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPublish` or `onPlay` hook may take' }),
+  playMergeWriteMs: option.integer({
+    min: 0,
+    max: 1000,
+    default: 30,
+    unit: 'ms',
+    server: true,
+    doc: 'RTMP players get their packets in one write per this window (0: each as it comes); players buffer a second or more, so the window costs them no visible latency and spares the server a write per message (SRS merges 350 ms). HTTP and WS viewers follow the hub\'s `mergeWriteMs`',
+  }),
   maxForwardHops: option.integer({
     min: 0,
     max: 1000,
@@ -120,6 +128,7 @@ export interface ResolvedRtmpOptions {
   playSignedUrls: ResolvedSignedUrls | undefined;
   accessTimeoutMs: number;
   maxForwardHops: number;
+  playMergeWriteMs: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
   /** One line per old option spelling used, for the plugin to log at registration. */

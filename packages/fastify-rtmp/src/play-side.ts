@@ -57,6 +57,10 @@ export class Playing implements PlayerConnection {
     return this.#conn.session;
   }
 
+  get mergeWriteMs(): number {
+    return this.#conn.options.playMergeWriteMs;
+  }
+
   /** Some stream of the connection plays, or waits to be answered. */
   get active(): boolean {
     return this.#players.size > 0 || this.#pendingPlays.size > 0;

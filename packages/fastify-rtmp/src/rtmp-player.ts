@@ -7,6 +7,8 @@ export interface PlayerConnection {
   readonly hub: Hub;
   readonly session: RtmpServerSession;
   readonly formats: PlayerFormats;
+  /** The players' merge window (`playMergeWriteMs`). */
+  readonly mergeWriteMs: number;
   /** Writes shared media bytes to the socket (after the session's own output); false when the socket is behind. */
   writeMedia(chunks: readonly Uint8Array[]): boolean;
   /** Writes the session's pending output (statuses, control). */
@@ -64,7 +66,7 @@ export class RtmpPlayer {
         this.#release();
         this.conn.ended(this, reason);
       },
-    }, this.info);
+    }, this.info, { mergeWriteMs: this.conn.mergeWriteMs });
     this.#sub = sub;
     return sub !== undefined;
   }

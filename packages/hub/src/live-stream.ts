@@ -72,9 +72,11 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   #time: TimestampCorrector;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #pending = new Set<Subscriber>();
-  /** mergeWriteMs: viewers with tags waiting for the end of the current merge window. */
-  #dirty: Subscriber[] = [];
-  #mergeTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * mergeWriteMs: per window length (viewers may have their own, RTMP players a longer one), the viewers with
+   * tags waiting for the end of the current window, and its timer.
+   */
+  #merges = new Map<number, { dirty: Subscriber[]; timer: ReturnType<typeof setTimeout> }>();
   tagsIn = 0;
   bytesIn = 0;
   /** Ingest bitrate and frame rate over the last couple of seconds. */
@@ -307,14 +309,19 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   }
 
   schedule(sub: Subscriber): void {
-    this.#dirty.push(sub);
-    // One timer per stream, not per viewer: every viewer's window ends together.
-    this.#mergeTimer ??= setTimeout(() => {
-      this.#mergeTimer = undefined;
-      const dirty = this.#dirty;
-      this.#dirty = [];
-      for (const s of dirty) s.flush();
-    }, this.options.mergeWriteMs);
+    // One timer per stream and window length, not per viewer: the windows of equal length end together.
+    const ms = sub.mergeWriteMs;
+    let merge = this.#merges.get(ms);
+    if (merge === undefined) {
+      const dirty: Subscriber[] = [];
+      const timer = setTimeout(() => {
+        this.#merges.delete(ms);
+        for (const s of dirty) s.flush();
+      }, ms);
+      merge = { dirty, timer };
+      this.#merges.set(ms, merge);
+    }
+    merge.dirty.push(sub);
   }
 
   detach(sub: Subscriber, reason: EndReason): void {
@@ -351,11 +358,8 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   /** Nobody publishes and nobody watches (or waits for a publisher to return): forget the stream. */
   #releaseIfUnused(): void {
     if (this.subscribers.size > 0 || this.publisher !== undefined) return;
-    if (this.#mergeTimer !== undefined) {
-      clearTimeout(this.#mergeTimer);
-      this.#mergeTimer = undefined;
-      this.#dirty = [];
-    }
+    for (const merge of this.#merges.values()) clearTimeout(merge.timer);
+    this.#merges.clear();
     if (this.#graceTimer !== undefined) {
       clearTimeout(this.#graceTimer);
       this.#graceTimer = undefined;

@@ -103,6 +103,11 @@ export class Subscriber {
     return this.output.format.name;
   }
 
+  /** This viewer's merge window (0: each packet written as it arrives). */
+  get mergeWriteMs(): number {
+    return this.limits.mergeWriteMs;
+  }
+
   get started(): boolean {
     return this.#started;
   }

@@ -362,6 +362,27 @@ test('mergeWriteMs: tags of one window reach each viewer in a single write, in o
   hub.close();
 });
 
+test('mergeWriteMs per viewer: windows of other lengths end on their own (RTMP players merge longer), 0 writes at once', async () => {
+  const hub = new Hub({ mergeWriteMs: 10 });
+  const pub = publishAv(hub, 1);
+  const viewerSink = new RecordingSink();
+  const playerSink = new RecordingSink();
+  const immediateSink = new RecordingSink();
+  hub.subscribe(key, flvFormat, viewerSink, viewer);
+  hub.subscribe(key, flvFormat, playerSink, viewer, { mergeWriteMs: 80 });
+  hub.subscribe(key, flvFormat, immediateSink, viewer, { mergeWriteMs: 0 });
+  const before = [viewerSink.writes, playerSink.writes, immediateSink.writes];
+  for (let i = 1; i <= 4; i++) pub.video(i * 40, avcInterframe(i));
+  assert.equal(immediateSink.writes, before[2]! + 4, 'no window: one write per packet, at once');
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(viewerSink.writes, before[0]! + 1, "the hub's 10 ms window has ended: one write");
+  assert.equal(playerSink.writes, before[1], 'the 80 ms window has not');
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(playerSink.writes, before[1]! + 1, 'then one write for its whole window');
+  assert.deepEqual(playerSink.parse().tags.slice(-4).map((t) => t.timestamp), [40, 80, 120, 160]);
+  hub.close();
+});
+
 test('mergeWriteMs: an onMetaData update deep into a stream (a republish) costs a viewer no frame', async () => {
   // The update is timed with the stream, not at 0: a viewer's window holding it and a frame 60 s in must not
   // look like 60 s of backlog (which cut it back to a keyframe at every republish).

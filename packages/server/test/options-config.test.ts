@@ -33,6 +33,7 @@ test('one table: the schema, the config type and the defaults are the descriptor
     'chunkSizeBytes',
     'maxChunkSizeBytes',
     'maxMessageSizeBytes',
+    'playMergeWriteMs',
     'maxForwardHops',
     'maxConnections',
     'maxConnectionsPerIp',
