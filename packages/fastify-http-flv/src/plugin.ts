@@ -191,7 +191,9 @@ function makePreHandler(options: ResolvedHttpFlvOptions, served: ServedMount, vi
     // A stream nobody publishes may still be resolved (an edge pulling from its origin), for a bounded time.
     let stream = options.hub.get(key);
     if (stream === undefined) {
-      stream = await options.hub.find(key);
+      const url = request.raw.url ?? '';
+      const at = url.indexOf('?');
+      stream = await options.hub.find(key, { query: at < 0 ? '' : url.slice(at + 1) });
       if (clientGone(request)) {
         reply.hijack();
         return;

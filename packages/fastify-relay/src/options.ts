@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { invalidKeyPart } from '@flvcast/hub';
 import { defineOptions, option, resolveOptions, type OptionInput, type OptionValues } from '@flvcast/options';
-import { invalidStreamPattern, parseRtmpUrl, parseStreamName, type ForwardLookup, type ForwardRule, type PullRule } from '@flvcast/relay';
+import { invalidStreamPattern, originProblem, parseRtmpUrl, parseStreamName, type ForwardLookup, type ForwardRule, type OriginDirectory, type PullRule } from '@flvcast/relay';
 import { FST_FLVCAST_RELAY_INVALID_OPTION } from './errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -90,6 +90,28 @@ export const relayOptionDescriptors = defineOptions({
   pullMaxTagBytes: option.integer({ min: 1024, max: 0xffffff, default: 8 * 1024 * 1024, unit: 'bytes', server: true, doc: 'largest FLV tag or RTMP message a pulled upstream may send (the most a pull buffers)' }),
   pullMaxRedirects: option.integer({ min: 0, max: 10, default: 3, server: true, doc: 'HTTP redirects an HTTP-FLV pull follows' }),
   pullWaitMs: option.integer({ min: 100, max: 600_000, default: 10_000, unit: 'ms', server: true, doc: 'longest the first viewer of an on-demand pull waits for it to publish (then 404)' }),
+  origin: option.list({
+    default: [],
+    server: true,
+    check: (list) => list.map(originProblem).find((p) => p !== undefined),
+    doc: 'edge mode: a stream this server does not have is pulled from these origins when a viewer asks for it (`http(s)://host:port` pulls HTTP-FLV, `rtmp(s)://host:port` plays RTMP), in order with failover; see docs/cluster.md',
+  }),
+  originDirectory: option.custom({
+    typeName: 'OriginDirectory',
+    expected: 'an object with lookup(key, signal)',
+    is: (v): v is OriginDirectory => isObject(v) && typeof v.lookup === 'function',
+    doc: 'edge mode: asked for a stream before the static origins (a cluster stream directory); its pull URLs come first',
+  }),
+  edgeWaitMs: option.integer({ min: 100, max: 60_000, default: 3000, unit: 'ms', server: true, doc: 'edge mode: longest a viewer waits for the first media from an origin; then 404 (at once when every origin said no)' }),
+  edgeIdleMs: option.integer({ min: 100, max: 3_600_000, default: 10_000, unit: 'ms', server: true, doc: 'edge mode: an origin pull stops this long after its last viewer left; a viewer meanwhile reuses it' }),
+  edgeOriginBackoffMs: option.integer({
+    min: 100,
+    max: 600_000,
+    default: 10_000,
+    unit: 'ms',
+    server: true,
+    doc: 'edge mode: an origin that could not be reached is tried after the others for this long (doubling while it stays down)',
+  }),
   tls: option.custom({
     typeName: 'TLS options',
     expected: 'Node TLS connection options',

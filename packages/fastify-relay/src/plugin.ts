@@ -1,5 +1,5 @@
 import { requireHub } from '@flvcast/fastify-hub';
-import { Forwarder, Puller, type ForwardStatus, type PullStatus } from '@flvcast/relay';
+import { Edge, Forwarder, Puller, type ForwardStatus, type PullStatus } from '@flvcast/relay';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { validateRelayOptions, type RelayPluginOptions } from './options.js';
@@ -8,7 +8,7 @@ import { validateRelayOptions, type RelayPluginOptions } from './options.js';
 export interface RelayStatus {
   /** Every forward (stream × destination), running or waiting to reconnect. */
   forwards(): ForwardStatus[];
-  /** Every configured pull. */
+  /** Every configured pull, then the edge's pulls from its origins. */
   pulls(): PullStatus[];
 }
 
@@ -39,7 +39,7 @@ async function relay(fastify: FastifyInstance, opts: RelayPluginOptions): Promis
     client,
     log,
   });
-  const puller = new Puller(hub, options.pull, {
+  const pullClient = {
     reconnectMinMs: options.relayReconnectMinMs,
     reconnectMaxMs: options.relayReconnectMaxMs,
     connectTimeoutMs: options.relayConnectTimeoutMs,
@@ -49,19 +49,32 @@ async function relay(fastify: FastifyInstance, opts: RelayPluginOptions): Promis
     maxRedirects: options.pullMaxRedirects,
     tls: options.tls,
     log,
-  });
-  // On-demand pulls answer the hub's resolver first; other names go to the resolver set before (an edge's).
-  if (puller.hasOnDemand) {
+  };
+  const puller = new Puller(hub, options.pull, pullClient);
+  const edge =
+    options.origin.length === 0 && options.originDirectory === undefined
+      ? undefined
+      : new Edge(hub, {
+          ...pullClient,
+          origins: options.origin,
+          directory: options.originDirectory,
+          waitMs: options.edgeWaitMs,
+          idleMs: options.edgeIdleMs,
+          originBackoffMs: options.edgeOriginBackoffMs,
+        });
+  // On-demand pulls answer the hub's resolver first, then the edge's origins, then a resolver set before.
+  if (puller.hasOnDemand || edge !== undefined) {
     const before = hub.resolver;
-    hub.setResolver(puller.resolverWith(before?.resolve), {
-      timeoutMs: Math.max(options.pullWaitMs, before?.timeoutMs ?? 0),
+    const fallback = edge?.resolver ?? before?.resolve;
+    hub.setResolver(puller.hasOnDemand ? puller.resolverWith(fallback) : fallback, {
+      timeoutMs: Math.max(puller.hasOnDemand ? options.pullWaitMs : 0, edge === undefined ? 0 : options.edgeWaitMs, before?.timeoutMs ?? 0),
       ...(before === undefined ? {} : { maxPending: before.maxPending }),
     });
   }
 
   fastify.decorate('relay', {
     forwards: () => forwarder.list(),
-    pulls: () => puller.list(),
+    pulls: () => [...puller.list(), ...(edge?.list() ?? [])],
   } satisfies RelayStatus);
 
   // Pulls start with the app; forwards follow publishes, which start with it too.
@@ -70,7 +83,7 @@ async function relay(fastify: FastifyInstance, opts: RelayPluginOptions): Promis
   });
   // Destinations and upstreams are left politely (unpublish / deleteStream, then FIN) before the close.
   fastify.addHook('preClose', async () => {
-    await Promise.all([forwarder.close(), puller.close()]);
+    await Promise.all([forwarder.close(), puller.close(), edge?.close()]);
   });
 }
 

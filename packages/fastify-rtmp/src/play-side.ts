@@ -220,7 +220,7 @@ export class Playing implements PlayerConnection {
       }
       grant = decision.grant;
     }
-    const live = conn.hub.get(key) ?? (await conn.hub.find(key));
+    const live = conn.hub.get(key) ?? (await conn.hub.find(key, { query: new URLSearchParams(query).toString() }));
     if (signal.aborted) return { grant: undefined };
     if (live === undefined) return { code: 'NetStream.Play.StreamNotFound', reason: `no live stream ${streamKeyToString(key)}` };
     const format = this.formats.get(streamId, this.#receive.audio, this.#receive.video);

@@ -4,7 +4,7 @@ import { validateHubOptions, type HubOptions, type HubOptionsInput } from './hub
 import { LiveStream } from './live-stream.js';
 import { Publisher, PublisherEndReason, type PublisherHandlers, type PublisherInfo } from './publisher.js';
 import { invalidKeyPart, streamKeyToString, type StreamKey } from './stream-key.js';
-import type { ResolverOptions, StreamResolver } from './stream-resolver.js';
+import type { ResolveRequest, ResolverOptions, StreamResolver } from './stream-resolver.js';
 import type { Format } from '@flvcast/media';
 import { EndReason } from './end-reason.js';
 import { Subscriber, type SinkOrFactory, type SubscriberInfo, type SubscriberLimits } from './subscriber.js';
@@ -86,9 +86,10 @@ export class Hub {
   /**
    * The live stream `key`; when there is none and a resolver is set, whatever the resolver brings within
    * its timeout (requests for the same name meanwhile share one resolution). Never waits longer than the
-   * timeout; undefined means "no such stream" (404, StreamNotFound).
+   * timeout; undefined means "no such stream" (404, StreamNotFound). `request` goes to the resolver (the
+   * first request's, when several share one resolution).
    */
-  async find(key: StreamKey): Promise<LiveStream | undefined> {
+  async find(key: StreamKey, request: ResolveRequest = { query: '' }): Promise<LiveStream | undefined> {
     const existing = this.get(key);
     const resolver = this.#resolver;
     if (existing !== undefined || resolver === undefined || this.#closed || invalidKeyPart(key) !== undefined) return existing;
@@ -99,14 +100,14 @@ export class Hub {
         this.events.emit('limit', { limit: 'maxResolving', protocol: 'hub' });
         return undefined;
       }
-      pending = this.#resolve(key, name, resolver);
+      pending = this.#resolve(key, name, resolver, request);
       this.#resolving.set(name, pending);
       void pending.then(() => this.#resolving.delete(name));
     }
     return pending;
   }
 
-  async #resolve(key: StreamKey, name: string, resolver: Resolver): Promise<LiveStream | undefined> {
+  async #resolve(key: StreamKey, name: string, resolver: Resolver, request: ResolveRequest): Promise<LiveStream | undefined> {
     const started = this.options.now();
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -121,7 +122,7 @@ export class Hub {
       timer = setTimeout(resolve, resolver.timeoutMs);
     });
     const asked = Promise.resolve()
-      .then(() => resolver.resolve(key, controller.signal))
+      .then(() => resolver.resolve(key, controller.signal, request))
       .then(
         () => undefined,
         (err: unknown) => {

@@ -23,5 +23,5 @@ export { HubEvents, type AccessDenial, type HubEventMap, type LimitHit } from '.
 export { IngestRate } from './ingest-rate.js';
 export { summarizeStream, type StreamSummary } from './stream-summary.js';
 export { KeyedCounter, LimitReporter, LogThrottle, type LogThrottleOptions, type WarnLogger } from './deprecated-limits.js';
-export type { ResolverOptions, StreamResolver } from './stream-resolver.js';
+export type { ResolveRequest, ResolverOptions, StreamResolver } from './stream-resolver.js';
 export { ViewerLimits, type ViewerLimit, type ViewerLimitOptions, type ViewerSlot } from './viewer-limits.js';

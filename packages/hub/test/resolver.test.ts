@@ -16,8 +16,8 @@ test('without a resolver, find() is get(): an unknown stream is undefined at onc
 test('a resolver that publishes: requests for the same name meanwhile share one resolution', async () => {
   const hub = new Hub();
   const asked: string[] = [];
-  hub.setResolver(async (k) => {
-    asked.push(k.stream);
+  hub.setResolver(async (k, _signal, request) => {
+    asked.push(`${k.stream}?${request.query}`);
     await sleep(20);
     // An edge pulling from its origin: the stream is published a moment later.
     const pub = hub.publish(k, { protocol: 'pull' });
@@ -26,10 +26,11 @@ test('a resolver that publishes: requests for the same name meanwhile share one 
   });
   const resolved: string[] = [];
   hub.events.on('resolve', (e) => resolved.push(`${e.stream}:${e.found}`));
-  const [a, b, c] = await Promise.all([hub.find(key('edge')), hub.find(key('edge')), hub.find(key('edge'))]);
+  // The first request's query reaches the resolver (an edge passes the viewer's token upstream).
+  const [a, b, c] = await Promise.all([hub.find(key('edge'), { query: 'token=first' }), hub.find(key('edge'), { query: 'token=second' }), hub.find(key('edge'))]);
   assert.equal(a?.name, 'live/edge');
   assert.ok(a === b && b === c);
-  assert.deepEqual(asked, ['edge'], 'one resolution for three requests');
+  assert.deepEqual(asked, ['edge?token=first'], 'one resolution for three requests, with the first one\'s query');
   assert.deepEqual(resolved, ['live/edge:true']);
   assert.equal(hub.resolving, 0);
 });

@@ -12,3 +12,10 @@ export { Forward, HOPS_PARAM, type ForwardOptions, type ForwardState, type Forwa
 export { Forwarder, type ForwardLookup, type ForwarderOptions, type ForwardRequest, type ForwardRule } from './forwarder.js';
 export { PullSource, type PullSourceOptions, type PullState, type PullStatus } from './pull-source.js';
 export { Puller, parseStreamName, type PullRule, type PullerOptions } from './puller.js';
+export { Edge, type EdgeOptions } from './edge.js';
+export { EdgeUpstreams, type EdgeUpstreamsOptions } from './edge-upstreams.js';
+export { OriginHealth } from './origin-health.js';
+export { originProblem, originStreamUrl } from './origin-url.js';
+export type { OriginDirectory } from './origin-directory.js';
+export { SingleUpstream, type UpstreamPlan } from './upstream-plan.js';
+export { IdleStopper } from './idle-stopper.js';

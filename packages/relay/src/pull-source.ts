@@ -7,6 +7,7 @@ import type { RelayError } from './relay-error.js';
 import type { RelayLog } from './relay-log.js';
 import { RtmpClient } from './rtmp-client.js';
 import type { Upstream, UpstreamHandlers } from './upstream.js';
+import { SingleUpstream, type UpstreamPlan } from './upstream-plan.js';
 
 export type PullState = 'connecting' | 'pulling' | 'waiting' | 'idle' | 'stopped';
 
@@ -26,8 +27,10 @@ export interface PullStatus {
 }
 
 export interface PullSourceOptions {
-  /** `rtmp[s]://host/app/stream` (played) or `http(s)://…/x.flv`. */
+  /** `rtmp[s]://host/app/stream` (played) or `http(s)://…/x.flv`; or, for an edge, the empty string and a `plan`. */
   url: string;
+  /** Where each connection goes (an edge's origins with failover); default: `url`, once per round. */
+  plan?: UpstreamPlan;
   onDemand: boolean;
   reconnectMinMs: number;
   reconnectMaxMs: number;
@@ -51,13 +54,20 @@ export interface PullSourceOptions {
  */
 export class PullSource implements Source {
   readonly #opts: PullSourceOptions;
+  readonly #plan: UpstreamPlan;
   readonly #backoff: Backoff;
   readonly #now: () => number;
   #state: PullState = 'idle';
   #upstream: Upstream | undefined;
+  /** The URL of the current (or last) connection. */
+  #url: string;
+  /** Bumped by every connect and stop: a plan's late answer for an older attempt is dropped. */
+  #attempt = 0;
   #publisher: Publisher | undefined;
   /** onMetaData that came before the first media, published with it. */
   #metadata: Amf0Value | undefined;
+  /** The current connection has delivered media. */
+  #mediaSeen = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #connectedSince: number | undefined;
   #connections = 0;
@@ -70,10 +80,12 @@ export class PullSource implements Source {
     opts: PullSourceOptions,
   ) {
     this.#opts = opts;
+    this.#plan = opts.plan ?? new SingleUpstream(opts.url);
+    this.#url = opts.url;
     this.#backoff = new Backoff(opts.reconnectMinMs, opts.reconnectMaxMs);
     this.#now = opts.now ?? Date.now;
     // A bad URL fails here, at configuration, not at the first connection.
-    this.#makeUpstream({});
+    if (opts.plan === undefined) this.#makeUpstream(opts.url, {});
   }
 
   get state(): PullState {
@@ -81,13 +93,13 @@ export class PullSource implements Source {
   }
 
   get url(): string {
-    return this.#opts.url;
+    return this.#url;
   }
 
   status(): PullStatus {
     return {
       stream: streamKeyToString(this.key),
-      url: this.#opts.url,
+      url: this.#url,
       onDemand: this.#opts.onDemand,
       state: this.#state,
       connectedSince: this.#connectedSince,
@@ -102,6 +114,7 @@ export class PullSource implements Source {
     if (this.#state !== 'idle' && this.#state !== 'stopped') return;
     this.#connections = 0;
     this.#backoff.reset();
+    this.#plan.reset?.();
     this.#connect();
   }
 
@@ -118,6 +131,7 @@ export class PullSource implements Source {
   async #stop(state: 'stopped' | 'idle'): Promise<void> {
     if (this.#state === 'stopped' || this.#state === 'idle') return;
     this.#state = state;
+    this.#attempt++;
     this.#connectedSince = undefined;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -126,17 +140,17 @@ export class PullSource implements Source {
     if (upstream !== undefined) await upstream.close();
   }
 
-  #makeUpstream(handlers: UpstreamHandlers): Upstream {
+  #makeUpstream(url: string, handlers: UpstreamHandlers): Upstream {
     const o = this.#opts;
-    if (/^https?:/i.test(o.url)) {
+    if (/^https?:/i.test(url)) {
       return new HttpFlvClient(
-        { url: o.url, connectTimeoutMs: o.connectTimeoutMs, startTimeoutMs: o.startTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, maxTagBytes: o.maxTagBytes, maxRedirects: o.maxRedirects, ...(o.tls === undefined ? {} : { tls: o.tls }) },
+        { url, connectTimeoutMs: o.connectTimeoutMs, startTimeoutMs: o.startTimeoutMs, idleTimeoutMs: o.idleTimeoutMs, maxTagBytes: o.maxTagBytes, maxRedirects: o.maxRedirects, ...(o.tls === undefined ? {} : { tls: o.tls }) },
         handlers,
       );
     }
     return new RtmpClient(
       {
-        url: o.url,
+        url,
         mode: 'play',
         connectTimeoutMs: o.connectTimeoutMs,
         handshakeTimeoutMs: o.connectTimeoutMs,
@@ -149,20 +163,63 @@ export class PullSource implements Source {
     );
   }
 
+  /** Asks the plan where to go: a URL is connected at once; the end of a round waits the back-off first. */
   #connect(): void {
     this.#state = 'connecting';
+    const attempt = ++this.#attempt;
+    Promise.resolve()
+      .then(() => this.#plan.next())
+      .then(
+        (url) => {
+          if (attempt !== this.#attempt || this.#state !== 'connecting') return;
+          if (url === undefined) this.#wait();
+          else this.#open(url);
+        },
+        (err: unknown) => {
+          if (attempt !== this.#attempt || this.#state !== 'connecting') return;
+          this.#opts.log.warn({ stream: streamKeyToString(this.key), err: (err as Error).message }, 'pull: choosing an upstream failed');
+          this.#wait();
+        },
+      );
+  }
+
+  #wait(): void {
+    if (this.hub.closed) {
+      this.#state = 'stopped';
+      return;
+    }
+    const wait = this.#backoff.next();
+    this.#state = 'waiting';
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#state === 'waiting') this.#connect();
+    }, wait);
+  }
+
+  #open(url: string): void {
+    this.#url = url;
     this.#connections++;
     this.#metadata = undefined;
-    const upstream: Upstream = this.#makeUpstream({
-      onMedia: (type, timestamp, payload) => this.#onMedia(upstream, type, timestamp, payload),
-      onData: (name, data) => {
-        if (this.#upstream !== upstream) return;
-        if (this.#publisher !== undefined) this.#publisher.data(name, data);
-        else if (name === 'onMetaData') this.#metadata = data;
-      },
-      onClose: (err) => this.#onClose(upstream, err),
-    });
+    let upstream: Upstream;
+    try {
+      upstream = this.#makeUpstream(url, {
+        onMedia: (type, timestamp, payload) => this.#onMedia(upstream, type, timestamp, payload),
+        onData: (name, data) => {
+          if (this.#upstream !== upstream) return;
+          if (this.#publisher !== undefined) this.#publisher.data(name, data);
+          else if (name === 'onMetaData') this.#metadata = data;
+        },
+        onClose: (err) => this.#onClose(upstream, url, err),
+      });
+    } catch (err) {
+      // A plan's URL that cannot be used: that candidate failed; the plan goes on.
+      this.#lastError = { code: (err as { code?: string }).code ?? 'ERR_RELAY_BAD_URL', message: (err as Error).message, at: this.#now() };
+      this.#plan.ended?.(url, err as RelayError, false);
+      this.#connect();
+      return;
+    }
     this.#upstream = upstream;
+    this.#mediaSeen = false;
     upstream.start().catch(() => undefined); // onClose has it
   }
 
@@ -184,7 +241,7 @@ export class PullSource implements Source {
     try {
       this.#publisher = this.hub.publish(
         this.key,
-        { protocol: 'pull', remoteAddress: hostOf(this.#opts.url) },
+        { protocol: 'pull', remoteAddress: hostOf(this.#url) },
         { onEvict: (reason) => this.#onEvict(reason) },
       );
     } catch (err) {
@@ -196,8 +253,10 @@ export class PullSource implements Source {
     this.#state = 'pulling';
     this.#connectedSince = this.#now();
     this.#backoff.reset();
+    this.#mediaSeen = true;
+    this.#plan.connected?.(this.#url);
     if (this.#metadata !== undefined) this.#publisher.data('onMetaData', this.#metadata);
-    this.#opts.log.info({ stream: streamKeyToString(this.key), url: this.#opts.url }, 'pull: publishing');
+    this.#opts.log.info({ stream: streamKeyToString(this.key), url: this.#url }, 'pull: publishing');
     return true;
   }
 
@@ -214,24 +273,20 @@ export class PullSource implements Source {
     publisher?.end();
   }
 
-  #onClose(upstream: Upstream, err: RelayError | undefined): void {
+  #onClose(upstream: Upstream, url: string, err: RelayError | undefined): void {
     if (this.#upstream !== upstream) return;
     this.#bytesDone += upstream.bytesReceived;
     this.#upstream = undefined;
     this.#connectedSince = undefined;
     this.#endPublisher();
     if (err !== undefined) this.#lastError = { code: err.code, message: err.message, at: this.#now() };
+    this.#plan.ended?.(url, err, this.#mediaSeen);
     if (this.#state === 'stopped' || this.#state === 'idle' || this.hub.closed) {
       if (this.hub.closed) this.#state = 'stopped';
       return;
     }
-    const wait = this.#backoff.next();
-    this.#state = 'waiting';
-    this.#opts.log.warn({ stream: streamKeyToString(this.key), url: this.#opts.url, err: err?.message, code: err?.code, retryInMs: wait }, 'pull: upstream lost, reconnecting');
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#state === 'waiting') this.#connect();
-    }, wait);
+    this.#opts.log.warn({ stream: streamKeyToString(this.key), url, err: err?.message, code: err?.code }, 'pull: upstream lost, reconnecting');
+    this.#connect();
   }
 
   /** An on-demand pull nobody watches any more: stop until the next viewer (state idle). */

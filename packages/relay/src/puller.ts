@@ -1,4 +1,5 @@
 import { streamKeyToString, type Hub, type StreamKey, type StreamResolver } from '@flvcast/hub';
+import { IdleStopper } from './idle-stopper.js';
 import type { RelayLog } from './relay-log.js';
 import { PullSource, type PullSourceOptions, type PullStatus } from './pull-source.js';
 
@@ -21,7 +22,6 @@ export interface PullerOptions extends Omit<PullSourceOptions, 'url' | 'onDemand
 interface Entry {
   source: PullSource;
   rule: PullRule;
-  idleTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** `app/stream` or `vhost/app/stream` as a StreamKey; undefined when it is neither. */
@@ -40,28 +40,23 @@ export function parseStreamName(name: string): StreamKey | undefined {
  */
 export class Puller {
   readonly #entries = new Map<string, Entry>();
-  readonly #off: (() => void)[] = [];
+  readonly #idle: IdleStopper;
 
   constructor(
-    private readonly hub: Hub,
+    hub: Hub,
     rules: readonly PullRule[],
     opts: PullerOptions,
   ) {
+    this.#idle = new IdleStopper(hub);
     for (const rule of rules) {
       const key = parseStreamName(rule.stream);
       if (key === undefined) throw new Error(`pull stream ${JSON.stringify(rule.stream)}: expected app/stream or vhost/app/stream`);
       const name = streamKeyToString(key);
       if (this.#entries.has(name)) throw new Error(`pull stream ${name} is listed twice`);
       const source = new PullSource(hub, key, { ...opts, url: rule.url, onDemand: rule.onDemand === true });
-      this.#entries.set(name, { source, rule, idleTimer: undefined });
+      this.#entries.set(name, { source, rule });
+      if (rule.onDemand === true) this.#idle.watch(key, rule.idleMs ?? 10_000, () => void source.idle());
     }
-    this.#off.push(
-      hub.events.on('play', ({ stream, subscriber }) => {
-        if (subscriber.info.internal !== true) this.#cancelIdle(stream.name);
-      }),
-      hub.events.on('stop', ({ stream }) => this.#maybeIdle(stream.name, stream.viewerCount)),
-      hub.events.on('publish', ({ stream }) => this.#maybeIdle(stream.name, stream.viewerCount)),
-    );
   }
 
   /** True when some pull starts on demand (then `resolver` should be set on the hub). */
@@ -79,10 +74,10 @@ export class Puller {
    * other name goes to `fallback` (the resolver the hub had before), or is not found.
    */
   resolverWith(fallback: StreamResolver | undefined): StreamResolver {
-    return (key, signal) => {
+    return (key, signal, request) => {
       const entry = this.#entries.get(streamKeyToString(key));
       if (entry === undefined || entry.rule.onDemand !== true) {
-        if (fallback !== undefined) return fallback(key, signal);
+        if (fallback !== undefined) return fallback(key, signal, request);
         throw new Error('no on-demand pull for this stream');
       }
       entry.source.start();
@@ -100,26 +95,7 @@ export class Puller {
   }
 
   async close(): Promise<void> {
-    for (const off of this.#off) off();
-    for (const e of this.#entries.values()) if (e.idleTimer !== undefined) clearTimeout(e.idleTimer);
+    this.#idle.close();
     await Promise.all([...this.#entries.values()].map((e) => e.source.close()));
-  }
-
-  #cancelIdle(name: string): void {
-    const entry = this.#entries.get(name);
-    if (entry?.idleTimer === undefined) return;
-    clearTimeout(entry.idleTimer);
-    entry.idleTimer = undefined;
-  }
-
-  #maybeIdle(name: string, viewers: number): void {
-    const entry = this.#entries.get(name);
-    if (entry === undefined || entry.rule.onDemand !== true || viewers > 0 || entry.idleTimer !== undefined) return;
-    const idleMs = entry.rule.idleMs ?? 10_000;
-    entry.idleTimer = setTimeout(() => {
-      entry.idleTimer = undefined;
-      if ((this.hub.get(entry.source.key)?.viewerCount ?? 0) > 0) return;
-      void entry.source.idle();
-    }, idleMs);
   }
 }
