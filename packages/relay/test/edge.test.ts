@@ -2,23 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeFlvHeader, encodeTag } from '@flvcast/flv';
+import { encodeTag } from '@flvcast/flv';
 import { Hub, type SubscriberSink } from '@flvcast/hub';
 import { flvFormat } from '@flvcast/mux';
-import { avcInterframe, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
-import { Edge, EdgeUpstreams, OriginHealth, originProblem, originStreamUrl, type RelayLog } from '../src/index.js';
+import { avcInterframe } from '@flvcast/test-fixtures';
+import { Edge, EdgeUpstreams, OriginHealth, originProblem, originStreamUrl } from '../src/index.js';
+import { quiet, startFlvResponse, waitFor } from './test-helpers.js';
 
-const quiet: RelayLog = { info() {}, warn() {}, error() {}, debug() {} };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 5000): Promise<T> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 const key = (stream: string) => ({ vhost: '', app: 'live', stream });
 const nullSink: SubscriberSink = { write: () => true, end() {} };
 
@@ -44,10 +34,7 @@ async function origin(names: string[]): Promise<{ url: string; requests: string[
     requests.push(req.url ?? '');
     const name = /^\/live\/([^/?]+)\.flv(\?|$)/.exec(req.url ?? '')?.[1];
     if (name === undefined || !names.includes(name)) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'video/x-flv' });
-    res.write(encodeFlvHeader({ hasAudio: false, hasVideo: true }));
-    res.write(encodeTag(9, 0, avcSequenceHeader));
-    res.write(encodeTag(9, 0, avcKeyframe()));
+    startFlvResponse(res);
     responses.push(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

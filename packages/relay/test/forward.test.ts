@@ -2,21 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hub } from '@flvcast/hub';
 import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
-import { Forwarder, type RelayLog } from '../src/index.js';
+import { Forwarder } from '../src/index.js';
 import { startTestServer, type SeenConnection } from './rtmp-test-server.js';
+import { quiet, sleep, waitFor } from './test-helpers.js';
 
-const quiet: RelayLog = { info() {}, warn() {}, error() {}, debug() {} };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 5000): Promise<T> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const forwarderOptions = {
   limits: { maxQueueBytes: 1024 * 1024, maxQueueMs: 10_000, stallTimeoutMs: 30_000 },

@@ -6,20 +6,10 @@ import { encodeFlvHeader, encodeTag } from '@flvcast/flv';
 import { Hub, type SubscriberSink } from '@flvcast/hub';
 import { flvFormat } from '@flvcast/mux';
 import { avcInterframe, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
-import { PullSource, Puller, type RelayLog } from '../src/index.js';
+import { PullSource, Puller } from '../src/index.js';
 import { sendToPlayer, startTestServer } from './rtmp-test-server.js';
+import { quiet, sleep, startFlvResponse, waitFor } from './test-helpers.js';
 
-const quiet: RelayLog = { info() {}, warn() {}, error() {}, debug() {} };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 5000): Promise<T> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const pullOptions = {
   reconnectMinMs: 50,
@@ -73,10 +63,7 @@ async function flvServer(): Promise<{ url: string; responses: ServerResponse[]; 
     if (req.url === '/loop.flv') return void res.writeHead(302, { location: '/loop.flv' }).end();
     if (req.url === '/old.flv') return void res.writeHead(302, { location: '/x.flv' }).end();
     if (req.url !== '/x.flv') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'video/x-flv' });
-    res.write(encodeFlvHeader({ hasAudio: false, hasVideo: true }));
-    res.write(encodeTag(9, 0, avcSequenceHeader));
-    res.write(encodeTag(9, 0, avcKeyframe()));
+    startFlvResponse(res);
     responses.push(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
