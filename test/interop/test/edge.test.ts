@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { signStream } from '@flvcast/access';
 import { apiJson, startFlvcast, type FlvcastProcess } from '../src/flvcast-process.js';
 import { skipWithoutNginxRtmp, startNginxRtmp } from '../src/nginx-rtmp.js';
 import { RtmpTestPlayer } from '../src/rtmp-test-player.js';
@@ -132,6 +133,30 @@ test('failover: the origin is SIGKILLed mid-stream and the encoder moves to the 
     const back = times.findIndex((ts, i) => i > 0 && ts < times[i - 1]!);
     assert.equal(back, -1, `${type === 8 ? 'audio' : 'video'} timestamps never go back (at ${back}: ${times.slice(Math.max(0, back - 2), back + 2).join(', ')})`);
   }
+});
+
+test('token traversal: the viewer\'s signed query goes to an origin that requires signed play URLs, for HTTP and RTMP viewers', async (t) => {
+  const secret = 'edge-test-secret-0123456789';
+  const origin = await startFlvcast(t, ['--signed-url-secret', secret, '--signed-url-actions', 'play']);
+  const edge = await startFlvcast(t, ['--origin', origin.httpUrl, '--edge-idle-ms', '300']);
+  const encoder = publish(`rtmp://127.0.0.1:${origin.rtmpPort}/live/cam1`, 'av', { seconds: 60 });
+  t.after(() => encoder.kill());
+  await waitForPublish(origin, 'live/cam1');
+  const query = new URLSearchParams(signStream({ secret, action: 'play', stream: 'live/cam1', expiresAt: Date.now() / 1000 + 600 })).toString();
+
+  // Without a token the origin refuses the edge's pull: the edge has nothing to serve.
+  assert.equal((await request(`${edge.httpUrl}/live/cam1.flv`, { timeoutMs: 6000 })).status, 404);
+  // An RTMP viewer's token starts the pull.
+  const player = new RtmpTestPlayer(edge.rtmpPort, `cam1?${query}`);
+  t.after(() => player.close());
+  await player.waitFor((p) => p.media('video').length > 0, 'RTMP media through the edge with the token');
+  player.close();
+  await waitAsync(async () => (await pulls(edge)).length === 0 || undefined, 5000, 'the idle stop');
+  // So does an HTTP viewer's.
+  const viewer = await HttpFlvViewer.open(`${edge.httpUrl}/live/cam1.flv?${query}`);
+  t.after(() => viewer.close());
+  assert.equal(viewer.status, 200);
+  await viewer.waitFor((v) => v.tags.some((tag) => tag.type === 9), 10_000, 'HTTP media through the edge with the token');
 });
 
 describe('a flvcast edge with nginx-rtmp as its origin', { skip: skipWithoutNginxRtmp() }, () => {
