@@ -84,7 +84,11 @@ export class Edge {
     const o = this.#opts;
     const plan = new EdgeUpstreams(key, query, { origins: o.origins, health: this.#health, directory: o.directory, lookupTimeoutMs: Math.min(1000, o.waitMs) });
     const { origins: _origins, directory: _directory, waitMs: _waitMs, idleMs: _idleMs, originBackoffMs: _backoff, ...pull } = o;
-    const source = new PullSource(this.#hub, key, { ...pull, url: '', plan, onDemand: true });
+    // Every origin gets its turn within the viewer's wait: one that accepts and never answers must not use
+    // it all (it times out, is marked down, and the next one is asked).
+    const candidates = o.origins.length + (o.directory === undefined ? 0 : 1);
+    const connectTimeoutMs = Math.min(pull.connectTimeoutMs, Math.max(100, Math.floor(o.waitMs / Math.max(1, candidates))));
+    const source = new PullSource(this.#hub, key, { ...pull, connectTimeoutMs, url: '', plan, onDemand: true });
     const entry = { source, plan };
     this.#idle.watch(key, o.idleMs, () => this.#drop(streamKeyToString(key), entry));
     return entry;

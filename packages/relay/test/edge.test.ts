@@ -171,3 +171,21 @@ test('an origin that never answers: the viewer is turned away after waitMs, and 
   assert.ok(ms >= 290 && ms < 1000, `turned away after ${ms} ms`);
   assert.equal(edge.list().length, 0);
 });
+
+test('an origin that accepts and never answers gets only its share of the wait: the next origin serves the viewer', async (t) => {
+  const silent = http.createServer(() => undefined);
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => (silent.closeAllConnections(), silent.close(() => r()))));
+  const good = await origin(['cam1']);
+  t.after(() => good.close());
+  const hung = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const hub = new Hub();
+  const edge = new Edge(hub, { ...edgeOptions, connectTimeoutMs: 10_000, waitMs: 1000, origins: [hung, good.url] });
+  t.after(() => edge.close());
+  hub.setResolver(edge.resolver, { timeoutMs: 1000 });
+  const asked = performance.now();
+  assert.ok(await hub.find(key('cam1')), 'served by the second origin within the wait');
+  const ms = performance.now() - asked;
+  assert.ok(ms >= 450 && ms < 1000, `served after ${ms} ms (the hung origin had 500 ms)`);
+  assert.deepEqual(edge.originsDown, [hung], 'the hung origin is tried last from now on');
+});
