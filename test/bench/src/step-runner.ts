@@ -10,11 +10,12 @@ import { harnessCpuMs } from './harness-cpu.js';
 import { tagKey, timestampKey, wallNow, type ByteMeasure } from './ingest-log.js';
 import { viewerWorker } from './paths.js';
 import { percentile } from './percentile.js';
-import { cpuMs, rssBytes } from './proc-stats.js';
+import { cpuMs, rssBytes, treeCpuDelta, treeCpuMs } from './proc-stats.js';
 import type { Publisher } from './publisher.js';
 import type { ServerUnderTest } from './server-under-test.js';
 import type { FormatFigures, StepResult } from './step-result.js';
 import { TS_DTS_OFFSET_MS } from './ts-timing.js';
+import { splitViewers } from './viewer-split.js';
 import type { FirstFrameTiming, FromWorker, ProgressMessage, ResultMessage, StartMessage, ToWorker, ViewerFormat, ViewerProtocol } from './worker-messages.js';
 
 export interface StepSpec {
@@ -30,10 +31,15 @@ export interface StepSpec {
   windowSeconds?: number;
   /** sample the server's RSS this often over the window, s (memory over time) */
   rssEverySeconds?: number;
-  /** the viewers' URL when they do not go to the server itself (e.g. a reverse proxy in front of it) */
-  playUrl?: string;
-  /** a process between the server and the viewers (a reverse proxy): its CPU over the window goes into the result */
-  proxyPid?: number;
+  /**
+   * the viewers' URLs when they do not go to the server itself (a reverse proxy in front of it, edges pulling
+   * from it): with several, the viewers are split evenly over them by worker process (`splitViewers`)
+   */
+  playUrls?: string[];
+  /** other processes that serve these viewers (a reverse proxy, edges): their CPU over the window goes into `extraCpu` */
+  extraPids?: number[];
+  /** the server's CPU is that of its whole process tree (a primary and its workers), read from /proc by ppid */
+  serverTree?: boolean;
   /** return every matched latency of the window (for pooling several steps' samples) */
   keepLatencies?: boolean;
 }
@@ -67,7 +73,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   publisher.proxy.log.keepMs = Math.max(publisher.proxy.log.keepMs, windowMs + 60_000);
   const slowViewers = spec.slow?.viewers ?? 0;
   const formats = spec.formats ?? ['flv'];
-  const workerCount = Math.min(config.workers - (slowViewers > 0 ? 1 : 0), spec.viewers);
+  const shares = splitViewers(spec.viewers, config.workers - (slowViewers > 0 ? 1 : 0), spec.playUrls?.length ?? 1);
+  const workerCount = shares.length;
   const rssBefore = rssBytes(server.pid) ?? 0;
 
   let t0 = 0;
@@ -93,7 +100,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   const slowWorker = slowViewers > 0 ? 1 : 0;
   for (let w = 0; w < workerCount + slowWorker; w++) {
     const slow = w === workerCount;
-    const count = slow ? slowViewers : Math.floor(spec.viewers / workerCount) + (w < spec.viewers % workerCount ? 1 : 0);
+    const count = slow ? slowViewers : shares[w]!.count;
+    const playUrl = slow ? undefined : spec.playUrls?.[shares[w]!.url];
     const child = track(fork(viewerWorker, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const worker: Worker = { child, count, slow, last: undefined, result: undefined };
     child.on('message', (m: FromWorker) => {
@@ -127,7 +135,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       urls: Object.fromEntries(
         (slow ? ['flv' as const] : formats).map((f) => [
           f,
-          f === 'flv' && spec.playUrl !== undefined ? spec.playUrl : slow ? server.playUrl(publisher.stream, false, 'flv') : urlOf(f),
+          f === 'flv' && playUrl !== undefined ? playUrl : slow ? server.playUrl(publisher.stream, false, 'flv') : urlOf(f),
         ]),
       ),
       formats: slow ? ['flv'] : formats,
@@ -146,6 +154,12 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   const send = (m: ToWorker): void => {
     for (const w of workers) if (w.child.connected) w.child.send(m);
   };
+  // pid → CPU ms of the server, or of its process tree; a server gone in between counts 0 from then on
+  const serverCpuNow = (): Map<number, number> => {
+    if (spec.serverTree) return treeCpuMs(server.pid);
+    const ms = cpuMs(server.pid);
+    return new Map(ms === undefined ? [] : [[server.pid, ms]]);
+  };
   const workerPids = (): number[] => [...workers.map((w) => w.child.pid!), publisher.ffmpeg.pid!];
 
   try {
@@ -159,8 +173,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     await sleep(config.settleSeconds * 1000);
 
     // the window
-    const serverCpu0 = cpuMs(server.pid) ?? 0;
-    const proxyCpu0 = spec.proxyPid === undefined ? undefined : cpuMs(spec.proxyPid);
+    const serverCpu0 = serverCpuNow();
+    const extraCpu0 = (spec.extraPids ?? []).map(cpuMs);
     const harnessCpu0 = harnessCpuMs(workerPids());
     t0 = wallNow();
     send({ kind: 'mark' });
@@ -177,8 +191,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
         nextRssSample += spec.rssEverySeconds * 1000;
       }
     }
-    const serverCpu1 = cpuMs(server.pid) ?? serverCpu0;
-    const proxyCpu1 = spec.proxyPid === undefined ? undefined : cpuMs(spec.proxyPid);
+    const serverCpu1 = serverCpuNow();
+    const extraCpu1 = (spec.extraPids ?? []).map(cpuMs);
     const harnessCpu1 = harnessCpuMs(workerPids());
     t1 = wallNow();
     const rssEnd = rssBytes(server.pid) ?? 0;
@@ -306,8 +320,15 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       failReasons: mergeReasons(lasts),
       viewersAt95: spec.viewers > 0 ? at95 / spec.viewers : 0,
       minViewerShare: minShare === Infinity ? 0 : minShare,
-      serverCpu: ((serverCpu1 - serverCpu0) / (t1 - t0)) * 100,
-      proxyCpu: proxyCpu0 !== undefined && proxyCpu1 !== undefined ? ((proxyCpu1 - proxyCpu0) / (t1 - t0)) * 100 : undefined,
+      serverCpu: (treeCpuDelta(serverCpu0, serverCpu1) / (t1 - t0)) * 100,
+      serverProcesses: serverCpu1.size,
+      extraCpu:
+        spec.extraPids === undefined
+          ? undefined
+          : extraCpu1.map((c1, i) => {
+              const c0 = extraCpu0[i];
+              return c0 !== undefined && c1 !== undefined ? ((c1 - c0) / (t1 - t0)) * 100 : undefined;
+            }),
       rssBefore,
       rssPeak,
       rssEnd,
