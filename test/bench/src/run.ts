@@ -20,6 +20,7 @@ import { startPublisher, type Publisher } from './publisher.js';
 import { formatMedians, formatRuns, formatSideBySide, formatStep, memoryPerViewerNote, serverMedians, type ServerResults } from './report.js';
 import { runNumbers, startServer, type ServerUnderTest } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
+import { formatClusterScenario, runClusterScenario, type ClusterScenarioResult } from './cluster-scenario.js';
 import { formatFormatsRanges, formatFormatsScenario, keyFigures, runFormatsScenario, type FormatsScenarioResult } from './formats-scenario.js';
 import { formatProxyScenario, runProxyScenario, type ProxyScenarioResult } from './proxy-scenario.js';
 import { formatRelayScenario, runRelayScenario, type RelayScenarioResult } from './relay-scenario.js';
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
   if (config.scenario === 'formats') return runFormats(config, high, started);
   if (config.scenario === 'rtmp') return runRtmp(config, high, started);
   if (config.scenario === 'relay') return runRelay(config, high, started);
+  if (config.scenario === 'cluster') return runCluster(config, high, started);
   const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
   const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
@@ -315,6 +317,34 @@ async function runRelay(config: BenchConfig, input: string, started: number): Pr
       cpu: '% of one core over each window, no viewers; medians over the rounds',
       forward: 'one forward = CPU(publisher + forward) − CPU(publisher), per Mbit/s of the stream at the RTMP socket',
       pull: 'one pull = CPU(pulling, nothing published) − CPU(idle), per Mbit/s of the upstream stream at its RTMP socket',
+    },
+    servers: results,
+  });
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function runCluster(config: BenchConfig, input: string, started: number): Promise<void> {
+  const parts = [
+    config.clusterParts.includes('edges')
+      ? `edges: an origin and 2 edges, ${config.clusterViewers} HTTP-FLV viewers direct vs. over the edges` +
+        `${config.clusterSmallViewers > 0 ? ` (and ${config.clusterSmallViewers} over the edges)` : ''}, ${config.clusterRounds} round(s) alternating`
+      : undefined,
+    config.clusterParts.includes('workers') ? `workers: --workers 1 vs 2 up the ladder ${config.clusterLadder.join(', ')}, ${config.clusterLadderRounds} round(s)` : undefined,
+  ].filter((p) => p !== undefined);
+  console.log(`cluster scenario: ${parts.join('; ')} · ${config.stepSeconds} s per step · servers: ${config.servers.join(', ')}`);
+  const results: ClusterScenarioResult[] = [];
+  for (const slot of runSlots(config.servers)) {
+    const r = await runClusterScenario(config, slot.name, input, slot.run);
+    results.push(r);
+    console.log(`\n${formatClusterScenario(r, config)}`);
+  }
+  writeResults({
+    scenario: 'cluster',
+    config,
+    notes: {
+      latency: "ms from the arrival of a message at the origin's (or primary's) RTMP socket to the arrival of the same tag at a sampled viewer: end to end through an edge",
+      cpu: '% of one core over each window; edges: each edge process; workers: the primary and every process below it (by ppid in /proc)',
+      harness: 'this process (with the ingest proxy), the viewer workers and ffmpeg, on the same 2 cores as the servers',
     },
     servers: results,
   });

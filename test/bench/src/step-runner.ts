@@ -14,6 +14,7 @@ import { cpuMs, rssBytes, treeCpuDelta, treeCpuMs } from './proc-stats.js';
 import type { Publisher } from './publisher.js';
 import type { ServerUnderTest } from './server-under-test.js';
 import type { FormatFigures, StepResult } from './step-result.js';
+import { shiftedLatency, timestampOffsets } from './timestamp-offset.js';
 import { TS_DTS_OFFSET_MS } from './ts-timing.js';
 import { splitViewers } from './viewer-split.js';
 import type { FirstFrameTiming, FromWorker, ProgressMessage, ResultMessage, StartMessage, ToWorker, ViewerFormat, ViewerProtocol } from './worker-messages.js';
@@ -40,6 +41,11 @@ export interface StepSpec {
   extraPids?: number[];
   /** the server's CPU is that of its whole process tree (a primary and its workers), read from /proc by ppid */
   serverTree?: boolean;
+  /**
+   * the viewers' server restarted the stream's timestamps (an edge's pull starts at 0): the shift back to the
+   * published ones is found per worker process (its viewers share one URL, so one pull) by `timestampOffset`
+   */
+  timestampsRebased?: boolean;
   /** return every matched latency of the window (for pooling several steps' samples) */
   keepLatencies?: boolean;
 }
@@ -59,6 +65,8 @@ interface Worker {
   slow: boolean;
   last: ProgressMessage | undefined;
   result: ResultMessage | undefined;
+  /** its viewers' latency samples in the window, flattened as the workers send them */
+  samples: number[];
 }
 
 function mergeReasons(reports: (ProgressMessage | undefined)[]): Record<string, number> {
@@ -79,7 +87,6 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
 
   let t0 = 0;
   let t1 = 0;
-  const samples: number[] = [];
   const firstFrames: FirstFrameTiming[] = [];
   let lateFailed = 0;
   let framingErrors = 0;
@@ -103,7 +110,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     const count = slow ? slowViewers : shares[w]!.count;
     const playUrl = slow ? undefined : spec.playUrls?.[shares[w]!.url];
     const child = track(fork(viewerWorker, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-    const worker: Worker = { child, count, slow, last: undefined, result: undefined };
+    const worker: Worker = { child, count, slow, last: undefined, result: undefined, samples: [] };
     child.on('message', (m: FromWorker) => {
       if (m.kind === 'result') {
         worker.result = m;
@@ -124,7 +131,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       offKeyframeResumes += m.offKeyframeResumes;
       if (!windowClosed) {
         // samples are recorded by the workers only between mark and end
-        for (let i = 0; i < m.samples.length; i++) samples.push(m.samples[i]!);
+        for (let i = 0; i < m.samples.length; i++) worker.samples.push(m.samples[i]!);
         for (const f of m.firstFrames) firstFrames.push(f);
         lateFailed += m.lateFailed;
       }
@@ -213,21 +220,27 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     const lastQuarter: number[] = [];
     let total = 0;
     const quarter = (t1 - t0) / 4;
-    for (let i = 0; i + 3 < samples.length; i += 4) {
-      const at = samples[i + 3]!;
-      if (at < t0 || at > t1) continue;
-      total++;
-      const ts = samples[i + 2]! < 0;
-      const own = (byFormatLatency[ts ? 'ts' : 'flv'] ??= { matched: [], total: 0 });
-      own.total++;
-      const key = ts ? timestampKey(samples[i]!, Math.round(samples[i + 1]! - TS_DTS_OFFSET_MS)) : tagKey(samples[i]!, samples[i + 1]!, samples[i + 2]!);
-      const ingestAt = publisher.proxy.log.arrivalOf(key);
-      if (ingestAt === undefined) continue;
-      const latency = at - ingestAt;
-      latencies.push(latency);
-      own.matched.push(latency);
-      if (at < t0 + quarter) firstQuarter.push(latency);
-      else if (at >= t1 - quarter) lastQuarter.push(latency);
+    const publishedVideo = spec.timestampsRebased ? publisher.proxy.log.videoBySize() : undefined;
+    for (const { samples } of workers) {
+      // no shift found: none of this worker's samples match (the match rate shows it)
+      const shifts = publishedVideo === undefined ? [0] : timestampOffsets(samples, publishedVideo);
+      for (let i = 0; i + 3 < samples.length; i += 4) {
+        const at = samples[i + 3]!;
+        if (at < t0 || at > t1) continue;
+        total++;
+        const type = samples[i]!;
+        const size = samples[i + 2]!;
+        const own = (byFormatLatency[size < 0 ? 'ts' : 'flv'] ??= { matched: [], total: 0 });
+        own.total++;
+        const arrivalAt = (timestamp: number): number | undefined =>
+          publisher.proxy.log.arrivalOf(size < 0 ? timestampKey(type, Math.round(timestamp - TS_DTS_OFFSET_MS)) : tagKey(type, timestamp, size));
+        const latency = shiftedLatency(at, samples[i + 1]!, shifts, arrivalAt);
+        if (latency === undefined) continue;
+        latencies.push(latency);
+        own.matched.push(latency);
+        if (at < t0 + quarter) firstQuarter.push(latency);
+        else if (at >= t1 - quarter) lastQuarter.push(latency);
+      }
     }
     const latencyP50 = percentile(latencies, 50);
     const q1 = percentile(firstQuarter, 50);

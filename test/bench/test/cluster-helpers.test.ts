@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { processTree, treeCpuDelta, type ProcEntry } from '../src/proc-stats.js';
+import { shiftedLatency, timestampOffsets } from '../src/timestamp-offset.js';
 import { splitViewers } from '../src/viewer-split.js';
 
 test('viewers over two edges: each URL gets half the viewers and half the workers', () => {
@@ -70,4 +71,45 @@ test('CPU over a tree between two snapshots: a new worker counts from 0, a gone 
   ]);
   assert.equal(treeCpuDelta(before, after), 380);
   assert.equal(treeCpuDelta(new Map(), new Map()), 0);
+});
+
+// published video: 30 fps, sizes that vary as an encoder's do
+const published = new Map<number, number[]>();
+const publishedAt = new Map<string, number>();
+for (let f = 0; f < 300; f++) {
+  const ts = 40_000 + Math.round((f * 1000) / 30);
+  const size = 9000 + ((f * 7919) % 4001);
+  published.set(size, [...(published.get(size) ?? []), ts]);
+  publishedAt.set(`${ts}:${size}`, 1_000_000 + ts);
+}
+/** what a viewer of a pull that started at published `start` reports: [9, ts − start, size, arrival + 20 ms] */
+function viewerSamples(start: number, frames: number[]): number[] {
+  return frames.flatMap((f) => {
+    const ts = 40_000 + Math.round((f * 1000) / 30);
+    return [9, ts - start, 9000 + ((f * 7919) % 4001), 1_000_000 + ts + 20];
+  });
+}
+
+test('the shift of a pull that restarted timestamps at 0 is found from frame sizes', () => {
+  const samples = viewerSamples(42_000, Array.from({ length: 100 }, (_, i) => i + 60));
+  assert.deepEqual(timestampOffsets(samples, published), [42_000]);
+  // not enough video to decide
+  assert.deepEqual(timestampOffsets(samples.slice(0, 16), published), []);
+  // audio does not vote
+  assert.deepEqual(timestampOffsets([8, 0, 9000, 1, 8, 23, 9000, 2, 8, 46, 9000, 3, 8, 69, 9000, 4, 8, 92, 9000, 5], published), []);
+});
+
+test('two pulls in one group of samples: both shifts, and each sample matched with its own', () => {
+  const a = viewerSamples(42_000, Array.from({ length: 60 }, (_, i) => i + 60));
+  const b = viewerSamples(44_000, Array.from({ length: 40 }, (_, i) => i + 90));
+  const shifts = timestampOffsets([...a, ...b], published);
+  assert.deepEqual(shifts, [42_000, 44_000]);
+  const arrivalAt = (size: number) => (timestamp: number) => publishedAt.get(`${timestamp}:${size}`);
+  for (const s of [a, b]) {
+    for (let i = 0; i < s.length; i += 4) assert.equal(shiftedLatency(s[i + 3]!, s[i + 1]!, shifts, arrivalAt(s[i + 2]!)), 20);
+  }
+  // a sample no shift explains is not matched
+  assert.equal(shiftedLatency(5, 1, shifts, () => undefined), undefined);
+  // nor one that would arrive before it was published
+  assert.equal(shiftedLatency(1_000_000, 0, [0], () => 1_000_010), undefined);
 });
