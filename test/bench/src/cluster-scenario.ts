@@ -327,7 +327,7 @@ function formatWorkers(w: ClusterWorkersResult, config: BenchConfig): string {
       r.reached === undefined ? `below ${config.clusterLadder[0]}` : String(r.reached),
     ]);
   }
-  const medianRows: string[][] = [['--workers', ...config.clusterLadder.map((n) => `× ${n}: CPU / p50 / p99 (medians)`)]];
+  const medianRows: string[][] = [['--workers', ...config.clusterLadder.map((n) => `× ${n}: CPU / p50 / p99 (medians)`), 'reached, each round']];
   for (const workers of [1, 2]) {
     const mine = w.runs.filter((r) => r.workers === workers);
     medianRows.push([
@@ -336,6 +336,7 @@ function formatWorkers(w: ClusterWorkersResult, config: BenchConfig): string {
         const s = mine.flatMap((r) => r.steps.filter((x) => x.viewers === n));
         return s.length === 0 ? 'not run' : `${f1(median(s.map((x) => x.serverCpu)))} / ${f1(median(s.map((x) => x.latencyP50)))} / ${f1(median(s.map((x) => x.latencyP99)))}`;
       }),
+      mine.map((r) => (r.reached === undefined ? `< ${config.clusterLadder[0]}` : String(r.reached))).join(' · '),
     ]);
   }
   return [
