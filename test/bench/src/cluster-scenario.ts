@@ -314,6 +314,12 @@ function formatEdges(e: ClusterEdgesResult, config: BenchConfig): string {
   ].join('\n');
 }
 
+/** The top of the ladder passed means "at least that": the ladder went no higher. */
+function reachedText(r: WorkersLadderRun, config: BenchConfig): string {
+  if (r.reached === undefined) return `< ${config.clusterLadder[0]}`;
+  return r.reached === config.clusterLadder[config.clusterLadder.length - 1] ? `≥ ${r.reached}` : String(r.reached);
+}
+
 function formatWorkers(w: ClusterWorkersResult, config: BenchConfig): string {
   if (w.skipped !== undefined) return `workers: ${w.skipped}`;
   const rows: string[][] = [['run', ...config.clusterLadder.map((n) => `× ${n}: CPU / p50 / p99 / ≥95 % / harness`), 'reached (≥ 95 %)']];
@@ -324,7 +330,7 @@ function formatWorkers(w: ClusterWorkersResult, config: BenchConfig): string {
         const s = r.steps.find((x) => x.viewers === n);
         return s === undefined ? 'not run' : `${f1(s.serverCpu)} / ${f1(s.latencyP50)} / ${f1(s.latencyP99)} / ${pct(s.viewersAt95)} / ${f1(s.harnessCpu)}`;
       }),
-      r.reached === undefined ? `below ${config.clusterLadder[0]}` : String(r.reached),
+      reachedText(r, config),
     ]);
   }
   const medianRows: string[][] = [['--workers', ...config.clusterLadder.map((n) => `× ${n}: CPU / p50 / p99 (medians)`), 'reached, each round']];
@@ -336,7 +342,7 @@ function formatWorkers(w: ClusterWorkersResult, config: BenchConfig): string {
         const s = mine.flatMap((r) => r.steps.filter((x) => x.viewers === n));
         return s.length === 0 ? 'not run' : `${f1(median(s.map((x) => x.serverCpu)))} / ${f1(median(s.map((x) => x.latencyP50)))} / ${f1(median(s.map((x) => x.latencyP99)))}`;
       }),
-      mine.map((r) => (r.reached === undefined ? `< ${config.clusterLadder[0]}` : String(r.reached))).join(' · '),
+      mine.map((r) => reachedText(r, config)).join(' · '),
     ]);
   }
   return [
