@@ -154,6 +154,16 @@ test('a worker SIGKILLed: its viewers are cut, the others play on; it is restart
     return w !== undefined && w.viewers > 0 ? w : undefined;
   }, 5000, `the restarted worker ${victim.id} to serve`);
   assert.ok(served.viewers > 0);
+
+  // Dying again soon after is a crash loop in the making: the wait before the next fork doubles.
+  process.kill(served.pid!, 'SIGKILL');
+  const third = await waitAsync(async () => {
+    const w = (await workers(primary)).find((x) => x.id === victim.id);
+    return w?.state === 'up' && w.restarts === 2 ? w : undefined;
+  }, 10_000, `worker ${victim.id} to be restarted again`, 50);
+  assert.notEqual(third.pid, served.pid);
+  const waits = [...primary.out().matchAll(/"restartInMs":(\d+)/g)].map((m) => Number(m[1]));
+  assert.deepEqual(waits, [200, 400], 'restart back-off: 200 ms, then 400 ms');
 });
 
 test('SIGTERM on the primary: workers drain, every process exits within the grace, code 0; a killed primary takes its workers along', async (t) => {
