@@ -79,7 +79,7 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
   accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPlay` hook may take' }),
   internal: option.boolean({
     default: false,
-    doc: "every subscriber of these routes is internal (another flvcast process relaying the stream, such as a worker's pull from its primary): it takes no viewer slot and is not counted as a viewer",
+    doc: "every subscriber of these routes is internal (another flvcast process relaying the stream, such as a worker's pull from its primary): it takes no viewer slot and is not counted as a viewer, but keeps an on-demand source running as one would",
   }),
 });
 

@@ -303,7 +303,7 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
     frames: fast ? frames : undefined,
     highWaterMark: options.highWaterMarkBytes,
     finish,
-  }), { protocol, remoteAddress: request.ip, internal: options.internal });
+  }), { protocol, remoteAddress: request.ip, internal: options.internal, demand: options.internal });
   if (sub === undefined) {
     // The stream ended between the existence check and now: an empty stream, ended at once.
     finish();
@@ -376,7 +376,7 @@ function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestSt
     highWaterMark: options.highWaterMarkBytes,
     finish: (reason) => closeWs(socket, reason),
     open: () => socket.readyState === socket.OPEN,
-  }), { protocol, remoteAddress: request.ip, internal: options.internal });
+  }), { protocol, remoteAddress: request.ip, internal: options.internal, demand: options.internal });
   if (sub === undefined) {
     socket.close(4404, 'no such stream');
     return;

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiJson, startFlvcast, type FlvcastProcess } from '../src/flvcast-process.js';
-import { HttpFlvViewer, publish, request, sleep } from '../src/tools.js';
+import { HttpFlvViewer, publish, request, sleep, waitAsync } from '../src/tools.js';
 
 interface WorkerInfo {
   id: number;
@@ -32,16 +32,6 @@ interface ClientInfo {
 
 const workers = async (p: FlvcastProcess): Promise<WorkerInfo[]> => (await apiJson<{ workers: WorkerInfo[] }>(p, '/api/v1/workers')).workers;
 const streams = async (p: FlvcastProcess): Promise<StreamInfo[]> => (await apiJson<{ streams: StreamInfo[] }>(p, '/api/v1/streams')).streams;
-
-/** Polls an async check until it gives a value. */
-async function waitAsync<T>(check: () => Promise<T | undefined | false>, ms: number, what: string, everyMs = 100): Promise<T> {
-  for (const end = performance.now() + ms; ; ) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (performance.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 const alive = (pid: number): boolean => {
   try {
@@ -190,4 +180,21 @@ test('SIGTERM on the primary: workers drain, every process exits within the grac
   const gone = performance.now();
   await waitAsync(async () => orphans.every((pid) => !alive(pid)), 5000, 'the workers of a killed primary to exit');
   t.diagnostic(`primary SIGKILLed: its workers gone ${(performance.now() - gone).toFixed(0)} ms later`);
+});
+
+test('a primary that is itself an edge: the workers\' pulls keep its pull from the origin alive past edgeIdleMs', async (t) => {
+  const origin = await startFlvcast(t, ['--demo']);
+  const primary = await startFlvcast(t, ['--workers', '2', '--origin', origin.httpUrl, '--edge-idle-ms', '300']);
+  const viewer = await HttpFlvViewer.open(`${primary.httpUrl}/live/demo.flv`);
+  t.after(() => viewer.close());
+  await viewer.waitFor(hasVideo, 15_000, 'video through the primary from the origin');
+  const pulled = async () => (await apiJson<{ pulls: { stream: string; state: string; connectedSince: string | null }[] }>(primary, '/api/v1/pulls')).pulls;
+  const [first] = await pulled();
+  assert.equal(first?.state, 'pulling');
+  // No viewer at the primary itself, only a worker's internal pull: that must count as demand.
+  await sleep(1500);
+  const marks = viewer.tags.length;
+  await viewer.waitFor((v) => v.tags.length > marks + 10, 5000, 'media still flowing');
+  assert.deepEqual((await pulled()).map((p) => [p.stream, p.state, p.connectedSince]), [['live/demo', 'pulling', first!.connectedSince]], 'the same pull from the origin');
+  assert.equal(viewer.ended || viewer.aborted, false);
 });
