@@ -205,7 +205,10 @@ export class FlvcastMetrics {
     this.#off = [
       hub.events.on('firstFrame', (e) => ttff.observe({ protocol: protocol.value(e.subscriber.info.protocol) }, e.ms / 1000)),
       hub.events.on('publish', () => publishes.inc()),
-      hub.events.on('play', (e) => plays.inc({ protocol: protocol.value(e.subscriber.info.protocol) })),
+      // Internal subscribers (forwards, a worker's pull) are not viewers: a worker counts its own viewers' sessions.
+      hub.events.on('play', (e) => {
+        if (e.subscriber.info.internal !== true) plays.inc({ protocol: protocol.value(e.subscriber.info.protocol) });
+      }),
       hub.events.on('deny', (e) => denials.inc({ action: e.action, protocol: protocol.value(e.protocol), reason: reason.value(e.reason) })),
       hub.events.on('limit', (e) => limits.inc({ limit: limit.value(e.limit), protocol: protocol.value(e.protocol) })),
     ];

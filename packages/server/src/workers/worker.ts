@@ -2,7 +2,7 @@ import { fastifyHttpFlv, httpFlvOptionDescriptors } from '@flvcast/fastify-http-
 import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { accessOptions } from '../access-options.js';
 import type { FlvcastConfig } from '../config.js';
-import { dashboard } from '../dashboard.js';
+import { dashboard, publicStreamList } from '../dashboard.js';
 import { createHttpApp } from '../http-app.js';
 import { reportHttpTimeouts } from '../http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from '../listen-address.js';
@@ -48,7 +48,13 @@ export async function runWorker(config: FlvcastConfig, handoff: WorkerHandoff): 
   });
   const streams = new PrimaryStreamList({ send, maxAgeMs: 1000, timeoutMs: 2000 });
   if (config.dashboard) {
-    await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain, streams: () => streams.list(), rtmp: handoff.rtmp });
+    // A primary that does not answer in time: the streams this worker has (pulls in progress), not an error page.
+    const list = () =>
+      streams.list().catch((err: unknown) => {
+        app.log.warn({ err: (err as Error).message }, 'workers: no stream list from the primary; the dashboard shows this worker\'s streams');
+        return publicStreamList(app.streams.list(), app.streams.options.now());
+      });
+    await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain, streams: list, rtmp: handoff.rtmp });
   }
   const reporter = new WorkerReporter(app.streams, { pulls: () => app.relay.pulls(), send: (report) => send({ type: 'flvcast:report', report }), everyMs: 1000, changeMs: 100 });
   app.addHook('onClose', (_instance, done) => {
