@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { apiJson, startFlvcast, type FlvcastProcess } from '../src/flvcast-process.js';
 import { HttpFlvViewer, publish, request, sleep, waitAsync } from '../src/tools.js';
 
@@ -33,10 +34,16 @@ interface ClientInfo {
 const workers = async (p: FlvcastProcess): Promise<WorkerInfo[]> => (await apiJson<{ workers: WorkerInfo[] }>(p, '/api/v1/workers')).workers;
 const streams = async (p: FlvcastProcess): Promise<StreamInfo[]> => (await apiJson<{ streams: StreamInfo[] }>(p, '/api/v1/streams')).streams;
 
+/** The process runs (a zombie waiting for its parent, or for init after its parent was killed, has exited). */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -173,7 +180,7 @@ test('SIGTERM on the primary: workers drain, every process exits within the grac
   assert.deepEqual(pids.filter(alive), [], 'no worker outlives the primary');
   assert.equal((primary.out().match(/"worker":\d,"signal":"drain".*shutting down/g) ?? []).length, 2, 'each worker was told to drain');
 
-  // SIGKILL leaves the workers no one to tell them: they notice the IPC channel close and exit.
+  // SIGKILL leaves nobody to tell the workers: node:cluster exits them when their IPC channel closes.
   const orphaned = await startFlvcast(t, ['--workers', '2']);
   const orphans = (await workers(orphaned)).map((w) => w.pid!);
   await orphaned.kill('SIGKILL');

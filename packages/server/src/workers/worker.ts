@@ -20,7 +20,7 @@ const WORKER_IDLE_MS = 3000;
  * One worker of `--workers N`: the public HTTP app (every mount, WS, the dashboard, the same play checks as
  * a single server) on the shared port, and the relay in edge mode with the primary's feed as its only
  * origin, so each stream its viewers watch is one loopback pull. No RTMP, no API: those are the primary's.
- * It reports its viewers to the primary, drains when told, and exits when the primary is gone.
+ * It reports its viewers to the primary and drains when told; node:cluster ends it if the primary dies.
  */
 export async function runWorker(config: FlvcastConfig, handoff: WorkerHandoff): Promise<void> {
   if (process.send === undefined) throw new Error('a flvcast worker must be started by its primary (no IPC channel)');
@@ -70,8 +70,8 @@ export async function runWorker(config: FlvcastConfig, handoff: WorkerHandoff): 
     if (message?.type === 'flvcast:drain') shutdown('drain');
     else if (message?.type === 'flvcast:streams') streams.answer(message.id, message.streams);
   });
-  // The primary is gone (killed): nothing feeds this worker or hands it connections any more.
-  process.on('disconnect', () => shutdown('primary gone'));
+  // A primary that dies takes its workers along: node:cluster exits a worker at once when its IPC channel
+  // closes unexpectedly (nothing could feed it or hand it connections any more).
 
   const bound = await listeners.listen();
   reporter.start();
