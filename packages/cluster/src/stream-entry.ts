@@ -1,0 +1,31 @@
+/** The value of a stream's directory key: who holds it and where to pull it from. */
+export interface StreamEntry {
+  /** Pull URL: `http(s)://host:port/app/stream.flv` or `rtmp(s)://host:port/app/stream` (`?vhost=` with a vhost). */
+  readonly url: string;
+  /** The holding origin's id (its heartbeat key is `<prefix>origin:<id>`). */
+  readonly origin: string;
+  /** The origin's viewer count when the entry was last written (the heartbeat rewrites it). */
+  readonly load: number;
+  /** Wall clock ms when the origin claimed the stream. */
+  readonly since: number;
+}
+
+export function encodeStreamEntry(entry: StreamEntry): string {
+  return JSON.stringify({ url: entry.url, origin: entry.origin, load: entry.load, since: entry.since });
+}
+
+/** The entry in `text`, or undefined for anything else (another program's key, a truncated value): never throws. */
+export function decodeStreamEntry(text: string | null | undefined): StreamEntry | undefined {
+  if (typeof text !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const { url, origin, load, since } = value as Record<string, unknown>;
+  if (typeof url !== 'string' || url === '' || typeof origin !== 'string' || origin === '') return undefined;
+  if (typeof load !== 'number' || !Number.isFinite(load) || typeof since !== 'number' || !Number.isFinite(since)) return undefined;
+  return { url, origin, load, since };
+}
