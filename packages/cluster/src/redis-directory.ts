@@ -23,8 +23,11 @@ export interface RedisDirectoryOptions {
   readonly url: string;
   /** This origin's id in the cluster: unique per process. */
   readonly id: string;
-  /** The base URL others pull this origin's streams from: `http(s)://host:port[/prefix]` or `rtmp(s)://host:port`. */
-  readonly advertise: string;
+  /**
+   * The base URL others pull this origin's streams from: `http(s)://host:port[/prefix]` or `rtmp(s)://host:port`;
+   * a function when it is known only once the server listens (read at each write).
+   */
+  readonly advertise: string | (() => string);
   /** The origin's HTTP mounts are `[vhost]/[app]/[stream].flv`: a vhost goes in the pull URL's path, not its query. */
   readonly vhostInPath?: boolean;
   /** How long an entry outlives its origin's last heartbeat; heartbeats come every third of it. Default 10000. */
@@ -81,7 +84,7 @@ export class RedisDirectory implements OriginDirectory {
     if (!Number.isInteger(ttlMs) || ttlMs < 300 || ttlMs > 600_000) throw new ClusterError(ClusterErrorCode.badOption, `ttlMs: expected an integer from 300 to 600000, got ${ttlMs}`, 'ttlMs');
     if (!/^rediss?:\/\/\S+$/i.test(opts.url)) throw new ClusterError(ClusterErrorCode.badOption, `url: expected redis://host:port or rediss://host:port, got ${JSON.stringify(opts.url)}`, 'url');
     if (opts.id === '' || /\s/.test(opts.id)) throw new ClusterError(ClusterErrorCode.badOption, `id: expected a non-empty name without spaces, got ${JSON.stringify(opts.id)}`, 'id');
-    const problem = advertiseProblem(opts.advertise);
+    const problem = typeof opts.advertise === 'string' ? advertiseProblem(opts.advertise) : undefined;
     if (problem !== undefined) throw new ClusterError(ClusterErrorCode.badOption, `advertise: ${problem}`, 'advertise');
     const commandTimeoutMs = opts.commandTimeoutMs ?? Math.min(1000, Math.floor(ttlMs / 3));
     this.id = opts.id;
@@ -205,7 +208,11 @@ export class RedisDirectory implements OriginDirectory {
 
   #entryValue(key: StreamKey, since: number): string {
     const load = (this.#opts.load ?? (() => NO_LOAD))();
-    return encodeStreamEntry({ url: pullUrl(this.#opts.advertise, key, this.#opts.vhostInPath), origin: this.id, load: load.viewers, since });
+    return encodeStreamEntry({ url: pullUrl(this.#advertise(), key, this.#opts.vhostInPath), origin: this.id, load: load.viewers, since });
+  }
+
+  #advertise(): string {
+    return typeof this.#opts.advertise === 'string' ? this.#opts.advertise : this.#opts.advertise();
   }
 
   /** One heartbeat now (or right after the one under way): our origin key, then every stream we hold. */
@@ -230,7 +237,7 @@ export class RedisDirectory implements OriginDirectory {
     const ttl = String(this.ttlMs);
     const held = [...this.#held.entries()];
     const pipeline = this.#redis.pipeline();
-    pipeline.set(originKey(this.prefix, this.id), encodeOriginRecord({ id: this.id, url: this.#opts.advertise, load, startedAt: this.#startedAt }), 'PX', ttl);
+    pipeline.set(originKey(this.prefix, this.id), encodeOriginRecord({ id: this.id, url: this.#advertise(), load, startedAt: this.#startedAt }), 'PX', ttl);
     for (const [, { key, since }] of held) pipeline.eval(REFRESH_SCRIPT, 1, streamEntryKey(this.prefix, key), this.#entryValue(key, since), ttl, this.id);
     const results = await this.#run(() => pipeline.exec());
     if (results === undefined || results === null) return;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { advertiseProblem, decodeOriginRecord, decodeStreamEntry, encodeOriginRecord, encodeStreamEntry, originKey, pullUrl, streamEntryKey } from '../src/index.js';
+import { advertiseProblem, holderLocation, decodeOriginRecord, decodeStreamEntry, encodeOriginRecord, encodeStreamEntry, originKey, pullUrl, streamEntryKey } from '../src/index.js';
 
 const cam1 = { vhost: '', app: 'live', stream: 'cam1' };
 const vcam1 = { vhost: 'v1', app: 'live', stream: 'cam1' };
@@ -52,4 +52,13 @@ test('advertised base: what is refused, and why', () => {
   assert.match(advertiseProblem('http://h:1/?token=x') ?? '', /without query/);
   assert.match(advertiseProblem('http://u:p@h:1') ?? '', /credentials/);
   assert.match(advertiseProblem('rtmp://h:1935/live') ?? '', /the app comes from the stream/);
+});
+
+test('redirect location: the holder, the extension asked for, the viewer query (its parameters win)', () => {
+  assert.equal(holderLocation('http://10.0.0.5:8080/live/cam1.flv', 'ts', ''), 'http://10.0.0.5:8080/live/cam1.ts');
+  assert.equal(holderLocation('https://o.example/flv/live/cam1.flv', 'flv', 'token=abc&expires=9'), 'https://o.example/flv/live/cam1.flv?token=abc&expires=9');
+  assert.equal(holderLocation('http://o:1/live/cam1.flv?vhost=v1', 'aac', 'token=t'), 'http://o:1/live/cam1.aac?vhost=v1&token=t');
+  assert.equal(holderLocation('http://o:1/live/cam1.flv?vhost=v1', 'flv', 'vhost=v2'), 'http://o:1/live/cam1.flv?vhost=v2');
+  assert.equal(holderLocation('rtmp://o:1935/live/cam1', 'flv', ''), undefined, 'an HTTP viewer cannot go to an RTMP holder');
+  assert.equal(holderLocation('garbage', 'flv', ''), undefined);
 });

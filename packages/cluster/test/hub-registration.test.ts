@@ -4,7 +4,7 @@ import { Hub } from '@flvcast/hub';
 import { Redis } from 'ioredis';
 import { decodeOriginRecord, decodeStreamEntry, HubRegistration, hubLoad } from '../src/index.js';
 import { cam, connectedDirectory, recordingLog, sleep, testPrefix, waitFor } from './directory-helpers.js';
-import { skipWithoutRedis, startRedis, type RunningRedis } from './redis-server.js';
+import { skipWithoutRedis, startRedis, type RunningRedis } from '@flvcast/test-fixtures';
 
 const skip = skipWithoutRedis();
 let redis: RunningRedis;

@@ -6,7 +6,7 @@ import type { OriginDirectory as RelayOriginDirectory } from '@flvcast/relay';
 import { Redis } from 'ioredis';
 import { decodeOriginRecord, decodeStreamEntry, RedisDirectory, type OriginDirectory } from '../src/index.js';
 import { cam, connectedDirectory, recordingLog, sleep, testPrefix, waitFor } from './directory-helpers.js';
-import { skipWithoutRedis, startRedis, type RunningRedis } from './redis-server.js';
+import { skipWithoutRedis, startRedis, type RunningRedis } from '@flvcast/test-fixtures';
 
 const skip = skipWithoutRedis();
 let redis: RunningRedis;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { decodeStreamEntry, RedisDirectory } from '../src/index.js';
 import { cam, connectedDirectory, recordingLog, testPrefix, waitFor } from './directory-helpers.js';
-import { freePort, skipWithoutRedis, startRedis } from './redis-server.js';
+import { freePort, skipWithoutRedis, startRedis } from '@flvcast/test-fixtures';
 
 const skip = skipWithoutRedis();
 const never = new AbortController().signal;
