@@ -1,3 +1,5 @@
+import { parseJsonObject } from './json-object.js';
+
 /** What an origin's heartbeat key says about it (for operators and for choosing among origins later). */
 export interface OriginRecord {
   readonly id: string;
@@ -14,15 +16,9 @@ export function encodeOriginRecord(record: OriginRecord): string {
 
 /** The record in `text`, or undefined for anything else; never throws. */
 export function decodeOriginRecord(text: string | null | undefined): OriginRecord | undefined {
-  if (typeof text !== 'string') return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
-  const { id, url, load, startedAt } = value as Record<string, unknown>;
+  const value = parseJsonObject(text);
+  if (value === undefined) return undefined;
+  const { id, url, load, startedAt } = value;
   if (typeof id !== 'string' || typeof url !== 'string' || typeof startedAt !== 'number' || load === null || typeof load !== 'object') return undefined;
   const { streams, viewers } = load as Record<string, unknown>;
   if (typeof streams !== 'number' || typeof viewers !== 'number') return undefined;

@@ -1,4 +1,5 @@
 import { streamKeyToString, type StreamKey } from '@flvcast/hub';
+import { originProblem } from '@flvcast/relay';
 import { Redis } from 'ioredis';
 import { ClusterError, ClusterErrorCode } from './cluster-error.js';
 import type { ClusterLog } from './cluster-log.js';
@@ -6,7 +7,7 @@ import { DEFAULT_KEY_PREFIX, originKey, streamEntryKey } from './directory-keys.
 import { CLAIM_SCRIPT, FORGET_SCRIPT, REFRESH_SCRIPT, RELEASE_SCRIPT } from './directory-scripts.js';
 import type { OriginDirectory } from './origin-directory.js';
 import { encodeOriginRecord } from './origin-record.js';
-import { advertiseProblem, pullUrl } from './pull-url.js';
+import { pullUrl } from './pull-url.js';
 import { decodeStreamEntry, encodeStreamEntry } from './stream-entry.js';
 
 /** What an origin carries, written into its heartbeat key and its stream entries. */
@@ -84,7 +85,7 @@ export class RedisDirectory implements OriginDirectory {
     if (!Number.isInteger(ttlMs) || ttlMs < 300 || ttlMs > 600_000) throw new ClusterError(ClusterErrorCode.badOption, `ttlMs: expected an integer from 300 to 600000, got ${ttlMs}`, 'ttlMs');
     if (!/^rediss?:\/\/\S+$/i.test(opts.url)) throw new ClusterError(ClusterErrorCode.badOption, `url: expected redis://host:port or rediss://host:port, got ${JSON.stringify(opts.url)}`, 'url');
     if (opts.id === '' || /\s/.test(opts.id)) throw new ClusterError(ClusterErrorCode.badOption, `id: expected a non-empty name without spaces, got ${JSON.stringify(opts.id)}`, 'id');
-    const problem = typeof opts.advertise === 'string' ? advertiseProblem(opts.advertise) : undefined;
+    const problem = typeof opts.advertise === 'string' ? originProblem(opts.advertise) : undefined;
     if (problem !== undefined) throw new ClusterError(ClusterErrorCode.badOption, `advertise: ${problem}`, 'advertise');
     const commandTimeoutMs = opts.commandTimeoutMs ?? Math.min(1000, Math.floor(ttlMs / 3));
     this.id = opts.id;

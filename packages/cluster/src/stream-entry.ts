@@ -1,3 +1,5 @@
+import { parseJsonObject } from './json-object.js';
+
 /** The value of a stream's directory key: who holds it and where to pull it from. */
 export interface StreamEntry {
   /** Pull URL: `http(s)://host:port/app/stream.flv` or `rtmp(s)://host:port/app/stream` (`?vhost=` with a vhost). */
@@ -16,15 +18,9 @@ export function encodeStreamEntry(entry: StreamEntry): string {
 
 /** The entry in `text`, or undefined for anything else (another program's key, a truncated value): never throws. */
 export function decodeStreamEntry(text: string | null | undefined): StreamEntry | undefined {
-  if (typeof text !== 'string') return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
-  const { url, origin, load, since } = value as Record<string, unknown>;
+  const value = parseJsonObject(text);
+  if (value === undefined) return undefined;
+  const { url, origin, load, since } = value;
   if (typeof url !== 'string' || url === '' || typeof origin !== 'string' || origin === '') return undefined;
   if (typeof load !== 'number' || !Number.isFinite(load) || typeof since !== 'number' || !Number.isFinite(since)) return undefined;
   return { url, origin, load, since };

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
+import { startRedis, type RunningRedis } from '@flvcast/test-fixtures';
+import { Redis } from 'ioredis';
 import { RedisDirectory, type ClusterLog, type RedisDirectoryOptions } from '../src/index.js';
 
 export interface LogLine {
@@ -38,3 +41,39 @@ export async function connectedDirectory(url: string, id: string, prefix: string
 }
 
 export const cam = (stream: string) => ({ vhost: '', app: 'live', stream });
+
+/** One redis-server for a test file (started before its tests, stopped after), and a client to look at it. */
+export function fileRedis(skip: string | false): { readonly redis: RunningRedis; readonly admin: Redis } {
+  let running: RunningRedis | undefined;
+  let client: Redis | undefined;
+  before(async () => {
+    if (skip !== false) return;
+    running = await startRedis();
+    client = new Redis(running.url);
+  });
+  after(async () => {
+    client?.disconnect();
+    await running?.stop();
+  });
+  return {
+    get redis() {
+      return running!;
+    },
+    get admin() {
+      return client!;
+    },
+  };
+}
+
+/** A redis-server of the test's own (to stop and restart), stopped after it. */
+export async function ownRedis(t: { after(fn: () => unknown): void }): Promise<RunningRedis> {
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  return redis;
+}
+
+/** connectedDirectory with its log lines kept. */
+export async function loggedDirectory(url: string, id: string, prefix: string, opts: Partial<RedisDirectoryOptions> = {}): Promise<{ directory: RedisDirectory; lines: LogLine[] }> {
+  const { log, lines } = recordingLog();
+  return { directory: await connectedDirectory(url, id, prefix, { ...opts, log }), lines };
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { advertiseProblem, holderLocation, decodeOriginRecord, decodeStreamEntry, encodeOriginRecord, encodeStreamEntry, originKey, pullUrl, streamEntryKey } from '../src/index.js';
+import { holderLocation, decodeOriginRecord, decodeStreamEntry, encodeOriginRecord, encodeStreamEntry, originKey, pullUrl, streamEntryKey } from '../src/index.js';
 
 const cam1 = { vhost: '', app: 'live', stream: 'cam1' };
 const vcam1 = { vhost: 'v1', app: 'live', stream: 'cam1' };
@@ -43,15 +43,6 @@ test('pull URLs from the advertised base: http(s) with prefix, rtmp(s), vhost in
   // RTMP has no vhost path part: the query, whatever the HTTP mounts are.
   assert.equal(pullUrl('rtmp://10.0.0.5:1935', vcam1, true), 'rtmp://10.0.0.5:1935/live/cam1?vhost=v1');
   assert.equal(pullUrl('http://10.0.0.5:8080', cam1, true), 'http://10.0.0.5:8080/live/cam1.flv');
-});
-
-test('advertised base: what is refused, and why', () => {
-  for (const ok of ['http://10.0.0.5:8080', 'https://h/x', 'rtmp://h:1935', 'rtmps://h/']) assert.equal(advertiseProblem(ok), undefined, ok);
-  assert.match(advertiseProblem('ftp://10.0.0.5:21') ?? '', /expected an http\(s\):\/\/ or rtmp\(s\):\/\/ base URL/);
-  assert.match(advertiseProblem('not a url') ?? '', /not a URL/);
-  assert.match(advertiseProblem('http://h:1/?token=x') ?? '', /without query/);
-  assert.match(advertiseProblem('http://u:p@h:1') ?? '', /credentials/);
-  assert.match(advertiseProblem('rtmp://h:1935/live') ?? '', /the app comes from the stream/);
 });
 
 test('redirect location: the holder, the extension asked for, the viewer query (its parameters win)', () => {

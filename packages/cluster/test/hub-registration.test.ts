@@ -1,33 +1,20 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hub } from '@flvcast/hub';
-import { Redis } from 'ioredis';
 import { decodeOriginRecord, decodeStreamEntry, HubRegistration, hubLoad } from '../src/index.js';
-import { cam, connectedDirectory, recordingLog, sleep, testPrefix, waitFor } from './directory-helpers.js';
-import { skipWithoutRedis, startRedis, type RunningRedis } from '@flvcast/test-fixtures';
+import { cam, connectedDirectory, fileRedis, recordingLog, sleep, testPrefix, waitFor } from './directory-helpers.js';
+import { skipWithoutRedis } from '@flvcast/test-fixtures';
 
 const skip = skipWithoutRedis();
-let redis: RunningRedis;
-let admin: Redis;
+const shared = fileRedis(skip);
 
-before(async () => {
-  if (skip !== false) return;
-  redis = await startRedis();
-  admin = new Redis(redis.url);
-});
-after(async () => {
-  if (skip !== false) return;
-  admin.disconnect();
-  await redis.stop();
-});
-
-const holder = async (prefix: string, stream: string): Promise<string | undefined> => decodeStreamEntry(await admin.get(`${prefix}stream:live/${stream}`))?.origin;
+const holder = async (prefix: string, stream: string): Promise<string | undefined> => decodeStreamEntry(await shared.admin.get(`${prefix}stream:live/${stream}`))?.origin;
 
 /** An origin: a hub, its directory (load from the hub) and the registration tying them. */
 async function origin(id: string, prefix: string, confirmMs = 2000) {
   const hub = new Hub();
   const log = recordingLog();
-  const directory = await connectedDirectory(redis.url, id, prefix, { ttlMs: 900, load: () => hubLoad(hub) });
+  const directory = await connectedDirectory(shared.redis.url, id, prefix, { ttlMs: 900, load: () => hubLoad(hub) });
   const registration = new HubRegistration(hub, directory, { log: log.log, confirmMs });
   return {
     hub,
@@ -103,7 +90,7 @@ test('the heartbeat carries the hub load: streams published here and viewers', {
   const slot = a.hub.viewers.acquire('10.0.0.1', 'live/one');
   t.after(() => typeof slot === 'object' && slot.release());
   await waitFor('the load in the origin key', async () => {
-    const record = decodeOriginRecord(await admin.get(`${prefix}origin:a`));
+    const record = decodeOriginRecord(await shared.admin.get(`${prefix}origin:a`));
     return record?.load.streams === 1 && record.load.viewers === 1;
   }, 2000);
 });

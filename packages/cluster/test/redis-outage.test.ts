@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { decodeStreamEntry, RedisDirectory } from '../src/index.js';
-import { cam, connectedDirectory, recordingLog, testPrefix, waitFor } from './directory-helpers.js';
-import { freePort, skipWithoutRedis, startRedis } from '@flvcast/test-fixtures';
+import { cam, connectedDirectory, loggedDirectory, ownRedis, recordingLog, testPrefix, waitFor } from './directory-helpers.js';
+import { freePort, skipWithoutRedis } from '@flvcast/test-fixtures';
 
 const skip = skipWithoutRedis();
 const never = new AbortController().signal;
@@ -16,13 +16,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 test('Redis stopped and restarted: quick answers while it is away, one warn and one info line, everything registered again', { skip }, async (t) => {
-  const redis = await startRedis();
-  t.after(() => redis.stop());
+  const redis = await ownRedis(t);
   const prefix = testPrefix();
-  const originLog = recordingLog();
-  const origin = await connectedDirectory(redis.url, 'origin', prefix, { log: originLog.log, ttlMs: 1500 });
-  const edgeLog = recordingLog();
-  const edge = await connectedDirectory(redis.url, 'edge', prefix, { log: edgeLog.log, ttlMs: 1500 });
+  const { directory: origin, lines: originLines } = await loggedDirectory(redis.url, 'origin', prefix, { ttlMs: 1500 });
+  const { directory: edge, lines: edgeLines } = await loggedDirectory(redis.url, 'edge', prefix, { ttlMs: 1500 });
   t.after(() => Promise.all([origin.close(), edge.close()]));
   assert.deepEqual(await origin.claim(cam('before')), { status: 'claimed' });
   assert.deepEqual(await edge.lookup(cam('before'), never), ['http://origin.test:8080/live/before.flv']);
@@ -63,18 +60,16 @@ test('Redis stopped and restarted: quick answers while it is away, one warn and 
   await waitFor('the edge to reconnect', () => edge.available === true, 6000);
   assert.deepEqual(await edge.lookup(cam('during0'), never), ['http://origin.test:8080/live/during0.flv']);
 
-  for (const { lines, who } of [{ lines: originLog.lines, who: 'origin' }, { lines: edgeLog.lines, who: 'edge' }]) {
+  for (const { lines, who } of [{ lines: originLines, who: 'origin' }, { lines: edgeLines, who: 'edge' }]) {
     assert.equal(lines.filter((l) => l.level === 'warn' && /Redis unreachable/.test(l.message)).length, 1, `${who}: one warn line for the outage`);
     assert.equal(lines.filter((l) => l.level === 'info' && /reachable again/.test(l.message)).length, 1, `${who}: one info line when it is back`);
   }
 });
 
 test('a name claimed elsewhere while Redis forgot ours is logged, not fought over', { skip }, async (t) => {
-  const redis = await startRedis();
-  t.after(() => redis.stop());
+  const redis = await ownRedis(t);
   const prefix = testPrefix();
-  const aLog = recordingLog();
-  const a = await connectedDirectory(redis.url, 'a', prefix, { log: aLog.log, ttlMs: 1500 });
+  const { directory: a, lines: aLines } = await loggedDirectory(redis.url, 'a', prefix, { ttlMs: 1500 });
   t.after(() => a.close());
   await a.claim(cam('contested'));
   await redis.stop();
@@ -88,7 +83,7 @@ test('a name claimed elsewhere while Redis forgot ours is logged, not fought ove
   const admin = new Redis(redis.url);
   t.after(() => admin.disconnect());
   assert.equal(decodeStreamEntry(await admin.get(`${prefix}stream:live/contested`))?.origin, 'b');
-  assert.ok(aLog.lines.some((l) => l.level === 'warn' && l.fields.holder === 'b'));
+  assert.ok(aLines.some((l) => l.level === 'warn' && l.fields.holder === 'b'));
 });
 
 test('no Redis at all: lookups answer [] and claims unavailable at once; close() returns', async (t) => {
@@ -107,8 +102,7 @@ test('no Redis at all: lookups answer [] and claims unavailable at once; close()
 });
 
 test('a hung Redis (SIGSTOP): every command ends within commandTimeoutMs, a lookup also at its signal', { skip }, async (t) => {
-  const redis = await startRedis();
-  t.after(() => redis.stop());
+  const redis = await ownRedis(t);
   const prefix = testPrefix();
   const a = await connectedDirectory(redis.url, 'a', prefix, { commandTimeoutMs: 300 });
   t.after(() => a.close());

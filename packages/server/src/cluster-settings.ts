@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AccessHook } from '@flvcast/access';
-import { advertiseProblem, holderLocation, HubRegistration, hubLoad, RedisDirectory } from '@flvcast/cluster';
+import { holderLocation, HubRegistration, hubLoad, RedisDirectory } from '@flvcast/cluster';
 import { parseMount, type Mount } from '@flvcast/fastify-http-flv';
 import type { RelayPluginOptions } from '@flvcast/fastify-relay';
+import { originProblem } from '@flvcast/relay';
 import { invalidKeyPart } from '@flvcast/hub';
 import { defineOptions, option } from '@flvcast/options';
 import type { FastifyInstance } from 'fastify';
@@ -24,7 +25,7 @@ export const clusterOptionDescriptors = defineOptions({
   }),
   clusterAdvertise: option.string({
     default: '',
-    check: (v) => (v === '' ? undefined : advertiseProblem(v)),
+    check: (v) => (v === '' ? undefined : originProblem(v)),
     doc: 'the base URL other servers pull this one\'s streams from (`http://10.0.0.5:8080` or `rtmp://10.0.0.5:1935`); "" = the first httpListen address, 0.0.0.0 as 127.0.0.1: a real cluster must set it',
   }),
   clusterTtlMs: option.integer({
