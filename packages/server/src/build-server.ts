@@ -5,7 +5,9 @@ import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
 import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { fastifyRtmp, rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { composeAccessHooks } from '@flvcast/access';
 import { accessOptions } from './access-options.js';
+import { clusterRelayOptions, clusterSettings } from './cluster-settings.js';
 import { configDeprecations, trustProxySetting, type FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
 import { FileSource } from '@flvcast/relay';
@@ -74,6 +76,8 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     done();
   });
   const access = accessOptions(config, app.log);
+  // With redisUrl: the stream directory (its redirect hook must precede the media routes).
+  const cluster = clusterSettings(config, app);
   // The plugins' settings come from the descriptors their packages mark as server settings.
   await app.register(fastifyHttpFlv, { ...pluginSettings(httpFlvOptionDescriptors, config), ...access.play });
   reportHttpTimeouts(app);
@@ -86,11 +90,13 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
     ...access.publish,
+    // A publish is claimed cluster-wide last, once every other check let it in.
+    onPublish: composeAccessHooks(access.publish.onPublish, cluster?.claim),
     // RTMP players pass the same checks as HTTP viewers: the play hook (IP rules, on_play), on_stop, signed URLs.
     ...access.rtmpPlay,
   });
   // Forwards and pulls (always registered: with no rules it only reports empty lists).
-  await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log) });
+  await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log), ...clusterRelayOptions(cluster) });
   const api = await buildApiApp(config, app);
 
   // The web player and stream list at / (its own public feed: the admin API is not for browsers).
