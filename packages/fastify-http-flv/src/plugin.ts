@@ -182,7 +182,7 @@ function makePreHandler(options: ResolvedHttpFlvOptions, served: ServedMount, vi
           state.refusal.wsCode = 4000 + decision.status;
           return;
         }
-        const error = decision.status === 401 ? 'Unauthorized' : 'Forbidden';
+        const error = { 401: 'Unauthorized', 403: 'Forbidden', 409: 'Conflict' }[decision.status];
         await reply.code(decision.status).send({ statusCode: decision.status, error, message: decision.reason });
         return;
       }

@@ -5,9 +5,11 @@ import { fastifyOpsApi, fastifyOpsMetrics, type ClusterView } from '@flvcast/fas
 import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { fastifyRtmp, rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { composeAccessHooks } from '@flvcast/access';
 import { createHttpApp } from './http-app.js';
 import type { WorkerFeed } from './workers/worker-feed.js';
 import { accessOptions } from './access-options.js';
+import { clusterRelayOptions, clusterSettings } from './cluster-settings.js';
 import type { FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
 import { FileSource } from '@flvcast/relay';
@@ -61,6 +63,8 @@ export async function buildServer(config: FlvcastConfig, role: ServerRole = {}):
     feed === undefined ? { tls: publicTls, listen: config.httpListen.map((text) => parseListenAddress(text) as ListenAddress) } : { tls: undefined, ...feed.appOptions() },
   );
   const access = accessOptions(config, app.log);
+  // With redisUrl: the stream directory (its redirect hook must precede the media routes).
+  const cluster = clusterSettings(config, app);
   // The plugins' settings come from the descriptors their packages mark as server settings.
   // The workers' feed: their pulls are internal subscribers, already admitted by the worker's own checks.
   const httpFlv = feed === undefined ? access.play : { internal: true, websocket: false, crossdomain: false, mount: feed.mounts };
@@ -75,11 +79,13 @@ export async function buildServer(config: FlvcastConfig, role: ServerRole = {}):
     // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
     ...access.publish,
+    // A publish is claimed cluster-wide last, once every other check let it in.
+    onPublish: composeAccessHooks(access.publish.onPublish, cluster?.claim),
     // RTMP players pass the same checks as HTTP viewers: the play hook (IP rules, on_play), on_stop, signed URLs.
     ...access.rtmpPlay,
   });
   // Forwards and pulls (always registered: with no rules it only reports empty lists).
-  await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log) });
+  await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log), ...clusterRelayOptions(cluster) });
   const api = await buildApiApp(config, app, role.cluster);
 
   // The web player and stream list at / (its own public feed: the admin API is not for browsers).

@@ -2,6 +2,7 @@ import { MIN_SECRET_LENGTH, invalidIpRule } from '@flvcast/access';
 import { httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
+import { clusterOptionDescriptors } from './cluster-settings.js';
 import { forwardRuleProblem, pullRuleProblem } from './relay-settings.js';
 import { defineOptions, option, serverOptions, type OptionTable, type OptionValue, type ServerKeys } from '@flvcast/options';
 import { parseListenAddress } from './listen-address.js';
@@ -154,6 +155,7 @@ export const flvcastOptionDescriptors = defineOptions({
   ...serverOptions(rtmpOptionDescriptors),
   ...serverOptions(relayOptionDescriptors),
   ...serverOwnOptions,
+  ...clusterOptionDescriptors,
 });
 
 /** The resolved server configuration: every setting has a value. */
