@@ -24,8 +24,12 @@ export interface AccessContext {
   readonly tcUrl?: string;
 }
 
-/** 401: credentials missing or invalid (bad, expired token); 403: the client is known but may not. */
-export type AccessStatus = 401 | 403;
+/**
+ * 401: credentials missing or invalid (bad, expired token); 403: the client is known but may not; 409: the
+ * name is in use elsewhere (a cluster's other origin holds the stream): RTMP's NetStream.Publish.BadName, as
+ * for a key busy here.
+ */
+export type AccessStatus = 401 | 403 | 409;
 
 /** A hook's way of saying no without throwing. */
 export interface AccessRefusal {

@@ -33,7 +33,7 @@ export async function checkAccess(hook: AccessHook, ctx: AccessContext, timeoutM
     ]);
     if (verdict === undefined || verdict === true) return ALLOWED;
     if (verdict === false) return { allowed: false, status: 403, reason: 'forbidden' };
-    if (verdict !== null && typeof verdict === 'object' && 'status' in verdict && (verdict.status === 401 || verdict.status === 403)) {
+    if (verdict !== null && typeof verdict === 'object' && 'status' in verdict && (verdict.status === 401 || verdict.status === 403 || verdict.status === 409)) {
       return { allowed: false, status: verdict.status, reason: String(verdict.reason ?? 'forbidden') };
     }
     if (verdict !== null && typeof verdict === 'object' && !('status' in verdict) && isUrlList((verdict as { forward?: unknown }).forward)) {

@@ -9,6 +9,7 @@ test('verdicts: nothing/true allow, false is 403, a refusal keeps its status, Ac
   assert.deepEqual(await checkAccess(async () => true, ctx, 1000), { allowed: true });
   assert.deepEqual(await checkAccess(() => false, ctx, 1000), { allowed: false, status: 403, reason: 'forbidden' });
   assert.deepEqual(await checkAccess(() => ({ status: 401, reason: 'who?' }), ctx, 1000), { allowed: false, status: 401, reason: 'who?' });
+  assert.deepEqual(await checkAccess(() => ({ status: 409, reason: 'held by origin b' }), ctx, 1000), { allowed: false, status: 409, reason: 'held by origin b' });
   assert.deepEqual(await checkAccess(() => Promise.reject(new AccessDeniedError(401, 'no key')), ctx, 1000), { allowed: false, status: 401, reason: 'no key' });
 });
 

@@ -77,6 +77,10 @@ export const httpFlvOwnOptionDescriptors = defineOptions({
     doc: 'browser origins allowed to open WS-FLV (against cross-site WebSocket hijacking); requests without `Origin` (not browsers) pass; none = any',
   }),
   accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPlay` hook may take' }),
+  internal: option.boolean({
+    default: false,
+    doc: "every subscriber of these routes is internal (another flvcast process relaying the stream, such as a worker's pull from its primary): it takes no viewer slot and is not counted as a viewer, but keeps an on-demand source running as one would",
+  }),
 });
 
 /** The hub options the plugin passes on when it creates the hub (every one but the clock). */
@@ -119,6 +123,8 @@ export interface ResolvedHttpFlvOptions {
   /** Lower-cased origins; undefined = any. */
   wsAllowedOrigins: ReadonlySet<string> | undefined;
   accessTimeoutMs: number;
+  /** Subscribers are relays, not people: no viewer slot, not counted as viewers. */
+  internal: boolean;
   /** One line per old option spelling used, for the plugin to log at registration. */
   deprecations: readonly string[];
 }
@@ -158,6 +164,7 @@ export function validateOptions(opts: HttpFlvPluginOptions = {}): ResolvedHttpFl
     signedUrls: resolveSignedUrls(values.signedUrls) as ResolvedSignedUrls | undefined,
     wsAllowedOrigins: origins === undefined || origins.length === 0 ? undefined : new Set(origins.map((o) => o.toLowerCase())),
     accessTimeoutMs: values.accessTimeoutMs,
+    internal: values.internal,
     deprecations: deprecations.map((d) => `@flvcast/fastify-http-flv: ${d.message}`),
   };
 }

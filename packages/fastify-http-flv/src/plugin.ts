@@ -182,7 +182,7 @@ function makePreHandler(options: ResolvedHttpFlvOptions, served: ServedMount, vi
           state.refusal.wsCode = 4000 + decision.status;
           return;
         }
-        const error = decision.status === 401 ? 'Unauthorized' : 'Forbidden';
+        const error = { 401: 'Unauthorized', 403: 'Forbidden', 409: 'Conflict' }[decision.status];
         await reply.code(decision.status).send({ statusCode: decision.status, error, message: decision.reason });
         return;
       }
@@ -218,7 +218,8 @@ function makePreHandler(options: ResolvedHttpFlvOptions, served: ServedMount, vi
       await reply.code(415).send({ statusCode: 415, error: 'Unsupported Media Type', message: `stream ${stream.name}: ${unsupported}` });
       return;
     }
-    if (request.method === 'GET') {
+    // Internal subscribers (another process's relay) are not viewers: no slot, no viewer limit.
+    if (request.method === 'GET' && !options.internal) {
       const name = streamKeyToString(key);
       const slot = viewers.acquire(request.ip, name);
       if (typeof slot === 'string') {
@@ -302,7 +303,7 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
     frames: fast ? frames : undefined,
     highWaterMark: options.highWaterMarkBytes,
     finish,
-  }), { protocol, remoteAddress: request.ip });
+  }), { protocol, remoteAddress: request.ip, internal: options.internal, demand: options.internal });
   if (sub === undefined) {
     // The stream ended between the existence check and now: an empty stream, ended at once.
     finish();
@@ -375,7 +376,7 @@ function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestSt
     highWaterMark: options.highWaterMarkBytes,
     finish: (reason) => closeWs(socket, reason),
     open: () => socket.readyState === socket.OPEN,
-  }), { protocol, remoteAddress: request.ip });
+  }), { protocol, remoteAddress: request.ip, internal: options.internal, demand: options.internal });
   if (sub === undefined) {
     socket.close(4404, 'no such stream');
     return;

@@ -10,6 +10,7 @@ import { requireHub } from '@flvcast/fastify-hub';
 import { warnIfClosedToAll } from './warn-if-closed.js';
 import { TrafficTotals } from './traffic-totals.js';
 import { relayOf, summarizeForward, summarizePull } from './relay-status.js';
+import { addGroups, withRemoteViewers } from './cluster-view.js';
 
 interface StreamParams {
   vhost?: string;
@@ -25,6 +26,9 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
   warnIfClosedToAll(fastify, '@flvcast/fastify-ops-api', options.access);
   const totals = new TrafficTotals(hub);
   const usage = new ProcessUsage();
+  const cluster = options.cluster;
+  // This hub's summary plus the stream's viewers on other processes (the server's workers), if any.
+  const summarize = (stream: LiveStream, now: number, remote = cluster?.viewers()) => withRemoteViewers(summarizeStream(stream, now), remote?.get(stream.name));
   fastify.addHook('onClose', (_instance, done) => {
     totals.close();
     done();
@@ -37,7 +41,8 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
 
       scope.get('/streams', { schema: schemas.listStreams }, async () => {
         const now = hub.options.now();
-        return { streams: [...hub.list()].map((s) => summarizeStream(s, now)) };
+        const remote = cluster?.viewers();
+        return { streams: [...hub.list()].map((s) => summarize(s, now, remote)) };
       });
 
       // A stream's path under /streams/ is its name: app/stream, or vhost/app/stream.
@@ -45,7 +50,7 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
         scope.get<{ Params: StreamParams }>(url, { schema: schemas.getStream }, async (request, reply) => {
           const stream = findStream(hub, request.params);
           if (stream === undefined) return notFound(reply, `no stream ${nameOf(request.params)}`);
-          return summarizeStream(stream, hub.options.now());
+          return summarize(stream, hub.options.now());
         });
         scope.delete<{ Params: StreamParams }>(url, { schema: schemas.stopStream }, async (request, reply) => {
           const stream = findStream(hub, request.params);
@@ -110,8 +115,21 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
             viewersByFormat[sub.format] = (viewersByFormat[sub.format] ?? 0) + 1;
           }
         }
-        return { process: usage.sample(), totals: { streams, publishers, viewers, viewersByProtocol, viewersByFormat, ...totals.snapshot() } };
+        const traffic = totals.snapshot();
+        if (cluster !== undefined) {
+          for (const remote of cluster.viewers().values()) {
+            viewers += remote.total;
+            addGroups(viewersByProtocol, viewersByFormat, remote.groups);
+          }
+          const elsewhere = cluster.traffic();
+          traffic.bytesOut += elsewhere.bytesOut;
+          traffic.droppedTags += elsewhere.droppedTags;
+        }
+        return { process: usage.sample(), totals: { streams, publishers, viewers, viewersByProtocol, viewersByFormat, ...traffic } };
       });
+
+      // Worker processes (the server's --workers); empty for a single process.
+      scope.get('/workers', { schema: schemas.listWorkers }, async () => ({ workers: cluster?.workers() ?? [] }));
     },
     { prefix: options.prefix },
   );
@@ -136,7 +154,7 @@ async function notFound(reply: FastifyReply, message: string): Promise<FastifyRe
   return reply.code(404).send({ statusCode: 404, error: 'Not Found', message });
 }
 
-/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary, forwards, pulls) over the hub of @flvcast/fastify-hub (`fastify.streams`). */
+/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary, forwards, pulls, workers) over the hub of @flvcast/fastify-hub (`fastify.streams`). */
 export const fastifyOpsApi = fp(opsApi, {
   fastify: '5.x',
   name: '@flvcast/fastify-ops-api',

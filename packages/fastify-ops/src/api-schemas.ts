@@ -60,6 +60,7 @@ export const clientSummarySchema = {
   properties: {
     id: { type: 'string' },
     role: { type: 'string', enum: ['publisher', 'viewer'] },
+    internal: { type: 'boolean', description: 'a relay rather than a person: a forward, or a worker process pulling the stream; not counted as a viewer' },
     protocol: { type: 'string' },
     format: { type: ['string', 'null'], description: "the viewer's container ('flv', 'aac', 'mp3', …); null for publishers" },
     ip: { type: ['string', 'null'] },
@@ -77,7 +78,7 @@ export const clientSummarySchema = {
     connectedMs: { type: 'integer' },
     firstFrameMs: { type: ['integer', 'null'] },
   },
-  required: ['id', 'role', 'protocol', 'format', 'ip', 'stream', 'bytes', 'lag', 'droppedTags', 'skips', 'since', 'connectedMs', 'firstFrameMs'],
+  required: ['id', 'role', 'internal', 'protocol', 'format', 'ip', 'stream', 'bytes', 'lag', 'droppedTags', 'skips', 'since', 'connectedMs', 'firstFrameMs'],
 } as const;
 
 export const summarySchema = {
@@ -196,6 +197,27 @@ export const pullStatusSchema = {
   required: ['stream', 'url', 'onDemand', 'state', 'connectedSince', 'bytes', 'reconnects', 'lastError'],
 } as const;
 
+export const workerSummarySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer', description: 'the slot, 1…workers, kept across restarts' },
+    pid: { type: ['integer', 'null'], description: 'null while the worker is being restarted' },
+    state: { type: 'string', enum: ['starting', 'up', 'restarting', 'stopping'] },
+    viewers: { type: 'integer' },
+    pulls: {
+      type: 'array',
+      description: 'streams it pulls from the primary now (one connection each)',
+      items: { type: 'object', properties: { stream: { type: 'string' }, state: { type: 'string' } }, required: ['stream', 'state'] },
+    },
+    uptimeMs: { type: 'integer' },
+    restarts: { type: 'integer' },
+    cpu: { type: 'object', properties: { userSeconds: { type: 'number' }, systemSeconds: { type: 'number' } }, required: ['userSeconds', 'systemSeconds'] },
+    rssBytes: { type: 'integer' },
+    reportAgeMs: { type: ['integer', 'null'] },
+  },
+  required: ['id', 'pid', 'state', 'viewers', 'pulls', 'uptimeMs', 'restarts', 'cpu', 'rssBytes', 'reportAgeMs'],
+} as const;
+
 const denied = { 401: errorSchema, 403: errorSchema } as const;
 const notFound = { 400: errorSchema, 404: errorSchema } as const;
 
@@ -226,6 +248,10 @@ export const apiRouteSchemas = {
   listForwards: {
     summary: 'Forwards (one per stream and destination): state, bytes, drops, reconnects, last error; empty without @flvcast/fastify-relay',
     response: { 200: { type: 'object', properties: { forwards: { type: 'array', items: forwardStatusSchema } }, required: ['forwards'] }, ...denied },
+  },
+  listWorkers: {
+    summary: 'Worker processes serving the HTTP port (--workers): pid, state, viewers, pulls, uptime, restarts; empty for a single process',
+    response: { 200: { type: 'object', properties: { workers: { type: 'array', items: workerSummarySchema } }, required: ['workers'] }, ...denied },
   },
   listPulls: {
     summary: 'Pull sources: state, bytes, reconnects, last error; empty without @flvcast/fastify-relay',

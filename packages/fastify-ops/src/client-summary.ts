@@ -5,6 +5,8 @@ export interface ClientSummary {
   /** Unique within the hub (publishers and viewers share one id space). */
   id: string;
   role: 'publisher' | 'viewer';
+  /** A relay rather than a person (a forward, a worker's pull): not counted as a viewer. */
+  internal: boolean;
   /** 'rtmp', 'http-flv', 'ws-flv', 'http-aac', … */
   protocol: string;
   /** The container a viewer gets ('flv', 'aac', 'mp3', …); null for publishers. */
@@ -35,6 +37,7 @@ export function summarizeViewer(stream: LiveStream, sub: Subscriber, now: number
   return {
     id: sub.id,
     role: 'viewer',
+    internal: sub.info.internal === true,
     protocol: sub.info.protocol,
     format: sub.format,
     ip: sub.info.remoteAddress ?? null,
@@ -54,6 +57,7 @@ export function summarizePublisher(stream: LiveStream, pub: Publisher, now: numb
   return {
     id: pub.id,
     role: 'publisher',
+    internal: false,
     protocol: pub.info.protocol,
     format: null,
     ip: pub.info.remoteAddress ?? null,

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { BoundedLabel } from './bounded-label.js';
 import { destinationLabel, type ForwardStatusLike, type PullStatusLike, type RelayStatusSource } from './relay-status.js';
 import { TrafficTotals, type TrafficSnapshot } from './traffic-totals.js';
+import type { ClusterView, WorkerSummary } from './cluster-view.js';
 
 /** Protocol and format pairs always exported (at 0 when idle), so their series exist before the first viewer. */
 const VIEWER_SERIES = [
@@ -16,6 +17,8 @@ export interface FlvcastMetricsOptions {
   processMetrics: boolean;
   /** The relay's forwards and pulls (@flvcast/fastify-relay), read at scrape time; none without it. */
   relay?: () => RelayStatusSource | undefined;
+  /** Viewers served by other processes (the server's workers): added to the viewer and traffic series. */
+  cluster?: ClusterView | undefined;
 }
 
 /**
@@ -31,6 +34,7 @@ export class FlvcastMetrics {
 
   constructor(hub: Hub, options: FlvcastMetricsOptions) {
     const registers = [this.registry];
+    const cluster = options.cluster;
     const totals = (this.#totals = new TrafficTotals(hub));
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
 
@@ -71,6 +75,15 @@ export class FlvcastMetrics {
             else entry.n++;
           }
         }
+        for (const remote of cluster?.viewers().values() ?? []) {
+          for (const g of remote.groups) {
+            const format = formatLabel.value(g.format);
+            const k = `${g.protocol} ${format}`;
+            const entry = by.get(k);
+            if (entry === undefined) by.set(k, { protocol: g.protocol, format, n: g.count });
+            else entry.n += g.count;
+          }
+        }
         this.reset();
         for (const { protocol, format, n } of by.values()) this.set({ protocol, format }, n);
       },
@@ -83,7 +96,7 @@ export class FlvcastMetrics {
         help,
         registers,
         collect() {
-          const value = totals.snapshot()[field];
+          const value = totals.snapshot()[field] + (field === 'bytesIn' || cluster === undefined ? 0 : cluster.traffic()[field]);
           if (value > reported) this.inc(value - reported);
           reported = Math.max(reported, value);
         },
@@ -108,7 +121,7 @@ export class FlvcastMetrics {
     };
     perStream('flvcast_stream_ingest_bits_per_second', 'Ingest bitrate over the last couple of seconds', (s) => s.rate.kbps * 1000);
     perStream('flvcast_stream_frames_per_second', 'Ingest video frame rate', (s) => s.rate.fps);
-    perStream('flvcast_stream_viewers', 'Viewers of the stream', (s) => s.viewerCount);
+    perStream('flvcast_stream_viewers', 'Viewers of the stream (on every worker process)', (s) => s.viewerCount + (cluster?.viewers().get(s.name)?.total ?? 0));
     perStream('flvcast_viewer_queued_bytes', "Bytes held back for the stream's viewers that are behind", (s) => {
       let n = 0;
       for (const sub of s.subscribers) n += sub.queuedBytes;
@@ -154,6 +167,7 @@ export class FlvcastMetrics {
     perPull('flvcast_pull_received_bytes', 'Bytes read from the upstream, every connection together', (p) => p.bytes);
     perPull('flvcast_pull_reconnects', 'Connections to the upstream after the first (since an on-demand pull last started)', (p) => p.reconnects);
 
+    const protocol = new BoundedLabel();
     const ttff = new Histogram({
       name: 'flvcast_time_to_first_frame_seconds',
       help: 'Time from a viewer subscribing to its first decodable frame',
@@ -161,8 +175,23 @@ export class FlvcastMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
       registers,
     });
+    if (cluster !== undefined) workerSeries(cluster, registers);
     const publishes = new Counter({ name: 'flvcast_publish_sessions_total', help: 'Publishers that started', registers });
-    const plays = new Counter({ name: 'flvcast_viewer_sessions_total', help: 'Viewers that subscribed, by protocol', labelNames: ['protocol'], registers });
+    // Sessions on worker processes come as running totals: each scrape adds what is new since the last.
+    const remoteSessions = new Map<string, number>();
+    const plays = new Counter({
+      name: 'flvcast_viewer_sessions_total',
+      help: 'Viewers that subscribed, by protocol',
+      labelNames: ['protocol'],
+      registers,
+      collect() {
+        for (const [p, n] of Object.entries(cluster?.traffic().sessions ?? {})) {
+          const before = remoteSessions.get(p) ?? 0;
+          if (n > before) this.inc({ protocol: protocol.value(p) }, n - before);
+          remoteSessions.set(p, Math.max(before, n));
+        }
+      },
+    });
     const denials = new Counter({
       name: 'flvcast_access_denied_total',
       help: 'Clients refused by access control',
@@ -171,13 +200,15 @@ export class FlvcastMetrics {
     });
     const limits = new Counter({ name: 'flvcast_limit_hits_total', help: 'Clients refused or cut by a configured limit', labelNames: ['limit', 'protocol'], registers });
 
-    const protocol = new BoundedLabel();
     const reason = new BoundedLabel();
     const limit = new BoundedLabel();
     this.#off = [
       hub.events.on('firstFrame', (e) => ttff.observe({ protocol: protocol.value(e.subscriber.info.protocol) }, e.ms / 1000)),
       hub.events.on('publish', () => publishes.inc()),
-      hub.events.on('play', (e) => plays.inc({ protocol: protocol.value(e.subscriber.info.protocol) })),
+      // Internal subscribers (forwards, a worker's pull) are not viewers: a worker counts its own viewers' sessions.
+      hub.events.on('play', (e) => {
+        if (e.subscriber.info.internal !== true) plays.inc({ protocol: protocol.value(e.subscriber.info.protocol) });
+      }),
       hub.events.on('deny', (e) => denials.inc({ action: e.action, protocol: protocol.value(e.protocol), reason: reason.value(e.reason) })),
       hub.events.on('limit', (e) => limits.inc({ limit: limit.value(e.limit), protocol: protocol.value(e.protocol) })),
     ];
@@ -189,4 +220,24 @@ export class FlvcastMetrics {
     this.#off = [];
     this.#totals.close();
   }
+}
+
+/** One series per worker slot (at most 64, the workers limit): up, viewers, restarts. */
+function workerSeries(cluster: ClusterView, registers: Registry[]): void {
+  const perWorker = (name: string, help: string, value: (w: WorkerSummary) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of cluster.workers()) this.set({ worker: String(w.id) }, value(w));
+      },
+    });
+  };
+  perWorker('flvcast_worker_up', '1 while the worker process serves (reports), else 0 (starting, restarting, stopping)', (w) => (w.state === 'up' ? 1 : 0));
+  perWorker('flvcast_worker_viewers', 'Viewers the worker process serves', (w) => w.viewers);
+  perWorker('flvcast_worker_pulls', 'Streams the worker pulls from the primary (one connection each)', (w) => w.pulls.length);
+  perWorker('flvcast_worker_restarts', 'Times the worker was started again after dying', (w) => w.restarts);
 }

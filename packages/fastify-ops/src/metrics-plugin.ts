@@ -20,7 +20,7 @@ async function opsMetrics(fastify: FastifyInstance, opts: OpsMetricsOptions): Pr
   const options = validateMetricsOptions(opts);
   const hub = requireHub(fastify, '@flvcast/fastify-ops-metrics');
   warnIfClosedToAll(fastify, '@flvcast/fastify-ops-metrics', options.access);
-  const metrics = new FlvcastMetrics(hub, { processMetrics: options.processMetrics, relay: () => relayOf(fastify) });
+  const metrics = new FlvcastMetrics(hub, { processMetrics: options.processMetrics, relay: () => relayOf(fastify), cluster: options.cluster });
   fastify.decorate('flvcastMetrics', metrics.registry);
   fastify.addHook('onClose', (_instance, done) => {
     metrics.close();

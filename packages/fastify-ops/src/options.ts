@@ -1,5 +1,6 @@
 import { defineOptions, option, resolveOptions, type OptionInput, type OptionTable, type OptionValues } from '@flvcast/options';
 import { isLoopback, type ResolvedAccess } from './access-guard.js';
+import type { ClusterView } from './cluster-view.js';
 import { FST_FLVCAST_OPS_INVALID_OPTION } from './errors.js';
 
 /** Clients let in without a token: no one (default), loopback only, everyone, or your own rule. */
@@ -20,6 +21,15 @@ export const opsAccessOptionDescriptors = defineOptions({
   }),
 });
 
+/** Viewers served by other processes (the flvcast server's workers), added to the hub's figures. */
+const clusterOption = option.custom({
+  typeName: 'ClusterView',
+  expected: 'an object with viewers(), traffic() and workers()',
+  is: (v): v is ClusterView =>
+    v !== null && typeof v === 'object' && ['viewers', 'traffic', 'workers'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  doc: 'viewers served by other processes (worker processes pulling from this hub): added to the streams, totals and metrics, and listed by `/workers`',
+});
+
 /** The API plugin's options. */
 export const opsApiOptionDescriptors = defineOptions({
   prefix: option.string({
@@ -27,6 +37,7 @@ export const opsApiOptionDescriptors = defineOptions({
     check: (v) => (/^(\/[A-Za-z0-9_.~-]+)*$/.test(v) ? undefined : `expected "" or a path like "/api/v1" (no trailing slash), got ${JSON.stringify(v)}`),
     doc: 'where the API lives',
   }),
+  cluster: clusterOption,
   ...opsAccessOptionDescriptors,
 });
 
@@ -38,6 +49,7 @@ export const opsMetricsOptionDescriptors = defineOptions({
     doc: 'route of the Prometheus exposition',
   }),
   processMetrics: option.boolean({ default: true, doc: "prom-client's default process and Node.js metrics (CPU, memory, event loop, GC)" }),
+  cluster: clusterOption,
   ...opsAccessOptionDescriptors,
 });
 
@@ -47,12 +59,14 @@ export type OpsMetricsOptions = OptionInput<typeof opsMetricsOptionDescriptors>;
 
 export interface ResolvedApiOptions {
   prefix: string;
+  cluster: ClusterView | undefined;
   access: ResolvedAccess;
 }
 
 export interface ResolvedMetricsOptions {
   path: string;
   processMetrics: boolean;
+  cluster: ClusterView | undefined;
   access: ResolvedAccess;
 }
 
@@ -67,13 +81,13 @@ function resolve<T extends OptionTable>(table: T, opts: object): OptionValues<T>
 /** Pure: checks the API plugin's options and applies defaults. Throws FST_FLVCAST_OPS_INVALID_OPTION. */
 export function validateApiOptions(opts: OpsApiOptions = {}): ResolvedApiOptions {
   const values = resolve(opsApiOptionDescriptors, opts);
-  return { prefix: values.prefix, access: access(values) };
+  return { prefix: values.prefix, cluster: values.cluster, access: access(values) };
 }
 
 /** Pure: checks the metrics plugin's options and applies defaults. Throws FST_FLVCAST_OPS_INVALID_OPTION. */
 export function validateMetricsOptions(opts: OpsMetricsOptions = {}): ResolvedMetricsOptions {
   const values = resolve(opsMetricsOptionDescriptors, opts);
-  return { path: values.path, processMetrics: values.processMetrics, access: access(values) };
+  return { path: values.path, processMetrics: values.processMetrics, cluster: values.cluster, access: access(values) };
 }
 
 /** The 'none' rule (a named function, so a registration closed to everyone can be told). */

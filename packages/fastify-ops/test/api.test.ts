@@ -82,7 +82,8 @@ test('GET /api/v1/clients: publisher and viewers with protocol, ip, stream, byte
   assert.equal(h.connectedMs, 2000, 'subscribed 2 s of hub clock ago');
   assert.ok(Math.abs(Date.parse(h.since) - (Date.now() - 2000)) < 60_000, h.since);
   assert.equal(h.firstFrameMs, 0, 'the GOP cache gave it a frame at once');
-  for (const c of clients) assert.deepEqual(Object.keys(c).sort(), ['bytes', 'connectedMs', 'droppedTags', 'firstFrameMs', 'format', 'id', 'ip', 'lag', 'protocol', 'role', 'since', 'skips', 'stream']);
+  for (const c of clients) assert.deepEqual(Object.keys(c).sort(), ['bytes', 'connectedMs', 'droppedTags', 'firstFrameMs', 'format', 'id', 'internal', 'ip', 'lag', 'protocol', 'role', 'since', 'skips', 'stream']);
+  assert.deepEqual(clients.map((c) => c.internal), [false, false, false], 'people, not relays');
   assert.deepEqual(clients.map((c) => [c.role, c.format]).sort(), [['publisher', null], ['viewer', 'flv'], ['viewer', 'flv']].sort());
 
   const one = await app.inject(`/api/v1/clients/${h.id}`);

@@ -57,7 +57,7 @@ export const rtmpOptionDescriptors = defineOptions({
     doc: 'at close, an encoder that supports Enhanced RTMP reconnect is sent ReconnectRequest and may keep its connection this long to reach a keyframe and leave by itself; 0 closes at once',
   }),
   onPublish: accessOption.hook(
-    'decides whether a publish may start (the encoder gets no Publish.Start, its media is dropped, until it resolves); refusals get NetStream.Publish.Unauthorized (401) or .Forbidden (403) and the close; a hook that throws or outlives `accessTimeoutMs` refuses',
+    'decides whether a publish may start (the encoder gets no Publish.Start, its media is dropped, until it resolves); refusals get NetStream.Publish.Unauthorized (401), .Forbidden (403) or .BadName (409: the name is held elsewhere) and the close; a hook that throws or outlives `accessTimeoutMs` refuses',
   ),
   onUnpublish: accessOption.endHook('told when a publisher stops (bytes received, reason); errors are logged, never fatal'),
   signedUrls: accessOption.signedUrls('require HMAC-signed publish names (`cam1?expires=&token=`, see @flvcast/access `signStream`)'),

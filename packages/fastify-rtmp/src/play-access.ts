@@ -8,6 +8,7 @@ import type { ResolvedRtmpOptions } from './options.js';
 export const PLAY_REFUSAL: Record<AccessStatus, string> = {
   401: 'unauthorized',
   403: 'forbidden',
+  409: 'conflict',
 };
 
 /** True when plays are checked at all (otherwise they are let in without a grant to follow). */

@@ -6,6 +6,8 @@ import type { ResolvedRtmpOptions } from './options.js';
 export const REFUSAL_STATUS: Record<AccessStatus, string> = {
   401: 'NetStream.Publish.Unauthorized',
   403: 'NetStream.Publish.Forbidden',
+  // The name is held elsewhere: what a key busy here gets too.
+  409: 'NetStream.Publish.BadName',
 };
 
 /** The publish a client asked for: what the connection knows of it. */

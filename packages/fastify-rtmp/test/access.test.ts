@@ -86,13 +86,14 @@ test('an encoder that leaves while onPublish runs leaves nothing behind when the
   assert.equal(app.rtmp.connections, 0);
 });
 
-test('a refusal is an error status (Unauthorized for 401, Forbidden for 403) and the connection closes', async (t) => {
-  let status: 401 | 403 = 401;
+test('a refusal is an error status (Unauthorized for 401, Forbidden for 403, BadName for 409: held elsewhere) and the connection closes', async (t) => {
+  let status: 401 | 403 | 409 = 401;
   const app = await startApp({ onPublish: () => ({ status, reason: 'nope' }) });
   t.after(() => app.close());
   for (const [s, code] of [
     [401, 'NetStream.Publish.Unauthorized'],
     [403, 'NetStream.Publish.Forbidden'],
+    [409, 'NetStream.Publish.BadName'],
   ] as const) {
     status = s;
     const p = publisher(app.rtmp.addresses()[0]!.port, 'cam3');

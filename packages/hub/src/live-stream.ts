@@ -50,6 +50,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   readonly subscribers = new Set<Subscriber>();
   /** Internal subscribers among them (recorders, forwarders, remuxers): not viewers. */
   #internal = 0;
+  #demand = 0;
   /** Formats with viewers now; an output is made with its first viewer and dropped with its last. */
   readonly #outputs = new Map<Format, StreamOutput>();
   publisher: Publisher | undefined;
@@ -111,6 +112,14 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   /** People watching: subscribers that are not internal (recorder, forwarder, remuxer). */
   get viewerCount(): number {
     return this.subscribers.size - this.#internal;
+  }
+
+  /**
+   * Subscribers that keep an on-demand source running: viewers, and internal ones that stand for viewers
+   * elsewhere (`demand`: a worker process's pull). A recorder or forwarder does not.
+   */
+  get demandCount(): number {
+    return this.viewerCount + this.#demand;
   }
 
   get gopCacheBytes(): number {
@@ -302,6 +311,7 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   addSubscriber(sub: Subscriber): void {
     this.subscribers.add(sub);
     if (sub.info.internal === true) this.#internal++;
+    if (sub.info.internal === true && sub.info.demand === true) this.#demand++;
     sub.output.subscribers.add(sub);
     this.hooks.events.emit('play', { stream: this, subscriber: sub });
     if (this.#ready(sub)) this.#start(sub);
@@ -325,7 +335,10 @@ export class LiveStream implements PublisherTarget, SubscriberOwner, StreamState
   }
 
   detach(sub: Subscriber, reason: EndReason): void {
-    if (this.subscribers.delete(sub) && sub.info.internal === true) this.#internal--;
+    if (this.subscribers.delete(sub) && sub.info.internal === true) {
+      this.#internal--;
+      if (sub.info.demand === true) this.#demand--;
+    }
     const output = sub.output;
     output.subscribers.delete(sub);
     // Nobody watches this format any more: its muxer and packets go (a later viewer starts afresh).

@@ -35,6 +35,11 @@ export interface SubscriberInfo {
    * metrics, viewer limits), and held to its own queue bounds.
    */
   readonly internal?: boolean;
+  /**
+   * An internal subscriber that stands for viewers elsewhere (a worker process's pull from its primary): still
+   * not a viewer here, but it keeps an on-demand source (an edge or on-demand pull) running as a viewer would.
+   */
+  readonly demand?: boolean;
 }
 
 export interface SubscriberLimits {

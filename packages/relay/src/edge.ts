@@ -58,7 +58,7 @@ export class Edge {
       await entry.plan.firstMedia(AbortSignal.any([signal, AbortSignal.timeout(this.#opts.waitMs)]));
     } catch (err) {
       // Nothing for this viewer: unless others watch it by now, the pull goes.
-      if (this.#entries.get(name) === entry && (this.#hub.get(key)?.viewerCount ?? 0) === 0) this.#drop(name, entry);
+      if (this.#entries.get(name) === entry && (this.#hub.get(key)?.demandCount ?? 0) === 0) this.#drop(name, entry);
       throw err;
     }
   };

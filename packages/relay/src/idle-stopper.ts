@@ -9,7 +9,7 @@ interface Watched {
 }
 
 /**
- * Stops an on-demand source `idleMs` after its stream's last viewer left (or after it published to nobody); a
+ * Stops an on-demand source `idleMs` after its stream's last viewer (or worker pull: `demandCount`) left (or after it published to nobody); a
  * viewer arriving meanwhile keeps it running. nginx-rtmp and SRS edges stop at once, and a quick re-play races
  * the teardown (ossrs/srs#1884); MediaMTX waits 10 s, as flvcast does by default.
  */
@@ -20,10 +20,10 @@ export class IdleStopper {
   constructor(private readonly hub: Hub) {
     this.#off = [
       hub.events.on('play', ({ stream, subscriber }) => {
-        if (subscriber.info.internal !== true) this.#cancel(stream.name);
+        if (subscriber.info.internal !== true || subscriber.info.demand === true) this.#cancel(stream.name);
       }),
-      hub.events.on('stop', ({ stream }) => this.#maybeIdle(stream.name, stream.viewerCount)),
-      hub.events.on('publish', ({ stream }) => this.#maybeIdle(stream.name, stream.viewerCount)),
+      hub.events.on('stop', ({ stream }) => this.#maybeIdle(stream.name, stream.demandCount)),
+      hub.events.on('publish', ({ stream }) => this.#maybeIdle(stream.name, stream.demandCount)),
     ];
   }
 
@@ -56,7 +56,7 @@ export class IdleStopper {
     if (w === undefined || viewers > 0 || w.timer !== undefined) return;
     w.timer = setTimeout(() => {
       w.timer = undefined;
-      if ((this.hub.get(w.key)?.viewerCount ?? 0) > 0) return;
+      if ((this.hub.get(w.key)?.demandCount ?? 0) > 0) return;
       w.stop();
     }, w.idleMs);
   }

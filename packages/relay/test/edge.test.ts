@@ -189,3 +189,22 @@ test('an origin that accepts and never answers gets only its share of the wait: 
   assert.ok(ms >= 450 && ms < 1000, `served after ${ms} ms (the hung origin had 500 ms)`);
   assert.deepEqual(edge.originsDown, [hung], 'the hung origin is tried last from now on');
 });
+
+test("an internal subscriber standing for viewers elsewhere (a worker's pull, demand) keeps the edge pull past idleMs; a forwarder does not", async (t) => {
+  const up = await origin(['cam1']);
+  t.after(() => up.close());
+  const hub = new Hub({ reconnectGraceMs: 0 });
+  const edge = new Edge(hub, { ...edgeOptions, origins: [up.url] });
+  t.after(() => edge.close());
+  hub.setResolver(edge.resolver, { timeoutMs: 3000 });
+  assert.ok(await hub.find(key('cam1')));
+  const worker = hub.subscribe(key('cam1'), flvFormat, nullSink, { protocol: 'http-flv', internal: true, demand: true })!;
+  const forwarder = hub.subscribe(key('cam1'), flvFormat, nullSink, { protocol: 'forward', internal: true })!;
+  const stream = hub.get(key('cam1'))!;
+  assert.deepEqual([stream.viewerCount, stream.demandCount], [0, 1], 'neither is a viewer; the worker pull is demand');
+  await new Promise((r) => setTimeout(r, edgeOptions.idleMs * 3));
+  assert.equal(edge.list().length, 1, 'the pull stays while a worker pulls it');
+  worker.close();
+  await waitFor('the idle stop once only the forwarder is left', () => edge.list().length === 0);
+  assert.equal(forwarder.ended || hub.get(key('cam1')) === undefined, true);
+});

@@ -1,21 +1,24 @@
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv, httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
-import { fastifyOpsApi, fastifyOpsMetrics } from '@flvcast/fastify-ops';
+import { fastifyOpsApi, fastifyOpsMetrics, type ClusterView } from '@flvcast/fastify-ops';
 import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { fastifyRtmp, rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { composeAccessHooks } from '@flvcast/access';
+import { createHttpApp } from './http-app.js';
+import type { WorkerFeed } from './workers/worker-feed.js';
 import { accessOptions } from './access-options.js';
-import { configDeprecations, trustProxySetting, type FlvcastConfig } from './config.js';
+import { clusterRelayOptions, clusterSettings } from './cluster-settings.js';
+import type { FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
 import { FileSource } from '@flvcast/relay';
 import { HttpListeners } from './http-listeners.js';
 import { reportHttpTimeouts } from './http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from './listen-address.js';
-import { loggerOptions } from './log-output.js';
 import { relaySettings } from './relay-settings.js';
 import { pluginSettings } from './server-options.js';
-import { readPemPair, transportOptions } from './transport-options.js';
+import { readPemPair } from './transport-options.js';
 
 /** The demo clip shipped with the package (8 s, 640x360 H.264 + AAC, made by ffmpeg's test sources). */
 export const demoClipPath = fileURLToPath(new URL('../../assets/demo.flv', import.meta.url));
@@ -35,6 +38,14 @@ export interface BuiltServer {
   apiAddresses(): AddressInfo[];
 }
 
+/** What a primary with worker processes (`workers` > 1) changes; a single server leaves it empty. */
+export interface ServerRole {
+  /** The HTTP app serves only the workers' pulls, on loopback behind the feed's secret (not httpListen). */
+  workerFeed?: WorkerFeed;
+  /** The workers' viewers, added to the API's and the metrics' figures. */
+  cluster?: ClusterView;
+}
+
 /**
  * Builds the Fastify apps from a validated config: both media plugins on one hub, the relay (forwards and
  * pulls), the file sources, and
@@ -42,40 +53,22 @@ export interface BuiltServer {
  * behind a reverse proxy on the same host: there every request comes from 127.0.0.1, and a plain
  * `proxy_pass` adds no header that could tell it from a local `curl`.
  */
-export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
-  const tls = config.httpsCert === '' ? undefined : readPemPair(config, 'httpsCert', 'httpsKey');
-  const rtmpsTls = config.rtmpsListen.length === 0 ? undefined : config.rtmpsCert === '' ? tls : readPemPair(config, 'rtmpsCert', 'rtmpsKey');
-  const app = Fastify({
-    ...transportOptions(config, tls),
-    logger: loggerOptions(config),
-    // Behind a reverse proxy: the client's address from X-Forwarded-For, but only from proxies trusted here.
-    // (A hop count is valid at runtime; Fastify's typings leave numbers out, hence the plain object.)
-    ...({ trustProxy: trustProxySetting(config.trustProxy) } as object),
-    // Receiving a request (not streaming the response) is bounded: slow-header clients can't hold sockets.
-    requestTimeout: config.httpRequestTimeoutMs,
-    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
-    http: {
-      // Slowloris: headers trickled a byte at a time (or never sent) are cut at this deadline with a 408.
-      headersTimeout: config.httpHeadersTimeoutMs,
-      requestTimeout: config.httpRequestTimeoutMs,
-      // Node checks those deadlines on this period (30 s by default, which would triple a 10 s timeout).
-      connectionsCheckingInterval: Math.min(1_000, Math.ceil(config.httpHeadersTimeoutMs / 2)),
-    },
-    // Viewers hold responses open for hours: no idle-socket timeout; close() ends them all.
-    connectionTimeout: 0,
-    forceCloseConnections: true,
-  });
-  // Old option spellings: one warning line each, once, at startup.
-  for (const line of configDeprecations(config)) app.log.warn(line);
-  const listeners = new HttpListeners(app, config.httpListen.map((text) => parseListenAddress(text) as ListenAddress));
-  // Shutdown stops accepting first: later preClose hooks may take a moment (encoders asked to reconnect).
-  app.addHook('preClose', (done) => {
-    listeners.close();
-    done();
-  });
+export async function buildServer(config: FlvcastConfig, role: ServerRole = {}): Promise<BuiltServer> {
+  const feed = role.workerFeed;
+  const publicTls = config.httpsCert === '' ? undefined : readPemPair(config, 'httpsCert', 'httpsKey');
+  const rtmpsTls = config.rtmpsListen.length === 0 ? undefined : config.rtmpsCert === '' ? publicTls : readPemPair(config, 'rtmpsCert', 'rtmpsKey');
+  // The workers' feed is plain HTTP on loopback: TLS is the workers' business, on the public port.
+  const { app, listeners } = createHttpApp(
+    config,
+    feed === undefined ? { tls: publicTls, listen: config.httpListen.map((text) => parseListenAddress(text) as ListenAddress) } : { tls: undefined, ...feed.appOptions() },
+  );
   const access = accessOptions(config, app.log);
+  // With redisUrl: the stream directory (its redirect hook must precede the media routes).
+  const cluster = clusterSettings(config, app);
   // The plugins' settings come from the descriptors their packages mark as server settings.
-  await app.register(fastifyHttpFlv, { ...pluginSettings(httpFlvOptionDescriptors, config), ...access.play });
+  // The workers' feed: their pulls are internal subscribers, already admitted by the worker's own checks.
+  const httpFlv = feed === undefined ? access.play : { internal: true, websocket: false, crossdomain: false, mount: feed.mounts };
+  await app.register(fastifyHttpFlv, { ...pluginSettings(httpFlvOptionDescriptors, config), ...httpFlv });
   reportHttpTimeouts(app);
   await app.register(fastifyRtmp, {
     ...pluginSettings(rtmpOptionDescriptors, config),
@@ -86,15 +79,17 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
     // Encoders asked to reconnect get part of the grace; the rest is for everything else to end.
     shutdownWaitMs: Math.min(2000, Math.floor(config.shutdownGraceMs / 2)),
     ...access.publish,
+    // A publish is claimed cluster-wide last, once every other check let it in.
+    onPublish: composeAccessHooks(access.publish.onPublish, cluster?.claim),
     // RTMP players pass the same checks as HTTP viewers: the play hook (IP rules, on_play), on_stop, signed URLs.
     ...access.rtmpPlay,
   });
   // Forwards and pulls (always registered: with no rules it only reports empty lists).
-  await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log) });
-  const api = await buildApiApp(config, app);
+  await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log), ...clusterRelayOptions(cluster) });
+  const api = await buildApiApp(config, app, role.cluster);
 
   // The web player and stream list at / (its own public feed: the admin API is not for browsers).
-  if (config.dashboard) await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain });
+  if (config.dashboard && feed === undefined) await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain });
 
   const specs = [...config.source];
   if (config.demo) specs.push(`live/demo=${demoClipPath}`);
@@ -137,14 +132,14 @@ export async function buildServer(config: FlvcastConfig): Promise<BuiltServer> {
  * token (nothing public proxies to this listener); anyone else needs apiToken. No trustProxy here: the
  * socket's address is the only one that counts.
  */
-async function buildApiApp(config: FlvcastConfig, app: FastifyInstance): Promise<FastifyInstance | undefined> {
+async function buildApiApp(config: FlvcastConfig, app: FastifyInstance, cluster: ClusterView | undefined): Promise<FastifyInstance | undefined> {
   if (config.apiListen[0] === 'off' || (!config.api && !config.metrics)) return undefined;
   const api = Fastify({ loggerInstance: app.log.child({ listener: 'api' }), requestTimeout: config.httpRequestTimeoutMs, forceCloseConnections: true });
   api.decorate('streams', app.streams);
   api.decorate('relay', app.relay);
   const allowWithoutToken = 'loopback';
-  if (config.api) await api.register(fastifyOpsApi, { token: config.apiToken || undefined, allowWithoutToken });
-  if (config.metrics) await api.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined, allowWithoutToken });
+  if (config.api) await api.register(fastifyOpsApi, { token: config.apiToken || undefined, allowWithoutToken, cluster });
+  if (config.metrics) await api.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined, allowWithoutToken, cluster });
   return api;
 }
 

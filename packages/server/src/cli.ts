@@ -4,15 +4,12 @@ import { parseArgs } from 'node:util';
 import { buildServer } from './build-server.js';
 import { ConfigError, configAliases, configFromEnv, configFromFile, configKeys, envName, flagName, isBooleanKey, isListKey, resolveConfig } from './config.js';
 import { flvcastOptionDescriptors } from './server-options.js';
-import { urlHost } from './listen-address.js';
+import { publicUrls, readyBanner } from './ready-banner.js';
+import { gracefulShutdown } from './shutdown.js';
+import { runPrimary } from './workers/primary.js';
+import { runWorker } from './workers/worker.js';
+import { workerHandoff } from './workers/worker-messages.js';
 import { signCommand } from './sign-command.js';
-
-/** How the ready banner names the formats beside FLV, and when they apply. */
-const FORMAT_LABELS: Readonly<Record<string, readonly [string, string]>> = {
-  ts: ['MPEG-TS', ''],
-  aac: ['AAC', '  (audio only, AAC streams)'],
-  mp3: ['MP3', '  (audio only, MP3 streams)'],
-};
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -82,68 +79,18 @@ async function main(): Promise<void> {
   if (args.version) return void console.log(pkg.version);
   const file = args.file ?? process.env.FLVCAST_CONFIG;
   const config = resolveConfig(file === undefined ? {} : configFromFile(file), configFromEnv(process.env), args.config);
+  // A worker process of a primary started with --workers N; the primary itself; or one process (N = 1).
+  const handoff = workerHandoff(process.env);
+  if (handoff !== undefined) return runWorker(config, handoff);
+  if (config.workers > 1) return runPrimary(config);
   const { app, listen, apiAddresses } = await buildServer(config);
   const bound = await listen();
 
-  const scheme = config.httpsCert === '' ? 'http' : 'https';
-  const http = bound.map((a) => `${scheme}://${urlHost(a.address)}:${a.port}`);
-  const rtmp = app.rtmp.addresses().filter((a) => !a.tls).map((a) => `rtmp://${urlHost(a.address)}:${a.port}`);
-  const rtmps = app.rtmp.addresses().filter((a) => a.tls).map((a) => `rtmps://${urlHost(a.address)}:${a.port}`);
-  const lines = [`flvcast ${pkg.version} ready`];
-  if (config.dashboard) lines.push(`  open:     ${http[0]}/  (web player and live stream list)`);
-  lines.push(`  publish:  ffmpeg -re -i input.mp4 -c copy -f flv ${rtmp[0]}/live/cam1`, `            (OBS: server ${rtmp[0]}/live, stream key cam1)`);
-  if (rtmps.length > 0) lines.push(`  RTMPS:    ${rtmps[0]}/live (OBS server URL; same stream keys)`);
-  lines.push(`  play:     ffplay ${http[0]}/live/cam1.flv`);
-  // The other formats the mount list serves, each on the same name (the audio ones where the codec fits).
-  const extensions = new Set(config.mount.map((m) => /\.([a-z0-9]+)$/.exec(m)?.[1]).filter((e): e is string => e !== undefined && e !== 'flv'));
-  for (const ext of extensions) {
-    const [label, note] = FORMAT_LABELS[ext] ?? [`.${ext}`, ''];
-    lines.push(`            ${label.padEnd(8)} ${http[0]}/live/cam1.${ext}${note}`);
-  }
-  if (http.length > 1) lines.push(`            (HTTP also on ${http.slice(1).join(', ')})`);
-  if (config.websocket) lines.push(`            WS-FLV ${http[0]!.replace(/^http/, 'ws')}/live/cam1.flv (WS on every mount)`);
-  const api = apiAddresses().map((a) => `http://${urlHost(a.address)}:${a.port}`);
-  // The API has a listener of its own: a reverse proxy in front of the public port never reaches it.
-  const apiAccess = config.apiToken === '' ? 'loopback only, no token' : 'loopback without a token, elsewhere with apiToken';
-  if (api.length === 0) lines.push('  api:      off (apiListen)');
-  else {
-    if (config.api) lines.push(`  api:      ${api[0]}/api/v1/streams  (${apiAccess}; not on the public port)`);
-    if (config.metrics) lines.push(`  metrics:  ${api[0]}/metrics`);
-  }
-  for (const spec of [...config.source.map((s) => s.split('=')[0]!), ...(config.demo ? ['live/demo'] : [])]) {
-    lines.push(`  live now: ${http[0]}/${spec}.flv`);
-  }
+  const lines = readyBanner(config, { http: publicUrls(config, bound), rtmp: app.rtmp.addresses(), api: apiAddresses() });
   // One record per line: readable as lines both pretty and as JSON (one message with \n escapes is not).
   for (const line of lines) app.log.info(line);
 
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) {
-      // A second signal (Ctrl-C twice): the operator doesn't want to wait.
-      app.log.warn({ signal }, 'second signal, exiting now');
-      process.exit(1);
-    }
-    closing = true;
-    const started = performance.now();
-    app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
-    // Never hang on shutdown: a hard limit behind the graceful close.
-    setTimeout(() => {
-      app.log.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace expired, forcing exit');
-      process.exit(1);
-    }, config.shutdownGraceMs).unref();
-    app.close().then(
-      () => {
-        app.log.info({ ms: Math.round(performance.now() - started) }, 'shut down cleanly');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        app.log.error({ err }, 'error while closing');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  gracefulShutdown({ log: app.log, graceMs: config.shutdownGraceMs, close: () => app.close() });
 }
 
 main().catch((err: unknown) => {

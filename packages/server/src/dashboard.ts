@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { summarizeStream, type StreamSummary } from '@flvcast/hub';
+import { summarizeStream, type LiveStream, type StreamSummary } from '@flvcast/hub';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +21,10 @@ export interface DashboardOptions {
   websocket: boolean;
   /** `Access-Control-Allow-Origin: *` on the page, its assets and its feed (the FLV routes follow the same switch). */
   crossdomain: boolean;
+  /** The stream list when this process's hub does not hold every stream (a worker asks its primary). */
+  streams?: () => Promise<StreamSummary[]>;
+  /** Where RTMP ingest listens when it is another process's (a worker's primary). */
+  rtmp?: ReadonlyArray<{ host: string; port: number }>;
 }
 
 /** `GET /dashboard/config.json`: what the page needs besides the stream list. */
@@ -64,6 +68,13 @@ export function dashboardAssets(): DashboardAsset[] {
 /** The public feed hides the publisher's IP address: the page is open to anyone who can reach the server. */
 export function publicSummary(summary: StreamSummary): StreamSummary {
   return summary.publisher === null ? summary : { ...summary, publisher: { ...summary.publisher, remoteAddress: null } };
+}
+
+/** The dashboard's feed from a hub's streams: public summaries by name (`summarize` may add to each). */
+export function publicStreamList(streams: Iterable<LiveStream>, now: number, summarize = summarizeStream): StreamSummary[] {
+  const list: StreamSummary[] = [];
+  for (const stream of streams) list.push(publicSummary(summarize(stream, now)));
+  return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
@@ -112,12 +123,9 @@ export async function dashboard(fastify: FastifyInstance, opts: DashboardOptions
   fastify.get('/dashboard/streams.json', async (_request, reply) => {
     cors(reply);
     reply.header('cache-control', 'no-store');
+    if (opts.streams !== undefined) return opts.streams();
     // The hub's own clock (performance.now() unless configured): uptimes are differences against it.
-    const now = fastify.streams.options.now();
-    const list: StreamSummary[] = [];
-    for (const stream of fastify.streams.list()) list.push(publicSummary(summarizeStream(stream, now)));
-    list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return list;
+    return publicStreamList(fastify.streams.list(), fastify.streams.options.now());
   });
 
   const paths: Record<string, string> = {};
@@ -129,7 +137,7 @@ export async function dashboard(fastify: FastifyInstance, opts: DashboardOptions
   fastify.get('/dashboard/config.json', async (_request, reply) => {
     cors(reply);
     reply.header('cache-control', 'no-store');
-    const rtmp = fastify.hasDecorator('rtmp') ? fastify.rtmp.addresses().map((a) => ({ host: a.address, port: a.port })) : [];
+    const rtmp = opts.rtmp !== undefined ? [...opts.rtmp] : fastify.hasDecorator('rtmp') ? fastify.rtmp.addresses().map((a) => ({ host: a.address, port: a.port })) : [];
     const config: DashboardConfig = {
       version,
       flvPath: paths.flv ?? '',

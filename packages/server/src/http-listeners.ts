@@ -15,6 +15,8 @@ export class HttpListeners {
   constructor(
     private readonly app: FastifyInstance,
     readonly addresses: readonly ListenAddress[],
+    /** Fastify's "listening" log line, for a listener that needs its own words. */
+    private readonly listenText?: (address: string) => string,
   ) {}
 
   /** Listens everywhere; resolves with the bound addresses (ports filled in for port 0). */
@@ -26,7 +28,7 @@ export class HttpListeners {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
-    await this.app.listen({ host: first.host, port: first.port });
+    await this.app.listen({ host: first.host, port: first.port, ...(this.listenText === undefined ? {} : { listenTextResolver: this.listenText }) });
     for (const { host, port } of rest) {
       const server = createServer((socket) => this.app.server.emit('connection', socket));
       await new Promise<void>((resolve, reject) => {

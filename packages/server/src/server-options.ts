@@ -2,6 +2,7 @@ import { MIN_SECRET_LENGTH, invalidIpRule } from '@flvcast/access';
 import { httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
+import { clusterOptionDescriptors } from './cluster-settings.js';
 import { forwardRuleProblem, pullRuleProblem } from './relay-settings.js';
 import { defineOptions, option, serverOptions, type OptionTable, type OptionValue, type ServerKeys } from '@flvcast/options';
 import { parseListenAddress } from './listen-address.js';
@@ -103,6 +104,12 @@ const serverOwnOptions = defineOptions({
   rtmpsListen: option.list({ default: [], check: addresses(false), doc: 'RTMPS (RTMP over TLS) listen addresses, e.g. `0.0.0.0:1936`' }),
   rtmpsCert: option.string({ default: '', doc: 'PEM certificate file for RTMPS (default: httpsCert)' }),
   rtmpsKey: option.string({ default: '', doc: 'PEM private key file for RTMPS (default: httpsKey)' }),
+  workers: option.integer({
+    min: 1,
+    max: 64,
+    default: 1,
+    doc: 'processes serving the HTTP port: above 1, a primary keeps RTMP ingest, relays and the API, and this many workers share httpListen, each pulling the streams its viewers ask for from the primary over loopback; see docs/cluster.md#workers',
+  }),
   shutdownGraceMs: option.integer({ min: 100, max: 600_000, default: 5000, unit: 'ms', doc: 'on SIGTERM/SIGINT, connections get this long to end cleanly before the exit is forced' }),
   dashboard: option.boolean({ default: true, doc: 'web player and stream list at / (public: lists stream names)' }),
   logLevel: option.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info', doc: 'log level' }),
@@ -148,6 +155,7 @@ export const flvcastOptionDescriptors = defineOptions({
   ...serverOptions(rtmpOptionDescriptors),
   ...serverOptions(relayOptionDescriptors),
   ...serverOwnOptions,
+  ...clusterOptionDescriptors,
 });
 
 /** The resolved server configuration: every setting has a value. */

@@ -17,9 +17,13 @@ export interface FlvcastProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `node cli.js` with `args` on 127.0.0.1:0 listeners; stopped (SIGKILL) after the test. */
+/**
+ * Starts `node cli.js` with `args` on 127.0.0.1:0 listeners (with `--workers N`, the port the workers
+ * share), without the dashboard unless `args` has `--dashboard`; stopped (SIGKILL) after the test.
+ */
 export async function startFlvcast(t: { after(fn: () => unknown): void }, args: string[] = []): Promise<FlvcastProcess> {
-  const child = spawn(process.execPath, [CLI, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0', '--log-format', 'json', '--no-dashboard', ...args], {
+  const dashboard = args.includes('--dashboard') ? [] : ['--no-dashboard'];
+  const child = spawn(process.execPath, [CLI, '--http-listen', '127.0.0.1:0', '--rtmp-listen', '127.0.0.1:0', '--api-listen', '127.0.0.1:0', '--log-format', 'json', ...dashboard, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

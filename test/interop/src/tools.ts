@@ -52,6 +52,16 @@ export async function waitUntil<T>(check: () => T | undefined | false | null, ti
   }
 }
 
+/** Polls an async check until it gives a value; throws a message naming `what` after `ms`. */
+export async function waitAsync<T>(check: () => Promise<T | undefined | false>, ms: number, what: string, everyMs = 100): Promise<T> {
+  for (const end = performance.now() + ms; ; ) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (performance.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
 /** Rejects with a clear message if `promise` does not settle within `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

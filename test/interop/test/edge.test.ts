@@ -10,7 +10,7 @@ import { signStream } from '@flvcast/access';
 import { apiJson, startFlvcast, type FlvcastProcess } from '../src/flvcast-process.js';
 import { skipWithoutNginxRtmp, startNginxRtmp } from '../src/nginx-rtmp.js';
 import { RtmpTestPlayer } from '../src/rtmp-test-player.js';
-import { ffprobePath, HttpFlvViewer, probe, publish, request, sleep } from '../src/tools.js';
+import { ffprobePath, HttpFlvViewer, probe, publish, request, waitAsync } from '../src/tools.js';
 
 interface StreamInfo {
   name: string;
@@ -27,16 +27,6 @@ interface PullInfo {
 
 const streams = async (p: FlvcastProcess): Promise<StreamInfo[]> => (await apiJson<{ streams: StreamInfo[] }>(p, '/api/v1/streams')).streams;
 const pulls = async (p: FlvcastProcess): Promise<PullInfo[]> => (await apiJson<{ pulls: PullInfo[] }>(p, '/api/v1/pulls')).pulls;
-
-/** Polls an async check until it gives a value. */
-async function waitAsync<T>(check: () => Promise<T | undefined | false>, ms: number, what: string, everyMs = 100): Promise<T> {
-  for (const end = performance.now() + ms; ; ) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (performance.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 const waitForPublish = (p: FlvcastProcess, name: string): Promise<true> =>
   waitAsync(async () => (await streams(p)).some((s) => s.name === name && s.publishing) || undefined, 20_000, `${name} to publish at ${p.httpUrl}`);
