@@ -50,9 +50,10 @@ export interface BenchConfig {
    * 'proxy': the same viewers direct and through nginx (default config, buffering off, the header ignored);
    * 'formats': TS viewers against FLV ones (alone and together), the muxing cost, and `.aac` listeners;
    * 'rtmp': RTMP players (our own client) against flvcast and node-media-server, beside HTTP-FLV viewers;
-   * 'relay': the CPU of one forward and one pull (to and from nginx-rtmp) per Mbit/s
+   * 'relay': the CPU of one forward and one pull (to and from nginx-rtmp) per Mbit/s;
+   * 'cluster': an origin and two edges (viewers direct vs. over the edges), and `--workers 1` vs `--workers 2`
    */
-  scenario: 'fanout' | 'slow' | 'proxy' | 'formats' | 'rtmp' | 'relay';
+  scenario: 'fanout' | 'slow' | 'proxy' | 'formats' | 'rtmp' | 'relay' | 'cluster';
   /** slow scenario: normal viewers, slow viewers, their read rate as a share of the stream's, minutes with them */
   slowNormal: number;
   slowViewers: number;
@@ -70,6 +71,15 @@ export interface BenchConfig {
   /** relay scenario: measured seconds per window, rounds (each round: plain, forward, pull; alternating order) */
   relaySeconds: number;
   relayRounds: number;
+  /** cluster scenario: which parts run ('edges': origin + two edges; 'workers': --workers 1 vs 2) */
+  clusterParts: ('edges' | 'workers')[];
+  /** cluster scenario, edges: viewers direct and over the edges; a smaller edge audience (origin CPU flat?), 0 = none; rounds */
+  clusterViewers: number;
+  clusterSmallViewers: number;
+  clusterRounds: number;
+  /** cluster scenario, workers: the viewer ladder each `--workers` setting climbs (it stops below 95 %), and rounds */
+  clusterLadder: number[];
+  clusterLadderRounds: number;
   quick: boolean;
 }
 
@@ -101,6 +111,12 @@ const options = {
   'rtmp-viewers': { type: 'string' },
   'relay-seconds': { type: 'string' },
   'relay-rounds': { type: 'string' },
+  'cluster-parts': { type: 'string' },
+  'cluster-viewers': { type: 'string' },
+  'cluster-small-viewers': { type: 'string' },
+  'cluster-rounds': { type: 'string' },
+  'cluster-ladder': { type: 'string' },
+  'cluster-ladder-rounds': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -126,7 +142,8 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --scenario s            BENCH_SCENARIO           fanout (the steps above), slow (slow viewers beside normal ones),
                                                    proxy (direct vs. through nginx), formats (TS and AAC viewers) or
                                                    rtmp (RTMP players, then as many HTTP-FLV viewers, per server run) or
-                                                   relay (one forward and one pull, to and from nginx-rtmp) [fanout]
+                                                   relay (one forward and one pull, to and from nginx-rtmp) or
+                                                   cluster (origin + 2 edges; --workers 1 vs 2) [fanout]
   --slow-normal n         BENCH_SLOW_NORMAL        slow scenario: normal HTTP-FLV viewers [500]
   --slow-viewers n        BENCH_SLOW_VIEWERS       slow scenario: slow viewers added beside them [50]
   --slow-rate r           BENCH_SLOW_RATE          slow scenario: a slow viewer's read rate / the stream's bitrate [0.25]
@@ -139,8 +156,14 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --rtmp-viewers n        BENCH_RTMP_VIEWERS       rtmp scenario: RTMP players at 2.5 Mbit/s, then as many HTTP-FLV viewers [500]
   --relay-seconds s       BENCH_RELAY_SECONDS      relay scenario: measured seconds per window [20]
   --relay-rounds n        BENCH_RELAY_ROUNDS       relay scenario: rounds of idle, publisher, forward and pull windows [3]
+  --cluster-parts a,b     BENCH_CLUSTER_PARTS      cluster scenario: edges (origin + 2 edges), workers (--workers 1 vs 2) [edges,workers]
+  --cluster-viewers n     BENCH_CLUSTER_VIEWERS    cluster scenario: HTTP-FLV viewers direct to the origin, then over the two edges [1000]
+  --cluster-small-viewers n BENCH_CLUSTER_SMALL_VIEWERS cluster scenario: a smaller edge audience (is the origin's CPU flat?), 0 = none [100]
+  --cluster-rounds n      BENCH_CLUSTER_ROUNDS     cluster scenario: rounds of direct / edges / small edges, alternating [3]
+  --cluster-ladder n,n    BENCH_CLUSTER_LADDER     cluster scenario: viewers each --workers setting climbs, stopping below 95 % [1000,2000,3000]
+  --cluster-ladder-rounds n BENCH_CLUSTER_LADDER_ROUNDS cluster scenario: rounds of --workers 1 and 2, alternating [2]
   (the rtmp scenario runs flvcast,nms,nms,flvcast unless --servers says otherwise, and stops with an error
-   when a server refuses RTMP play; the slow, proxy, formats and relay scenarios measure flvcast only unless --servers says otherwise;
+   when a server refuses RTMP play; the slow, proxy, formats, relay and cluster scenarios measure flvcast only unless --servers says otherwise;
    the proxy scenario runs /usr/sbin/nginx, or NGINX_PATH)`;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -157,6 +180,11 @@ function num(name: string, value: string | undefined, fallback: number, min: num
   return n;
 }
 
+/** "1000, 2000" → [1000, 2000]: positive integers */
+function intList(name: string, text: string): number[] {
+  return text.split(',').filter((s) => s.trim() !== '').map((s) => int(name, s.trim(), 0, 1));
+}
+
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig | 'help' {
   // `pnpm bench -- --quick` hands the `--` through: drop it
   const args = argv[0] === '--' ? argv.slice(1) : argv;
@@ -169,8 +197,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   };
 
   const scenario = pick('scenario', 'BENCH_SCENARIO') ?? 'fanout';
-  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats' && scenario !== 'rtmp' && scenario !== 'relay') {
-    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy, formats, rtmp or relay, got "${scenario}"`);
+  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats' && scenario !== 'rtmp' && scenario !== 'relay' && scenario !== 'cluster') {
+    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy, formats, rtmp, relay or cluster, got "${scenario}"`);
   }
   const baselineText = pick('baseline', 'BENCH_BASELINE');
   const baseline = baselineText === undefined || baselineText === '' ? undefined : resolve(baselineText);
@@ -187,9 +215,13 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     if (s === 'flvcast-base' && baseline === undefined) throw new Error('the server flvcast-base needs BENCH_BASELINE (or --baseline): a built flvcast checkout');
     if (s === 'nms' && scenario === 'formats') throw new Error('the formats scenario measures flvcast builds only: node-media-server has no TS or AAC mount');
     if (s === 'nms' && scenario === 'relay') throw new Error('the relay scenario measures flvcast builds only (forward and pull are configured by flvcast flags)');
+    if (s === 'nms' && scenario === 'cluster') throw new Error('the cluster scenario measures flvcast builds only (edges and workers are flvcast flags)');
   }
   const stepsText = pick('steps', 'BENCH_STEPS') ?? (quick ? '1,100' : '1,100,500,1000');
-  const steps = stepsText.split(',').filter((s) => s.trim() !== '').map((s) => int('BENCH_STEPS', s.trim(), 0, 1));
+  const steps = intList('BENCH_STEPS', stepsText);
+  const partsText = pick('cluster-parts', 'BENCH_CLUSTER_PARTS') || 'edges,workers';
+  const clusterParts = partsText.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const p of clusterParts) if (p !== 'edges' && p !== 'workers') throw new Error(`BENCH_CLUSTER_PARTS: "${p}" is neither edges nor workers`);
 
   const config: BenchConfig = {
     servers: servers as ServerName[],
@@ -218,10 +250,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     rtmpViewers: int('BENCH_RTMP_VIEWERS', pick('rtmp-viewers', 'BENCH_RTMP_VIEWERS'), quick ? 50 : 500, 1),
     relaySeconds: num('BENCH_RELAY_SECONDS', pick('relay-seconds', 'BENCH_RELAY_SECONDS'), quick ? 8 : 20, 1),
     relayRounds: int('BENCH_RELAY_ROUNDS', pick('relay-rounds', 'BENCH_RELAY_ROUNDS'), quick ? 1 : 3, 1),
+    clusterParts: clusterParts as ('edges' | 'workers')[],
+    clusterViewers: int('BENCH_CLUSTER_VIEWERS', pick('cluster-viewers', 'BENCH_CLUSTER_VIEWERS'), quick ? 100 : 1000, 1),
+    clusterSmallViewers: int('BENCH_CLUSTER_SMALL_VIEWERS', pick('cluster-small-viewers', 'BENCH_CLUSTER_SMALL_VIEWERS'), quick ? 20 : 100),
+    clusterRounds: int('BENCH_CLUSTER_ROUNDS', pick('cluster-rounds', 'BENCH_CLUSTER_ROUNDS'), quick ? 1 : 3, 1),
+    clusterLadder: intList('BENCH_CLUSTER_LADDER', pick('cluster-ladder', 'BENCH_CLUSTER_LADDER') ?? (quick ? '100,200' : '1000,2000,3000')),
+    clusterLadderRounds: int('BENCH_CLUSTER_LADDER_ROUNDS', pick('cluster-ladder-rounds', 'BENCH_CLUSTER_LADDER_ROUNDS'), quick ? 1 : 2, 1),
     quick,
   };
   // Hard bounds: this is a 2-core machine and every step must end by itself.
-  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers, config.proxyViewers, 2 * config.formatsViewers, config.aacListeners, config.rtmpViewers);
+  const maxViewers = Math.max(...config.steps, config.wsViewers, config.lowViewers, config.idleViewers, config.slowNormal + config.slowViewers, config.proxyViewers, 2 * config.formatsViewers, config.aacListeners, config.rtmpViewers, config.clusterViewers, ...config.clusterLadder);
   if (maxViewers > 5000) throw new Error(`at most 5000 viewers per step (asked for ${maxViewers})`);
   if (config.stepSeconds > 300) throw new Error('BENCH_STEP_SECONDS is capped at 300');
   if (config.slowMinutes > 60) throw new Error('BENCH_SLOW_MINUTES is capped at 60');
@@ -229,6 +267,9 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   if (config.proxyRounds > 20) throw new Error('BENCH_PROXY_ROUNDS is capped at 20');
   if (config.relaySeconds > 300) throw new Error('BENCH_RELAY_SECONDS is capped at 300');
   if (config.relayRounds > 20) throw new Error('BENCH_RELAY_ROUNDS is capped at 20');
+  if (config.clusterRounds > 20) throw new Error('BENCH_CLUSTER_ROUNDS is capped at 20');
+  if (config.clusterLadderRounds > 20) throw new Error('BENCH_CLUSTER_LADDER_ROUNDS is capped at 20');
+  if (config.clusterParts.length === 0) throw new Error('BENCH_CLUSTER_PARTS names no part');
   if (config.slowRate >= 1) throw new Error('BENCH_SLOW_RATE must be below 1 (a share of the stream rate)');
   if (config.workers > 8) throw new Error('BENCH_WORKERS is capped at 8 (2-core machine)');
   if (config.servers.length === 0) throw new Error('no server to measure');

@@ -29,3 +29,16 @@ export function probeHttpFlv(url: string, timeoutMs = 10_000): Promise<{ firstKe
     const timer = setTimeout(() => finish(new Error(`${url}: no video keyframe within ${timeoutMs} ms`)), timeoutMs);
   });
 }
+
+/** A stream that is not there yet (404 while a pull connects, a worker still starting) is asked for again, until `timeoutMs`. */
+export async function untilServed(url: string, timeoutMs: number): Promise<{ firstKeyframeMs: number }> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probeHttpFlv(url, Math.max(1000, deadline - performance.now()));
+    } catch (err) {
+      if (performance.now() + 500 >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

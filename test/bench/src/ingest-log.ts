@@ -76,6 +76,19 @@ export class IngestLog {
     return this.#arrival.get(key) ?? this.#arrivalByTimestamp.get(key);
   }
 
+  /** The kept video messages' timestamps by payload size (for `timestampOffset`). */
+  videoBySize(): Map<number, number[]> {
+    const out = new Map<number, number[]>();
+    for (const key of this.#arrival.keys()) {
+      const [type, timestamp, size] = key.split(':').map(Number);
+      if (type !== 9) continue;
+      const list = out.get(size!);
+      if (list === undefined) out.set(size!, [timestamp!]);
+      else list.push(timestamp!);
+    }
+    return out;
+  }
+
   /** FLV (or elementary-stream) bytes of all messages that arrived up to `at` (wall-clock ms). */
   bytesUntil(at: number, measure: ByteMeasure = 'flv'): number {
     // binary search for the last index with time <= at

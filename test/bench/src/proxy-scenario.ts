@@ -95,19 +95,19 @@ export async function runProxyScenario(config: BenchConfig, name: ServerName, in
     const rounds = new Map<string, StepResult[]>(variants.map((v) => [v.name, []]));
     for (let round = 1; round <= config.proxyRounds; round++) {
       for (const v of variants) {
-        let playUrl: string | undefined;
+        let playUrls: string[] | undefined;
         if (v.nginx !== undefined) {
           const url = new URL(direct);
           url.port = String(nginx!.ports[v.name]);
-          playUrl = url.toString();
+          playUrls = [url.toString()];
         }
         const r = await runStep(stepConfig, server, publisher, {
           label: `${v.label}, round ${round}`,
           protocol: 'http',
           viewers: config.proxyViewers,
           nominalBitrate: nominalBitrate(highInput),
-          playUrl,
-          proxyPid: v.nginx === undefined ? undefined : nginx!.pid,
+          playUrls,
+          extraPids: v.nginx === undefined ? undefined : [nginx!.pid],
           keepLatencies: true,
         });
         rounds.get(v.name)!.push(r);
@@ -159,7 +159,7 @@ function summarize(variants: readonly Variant[], rounds: Map<string, StepResult[
       deltaP50: isDirect ? undefined : minus(p50, directP50),
       deltaP99: isDirect ? undefined : minus(p99, directP99),
       deltaP50ByRound: isDirect ? [] : steps.map((r, i) => minus(r.latencyP50, directSteps[i]?.latencyP50)),
-      proxyCpu: steps.map((r) => r.proxyCpu),
+      proxyCpu: steps.map((r) => r.extraCpu?.[0]),
       failed: steps.reduce((a, r) => a + r.failed + r.noAnswer, 0),
       closedEarly: steps.reduce((a, r) => a + r.closedEarly, 0),
       framingErrors: steps.reduce((a, r) => a + r.framingErrors + r.tagSizeMismatches, 0),
@@ -173,7 +173,7 @@ const pct = (n: number): string => `${(n * 100).toFixed(1)} %`;
 
 function oneLine(r: StepResult): string {
   const delivery = r.expectedBitrate > 0 ? r.deliveredBitrate / r.expectedBitrate : 0;
-  const nginxCpu = r.proxyCpu === undefined ? '' : `, nginx CPU ${f1(r.proxyCpu)} %`;
+  const nginxCpu = r.extraCpu === undefined ? '' : `, nginx CPU ${f1(r.extraCpu[0])} %`;
   return (
     `p50 ${f1(r.latencyP50)} / p99 ${f1(r.latencyP99)} ms (${r.latencySamples} tags, ${pct(r.latencyMatchRate)} matched), delivered ${pct(delivery)}, ` +
     `${r.connected}/${r.viewers} viewers, server CPU ${f1(r.serverCpu)} %${nginxCpu}`

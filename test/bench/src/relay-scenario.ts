@@ -18,7 +18,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { checkoutCli, type BenchConfig, type ServerName } from './bench-config.js';
-import { probeHttpFlv } from './http-flv-probe.js';
+import { untilServed } from './http-flv-probe.js';
 import { highInput, nominalBitrate } from './input.js';
 import { median } from './report.js';
 import { probeRtmpPlay } from './rtmp-play-probe.js';
@@ -63,19 +63,6 @@ export interface RelayScenarioResult {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Config = 'plain' | 'forward' | 'pull';
-
-/** A stream that is not there yet (404 while the pull connects) is asked for again, until `timeoutMs`. */
-async function untilServed(url: string, timeoutMs: number): Promise<{ firstKeyframeMs: number }> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probeHttpFlv(url, Math.max(1000, deadline - performance.now()));
-    } catch (err) {
-      if (performance.now() + 500 >= deadline) throw err;
-      await sleep(500);
-    }
-  }
-}
 
 /** Fails at once, naming what is missing, when the build's CLI has no `--forward` or `--pull` flag. */
 function requireRelayFlags(name: ServerName, config: BenchConfig): void {

@@ -102,7 +102,8 @@ const figures: Figure[] = [
   { name: 'framing errors', value: (r) => r.framingErrors + r.tagSizeMismatches, digits: 0, ratio: false },
 ];
 
-function table(rows: string[][]): string {
+/** Plain-text columns: the first left-aligned, the others right-aligned. */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ')).join('\n');
 }

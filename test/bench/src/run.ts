@@ -20,11 +20,12 @@ import { startPublisher, type Publisher } from './publisher.js';
 import { formatMedians, formatRuns, formatSideBySide, formatStep, memoryPerViewerNote, serverMedians, type ServerResults } from './report.js';
 import { runNumbers, startServer, type ServerUnderTest } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
-import { formatFormatsRanges, formatFormatsScenario, keyFigures, runFormatsScenario, type FormatsScenarioResult } from './formats-scenario.js';
-import { formatProxyScenario, runProxyScenario, type ProxyScenarioResult } from './proxy-scenario.js';
-import { formatRelayScenario, runRelayScenario, type RelayScenarioResult } from './relay-scenario.js';
+import { formatClusterScenario, runClusterScenario } from './cluster-scenario.js';
+import { formatFormatsRanges, formatFormatsScenario, keyFigures, runFormatsScenario } from './formats-scenario.js';
+import { formatProxyScenario, runProxyScenario } from './proxy-scenario.js';
+import { formatRelayScenario, runRelayScenario } from './relay-scenario.js';
 import { formatRtmpSummary, rtmpMemoryNote, runRtmpScenario, type RtmpRunResult } from './rtmp-scenario.js';
-import { formatSlowScenario, runSlowScenario, type SlowScenarioResult } from './slow-scenario.js';
+import { formatSlowScenario, runSlowScenario } from './slow-scenario.js';
 import { runStep, type StepSpec } from './step-runner.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,6 +49,24 @@ interface RunSlot {
 function runSlots(servers: readonly ServerName[]): RunSlot[] {
   const runs = runNumbers(servers);
   return servers.map((name, i) => ({ name, run: runs[i], order: i + 1, of: servers.length }));
+}
+
+/** The scenario once per entry of BENCH_SERVERS, in that order, each run's figures printed as it ends. */
+async function eachRun<R>(config: BenchConfig, run: (slot: RunSlot) => Promise<R>, format: (r: R) => string): Promise<R[]> {
+  const results: R[] = [];
+  for (const slot of runSlots(config.servers)) {
+    const r = await run(slot);
+    results.push(r);
+    console.log(`\n${format(r)}`);
+  }
+  return results;
+}
+
+/** A scenario whose runs are all it reports: each printed as it ends, then all written to the results file. */
+async function runScenario<R>(config: BenchConfig, started: number, run: (slot: RunSlot) => Promise<R>, format: (r: R) => string, notes?: Record<string, string>): Promise<void> {
+  const results = await eachRun(config, run, format);
+  writeResults({ scenario: config.scenario, config, ...(notes === undefined ? {} : { notes }), servers: results });
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
 function buildNote(server: ServerUnderTest): string {
@@ -164,6 +183,7 @@ async function main(): Promise<void> {
   if (config.scenario === 'formats') return runFormats(config, high, started);
   if (config.scenario === 'rtmp') return runRtmp(config, high, started);
   if (config.scenario === 'relay') return runRelay(config, high, started);
+  if (config.scenario === 'cluster') return runCluster(config, high, started);
   const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
   const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
@@ -201,14 +221,12 @@ async function runSlow(config: BenchConfig, input: string, started: number): Pro
     `slow-viewer scenario: ${config.slowNormal} normal HTTP-FLV viewers alone for ${config.stepSeconds} s, then beside ${config.slowViewers} ` +
       `slow ones (${(config.slowRate * 100).toFixed(0)} % of the stream rate) for ${config.slowMinutes} min · servers: ${config.servers.join(', ')}`,
   );
-  const results: SlowScenarioResult[] = [];
-  for (const slot of runSlots(config.servers)) {
-    const r = await runSlowScenario(config, slot.name, input, slot.run);
-    results.push(r);
-    console.log(`\n${formatSlowScenario(r, config)}`);
-  }
-  writeResults({ scenario: 'slow', config, servers: results });
-  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  await runScenario(
+    config,
+    started,
+    (slot) => runSlowScenario(config, slot.name, input, slot.run),
+    (r) => formatSlowScenario(r, config),
+  );
 }
 
 async function runProxy(config: BenchConfig, input: string, started: number): Promise<void> {
@@ -216,23 +234,17 @@ async function runProxy(config: BenchConfig, input: string, started: number): Pr
     `reverse-proxy scenario: ${config.proxyViewers} HTTP-FLV viewers per variant (direct; nginx default config; nginx proxy_buffering off; ` +
       `nginx default with X-Accel-Buffering ignored), ${config.proxyRounds} round(s) × ${config.proxySeconds} s each, alternating · servers: ${config.servers.join(', ')}`,
   );
-  const results: ProxyScenarioResult[] = [];
-  for (const slot of runSlots(config.servers)) {
-    const r = await runProxyScenario(config, slot.name, input, slot.run);
-    results.push(r);
-    console.log(`\n${formatProxyScenario(r, config)}`);
-  }
-  writeResults({
-    scenario: 'proxy',
+  await runScenario(
     config,
-    notes: {
+    started,
+    (slot) => runProxyScenario(config, slot.name, input, slot.run),
+    (r) => formatProxyScenario(r, config),
+    {
       latency: 'ms from the arrival of a message at the RTMP socket (ingest proxy) to the arrival of the same tag at a viewer; every viewer sampled; p50/p99 pooled over the rounds',
       delivery: 'FLV bytes received by all viewers over the windows / bytes that reached the RTMP socket (shifted by the p50 latency) × viewers',
       nginx: 'one nginx process (daemon off, master_process off), one server block per variant, HTTP/1.0 to the upstream (its default)',
     },
-    servers: results,
-  });
-  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  );
 }
 
 async function runFormats(config: BenchConfig, input: string, started: number): Promise<void> {
@@ -242,12 +254,11 @@ async function runFormats(config: BenchConfig, input: string, started: number): 
       `then ${config.aacListeners} .aac listeners of 128 kbit/s audio · ${config.stepSeconds} s per step · servers: ${config.servers.join(', ')}`,
   );
   const aac = await ensureInput(aacInput);
-  const results: FormatsScenarioResult[] = [];
-  for (const slot of runSlots(config.servers)) {
-    const r = await runFormatsScenario(config, slot.name, { high: input, aac }, slot.run);
-    results.push(r);
-    console.log(`\n${formatFormatsScenario(r, config)}`);
-  }
+  const results = await eachRun(
+    config,
+    (slot) => runFormatsScenario(config, slot.name, { high: input, aac }, slot.run),
+    (r) => formatFormatsScenario(r, config),
+  );
   if (results.length > 1) console.log(`\n=== over the ${results.length} runs: range (each run)\n${formatFormatsRanges(results, config)}`);
   writeResults({
     scenario: 'formats',
@@ -302,23 +313,39 @@ async function runRelay(config: BenchConfig, input: string, started: number): Pr
     `relay scenario: a flvcast with nothing published, with one publisher, with one publisher forwarded to nginx-rtmp, and pulling one stream from nginx-rtmp; ` +
       `${config.relayRounds} round(s) × ${config.relaySeconds} s per window, alternating · servers: ${config.servers.join(', ')}`,
   );
-  const results: RelayScenarioResult[] = [];
-  for (const slot of runSlots(config.servers)) {
-    const r = await runRelayScenario(config, slot.name, input, slot.run);
-    results.push(r);
-    console.log(`\n${formatRelayScenario(r)}`);
-  }
-  writeResults({
-    scenario: 'relay',
+  await runScenario(
     config,
-    notes: {
+    started,
+    (slot) => runRelayScenario(config, slot.name, input, slot.run),
+    (r) => formatRelayScenario(r),
+    {
       cpu: '% of one core over each window, no viewers; medians over the rounds',
       forward: 'one forward = CPU(publisher + forward) − CPU(publisher), per Mbit/s of the stream at the RTMP socket',
       pull: 'one pull = CPU(pulling, nothing published) − CPU(idle), per Mbit/s of the upstream stream at its RTMP socket',
     },
-    servers: results,
-  });
-  console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  );
+}
+
+async function runCluster(config: BenchConfig, input: string, started: number): Promise<void> {
+  const parts = [
+    config.clusterParts.includes('edges')
+      ? `edges: an origin and 2 edges, ${config.clusterViewers} HTTP-FLV viewers direct vs. over the edges` +
+        `${config.clusterSmallViewers > 0 ? ` (and ${config.clusterSmallViewers} over the edges)` : ''}, ${config.clusterRounds} round(s) alternating`
+      : undefined,
+    config.clusterParts.includes('workers') ? `workers: --workers 1 vs 2 up the ladder ${config.clusterLadder.join(', ')}, ${config.clusterLadderRounds} round(s)` : undefined,
+  ].filter((p) => p !== undefined);
+  console.log(`cluster scenario: ${parts.join('; ')} · ${config.stepSeconds} s per step · servers: ${config.servers.join(', ')}`);
+  await runScenario(
+    config,
+    started,
+    (slot) => runClusterScenario(config, slot.name, input, slot.run),
+    (r) => formatClusterScenario(r, config),
+    {
+      latency: "ms from the arrival of a message at the origin's (or primary's) RTMP socket to the arrival of the same tag at a sampled viewer: end to end through an edge",
+      cpu: '% of one core over each window; edges: each edge process; workers: the primary and every process below it (by ppid in /proc)',
+      harness: 'this process (with the ingest proxy), the viewer workers and ffmpeg, on the same 2 cores as the servers',
+    },
+  );
 }
 
 function writeResults(body: object): void {

@@ -103,6 +103,17 @@ export function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** The server exited before it listened: a flag its build does not know, say (the log says which). */
+export class ExitedAtStartup extends Error {
+  constructor(
+    readonly server: ServerName,
+    readonly exitCode: number | null,
+    readonly logFile: string,
+  ) {
+    super(`${server} exited during startup (exit code ${exitCode}); see ${logFile}`);
+  }
+}
+
 /** Starts `name` on fresh free ports (each call: a new process, new ports). */
 export async function startServer(name: ServerName, options: StartOptions = {}): Promise<ServerUnderTest> {
   const { logLevel = 'warn', baseline, run, rtmpPlayers = false, extraArgs = [], logSuffix = '' } = options;
@@ -143,7 +154,7 @@ export async function startServer(name: ServerName, options: StartOptions = {}):
 
   const deadline = performance.now() + 20_000;
   for (;;) {
-    if (exited) throw new Error(`${name} exited during startup (exit code ${child.exitCode}); see ${logFile}`);
+    if (exited) throw new ExitedAtStartup(name, child.exitCode, logFile);
     if ((await canConnect(httpPort)) && (await canConnect(rtmpPort))) break;
     if (performance.now() > deadline) {
       await stopChild(child);

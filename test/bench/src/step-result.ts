@@ -47,8 +47,10 @@ export interface StepResult {
   minViewerShare: number;
   /** server CPU over the window, % of one core */
   serverCpu: number;
-  /** CPU of the reverse proxy between the server and the viewers over the window, % of one core (when there is one) */
-  proxyCpu?: number | undefined;
+  /** processes the server's CPU was summed over at the end of the window (1 unless the step asked for its tree) */
+  serverProcesses?: number;
+  /** CPU of the step's `extraPids` (a reverse proxy, edges) over the window, % of one core each, in their order */
+  extraCpu?: (number | undefined)[] | undefined;
   /** server RSS in bytes: before the viewers came, peak over ramp-up + window, end of the window, ~2 s after they left */
   rssBefore: number;
   rssPeak: number;

@@ -10,11 +10,13 @@ import { harnessCpuMs } from './harness-cpu.js';
 import { tagKey, timestampKey, wallNow, type ByteMeasure } from './ingest-log.js';
 import { viewerWorker } from './paths.js';
 import { percentile } from './percentile.js';
-import { cpuMs, rssBytes } from './proc-stats.js';
+import { cpuMs, rssBytes, treeCpuDelta, treeCpuMs } from './proc-stats.js';
 import type { Publisher } from './publisher.js';
 import type { ServerUnderTest } from './server-under-test.js';
 import type { FormatFigures, StepResult } from './step-result.js';
+import { shiftedLatency, timestampOffsets } from './timestamp-offset.js';
 import { TS_DTS_OFFSET_MS } from './ts-timing.js';
+import { splitViewers } from './viewer-split.js';
 import type { FirstFrameTiming, FromWorker, ProgressMessage, ResultMessage, StartMessage, ToWorker, ViewerFormat, ViewerProtocol } from './worker-messages.js';
 
 export interface StepSpec {
@@ -30,10 +32,20 @@ export interface StepSpec {
   windowSeconds?: number;
   /** sample the server's RSS this often over the window, s (memory over time) */
   rssEverySeconds?: number;
-  /** the viewers' URL when they do not go to the server itself (e.g. a reverse proxy in front of it) */
-  playUrl?: string;
-  /** a process between the server and the viewers (a reverse proxy): its CPU over the window goes into the result */
-  proxyPid?: number;
+  /**
+   * the viewers' URLs when they do not go to the server itself (a reverse proxy in front of it, edges pulling
+   * from it): with several, the viewers are split evenly over them by worker process (`splitViewers`)
+   */
+  playUrls?: string[];
+  /** other processes that serve these viewers (a reverse proxy, edges): their CPU over the window goes into `extraCpu` */
+  extraPids?: number[];
+  /** the server's CPU is that of its whole process tree (a primary and its workers), read from /proc by ppid */
+  serverTree?: boolean;
+  /**
+   * the viewers' server restarted the stream's timestamps (an edge's pull starts at 0): the shift back to the
+   * published ones is found per worker process (its viewers share one URL, so one pull) by `timestampOffset`
+   */
+  timestampsRebased?: boolean;
   /** return every matched latency of the window (for pooling several steps' samples) */
   keepLatencies?: boolean;
 }
@@ -53,6 +65,8 @@ interface Worker {
   slow: boolean;
   last: ProgressMessage | undefined;
   result: ResultMessage | undefined;
+  /** its viewers' latency samples in the window, flattened as the workers send them */
+  samples: number[];
 }
 
 function mergeReasons(reports: (ProgressMessage | undefined)[]): Record<string, number> {
@@ -67,12 +81,12 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   publisher.proxy.log.keepMs = Math.max(publisher.proxy.log.keepMs, windowMs + 60_000);
   const slowViewers = spec.slow?.viewers ?? 0;
   const formats = spec.formats ?? ['flv'];
-  const workerCount = Math.min(config.workers - (slowViewers > 0 ? 1 : 0), spec.viewers);
+  const shares = splitViewers(spec.viewers, config.workers - (slowViewers > 0 ? 1 : 0), spec.playUrls?.length ?? 1);
+  const workerCount = shares.length;
   const rssBefore = rssBytes(server.pid) ?? 0;
 
   let t0 = 0;
   let t1 = 0;
-  const samples: number[] = [];
   const firstFrames: FirstFrameTiming[] = [];
   let lateFailed = 0;
   let framingErrors = 0;
@@ -93,9 +107,10 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   const slowWorker = slowViewers > 0 ? 1 : 0;
   for (let w = 0; w < workerCount + slowWorker; w++) {
     const slow = w === workerCount;
-    const count = slow ? slowViewers : Math.floor(spec.viewers / workerCount) + (w < spec.viewers % workerCount ? 1 : 0);
+    const count = slow ? slowViewers : shares[w]!.count;
+    const playUrl = slow ? undefined : spec.playUrls?.[shares[w]!.url];
     const child = track(fork(viewerWorker, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-    const worker: Worker = { child, count, slow, last: undefined, result: undefined };
+    const worker: Worker = { child, count, slow, last: undefined, result: undefined, samples: [] };
     child.on('message', (m: FromWorker) => {
       if (m.kind === 'result') {
         worker.result = m;
@@ -116,7 +131,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       offKeyframeResumes += m.offKeyframeResumes;
       if (!windowClosed) {
         // samples are recorded by the workers only between mark and end
-        for (let i = 0; i < m.samples.length; i++) samples.push(m.samples[i]!);
+        for (let i = 0; i < m.samples.length; i++) worker.samples.push(m.samples[i]!);
         for (const f of m.firstFrames) firstFrames.push(f);
         lateFailed += m.lateFailed;
       }
@@ -127,7 +142,7 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       urls: Object.fromEntries(
         (slow ? ['flv' as const] : formats).map((f) => [
           f,
-          f === 'flv' && spec.playUrl !== undefined ? spec.playUrl : slow ? server.playUrl(publisher.stream, false, 'flv') : urlOf(f),
+          f === 'flv' && playUrl !== undefined ? playUrl : slow ? server.playUrl(publisher.stream, false, 'flv') : urlOf(f),
         ]),
       ),
       formats: slow ? ['flv'] : formats,
@@ -146,6 +161,12 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
   const send = (m: ToWorker): void => {
     for (const w of workers) if (w.child.connected) w.child.send(m);
   };
+  // pid → CPU ms of the server, or of its process tree; a server gone in between counts 0 from then on
+  const serverCpuNow = (): Map<number, number> => {
+    if (spec.serverTree) return treeCpuMs(server.pid);
+    const ms = cpuMs(server.pid);
+    return new Map(ms === undefined ? [] : [[server.pid, ms]]);
+  };
   const workerPids = (): number[] => [...workers.map((w) => w.child.pid!), publisher.ffmpeg.pid!];
 
   try {
@@ -159,8 +180,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     await sleep(config.settleSeconds * 1000);
 
     // the window
-    const serverCpu0 = cpuMs(server.pid) ?? 0;
-    const proxyCpu0 = spec.proxyPid === undefined ? undefined : cpuMs(spec.proxyPid);
+    const serverCpu0 = serverCpuNow();
+    const extraCpu0 = (spec.extraPids ?? []).map(cpuMs);
     const harnessCpu0 = harnessCpuMs(workerPids());
     t0 = wallNow();
     send({ kind: 'mark' });
@@ -177,8 +198,8 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
         nextRssSample += spec.rssEverySeconds * 1000;
       }
     }
-    const serverCpu1 = cpuMs(server.pid) ?? serverCpu0;
-    const proxyCpu1 = spec.proxyPid === undefined ? undefined : cpuMs(spec.proxyPid);
+    const serverCpu1 = serverCpuNow();
+    const extraCpu1 = (spec.extraPids ?? []).map(cpuMs);
     const harnessCpu1 = harnessCpuMs(workerPids());
     t1 = wallNow();
     const rssEnd = rssBytes(server.pid) ?? 0;
@@ -199,21 +220,27 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
     const lastQuarter: number[] = [];
     let total = 0;
     const quarter = (t1 - t0) / 4;
-    for (let i = 0; i + 3 < samples.length; i += 4) {
-      const at = samples[i + 3]!;
-      if (at < t0 || at > t1) continue;
-      total++;
-      const ts = samples[i + 2]! < 0;
-      const own = (byFormatLatency[ts ? 'ts' : 'flv'] ??= { matched: [], total: 0 });
-      own.total++;
-      const key = ts ? timestampKey(samples[i]!, Math.round(samples[i + 1]! - TS_DTS_OFFSET_MS)) : tagKey(samples[i]!, samples[i + 1]!, samples[i + 2]!);
-      const ingestAt = publisher.proxy.log.arrivalOf(key);
-      if (ingestAt === undefined) continue;
-      const latency = at - ingestAt;
-      latencies.push(latency);
-      own.matched.push(latency);
-      if (at < t0 + quarter) firstQuarter.push(latency);
-      else if (at >= t1 - quarter) lastQuarter.push(latency);
+    const publishedVideo = spec.timestampsRebased ? publisher.proxy.log.videoBySize() : undefined;
+    for (const { samples } of workers) {
+      // no shift found: none of this worker's samples match (the match rate shows it)
+      const shifts = publishedVideo === undefined ? [0] : timestampOffsets(samples, publishedVideo);
+      for (let i = 0; i + 3 < samples.length; i += 4) {
+        const at = samples[i + 3]!;
+        if (at < t0 || at > t1) continue;
+        total++;
+        const type = samples[i]!;
+        const size = samples[i + 2]!;
+        const own = (byFormatLatency[size < 0 ? 'ts' : 'flv'] ??= { matched: [], total: 0 });
+        own.total++;
+        const arrivalAt = (timestamp: number): number | undefined =>
+          publisher.proxy.log.arrivalOf(size < 0 ? timestampKey(type, Math.round(timestamp - TS_DTS_OFFSET_MS)) : tagKey(type, timestamp, size));
+        const latency = shiftedLatency(at, samples[i + 1]!, shifts, arrivalAt);
+        if (latency === undefined) continue;
+        latencies.push(latency);
+        own.matched.push(latency);
+        if (at < t0 + quarter) firstQuarter.push(latency);
+        else if (at >= t1 - quarter) lastQuarter.push(latency);
+      }
     }
     const latencyP50 = percentile(latencies, 50);
     const q1 = percentile(firstQuarter, 50);
@@ -306,8 +333,15 @@ export async function runStep(config: BenchConfig, server: ServerUnderTest, publ
       failReasons: mergeReasons(lasts),
       viewersAt95: spec.viewers > 0 ? at95 / spec.viewers : 0,
       minViewerShare: minShare === Infinity ? 0 : minShare,
-      serverCpu: ((serverCpu1 - serverCpu0) / (t1 - t0)) * 100,
-      proxyCpu: proxyCpu0 !== undefined && proxyCpu1 !== undefined ? ((proxyCpu1 - proxyCpu0) / (t1 - t0)) * 100 : undefined,
+      serverCpu: (treeCpuDelta(serverCpu0, serverCpu1) / (t1 - t0)) * 100,
+      serverProcesses: serverCpu1.size,
+      extraCpu:
+        spec.extraPids === undefined
+          ? undefined
+          : extraCpu1.map((c1, i) => {
+              const c0 = extraCpu0[i];
+              return c0 !== undefined && c1 !== undefined ? ((c1 - c0) / (t1 - t0)) * 100 : undefined;
+            }),
       rssBefore,
       rssPeak,
       rssEnd,

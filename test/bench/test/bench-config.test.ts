@@ -29,7 +29,25 @@ test('the relay scenario measures flvcast builds only', () => {
 });
 
 test('an unknown scenario names the known ones', () => {
-  assert.throws(() => config({ BENCH_SCENARIO: 'edge' }), /fanout, slow, proxy, formats, rtmp or relay/);
+  assert.throws(() => config({ BENCH_SCENARIO: 'edge' }), /fanout, slow, proxy, formats, rtmp, relay or cluster/);
+});
+
+test('the cluster scenario: 1000 viewers direct and over the edges, 100 for the small edge audience, the workers ladder', () => {
+  const c = config({ BENCH_SCENARIO: 'cluster' });
+  assert.deepEqual(c.servers, ['flvcast']);
+  assert.deepEqual(c.clusterParts, ['edges', 'workers']);
+  assert.equal(c.clusterViewers, 1000);
+  assert.equal(c.clusterSmallViewers, 100);
+  assert.equal(c.clusterRounds, 3);
+  assert.deepEqual(c.clusterLadder, [1000, 2000, 3000]);
+  assert.equal(c.clusterLadderRounds, 2);
+  const small = config({ BENCH_SCENARIO: 'cluster', BENCH_CLUSTER_PARTS: 'edges', BENCH_CLUSTER_VIEWERS: '100', BENCH_CLUSTER_SMALL_VIEWERS: '0' });
+  assert.deepEqual(small.clusterParts, ['edges']);
+  assert.equal(small.clusterSmallViewers, 0);
+  assert.deepEqual(config({}, ['--scenario', 'cluster', '--cluster-ladder', '100, 200']).clusterLadder, [100, 200]);
+  assert.throws(() => config({ BENCH_SCENARIO: 'cluster', BENCH_CLUSTER_PARTS: 'edges,redis' }), /neither edges nor workers/);
+  assert.throws(() => config({ BENCH_SCENARIO: 'cluster', BENCH_SERVERS: 'nms' }), /flvcast builds only/);
+  assert.throws(() => config({ BENCH_SCENARIO: 'cluster', BENCH_CLUSTER_LADDER: '1000,6000' }), /at most 5000 viewers/);
 });
 
 test('the nginx-rtmp configuration: its module, one live application on loopback, no daemon', () => {
