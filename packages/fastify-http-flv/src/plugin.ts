@@ -299,11 +299,14 @@ function serveHttp(request: FastifyRequest, reply: FastifyReply, state: FlvReque
   }
   // The viewer's stream (header, metadata, configuration, cached GOP) starts as it subscribes.
   const protocol = served.output.protocols.http;
+  // Another server pulling (an edge, a worker): one connection feeding many viewers, whose own server merges
+  // their writes. Merging here too would only add a window of latency to every one of them.
+  const relay = options.internal || isRelayPull(request.headers['user-agent']);
   const sub = options.hub.subscribe(key, served.output.format, (subscriber) => new TransportSink(subscriber, target, {
     frames: fast ? frames : undefined,
     highWaterMark: options.highWaterMarkBytes,
     finish,
-  }), { protocol, remoteAddress: request.ip, internal: options.internal, demand: options.internal });
+  }), { protocol, remoteAddress: request.ip, internal: options.internal, demand: options.internal }, relay ? { mergeWriteMs: 0 } : undefined);
   if (sub === undefined) {
     // The stream ended between the existence check and now: an empty stream, ended at once.
     finish();
@@ -395,3 +398,7 @@ function serveWs(socket: WebSocket, request: FastifyRequest, state: FlvRequestSt
 
 export const fastifyHttpFlv = fp(httpFlv, { fastify: '5.x', name: '@flvcast/fastify-http-flv' });
 
+/** flvcast's own pull client (`@flvcast/relay` HttpFlvClient) says so in its User-Agent. */
+function isRelayPull(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && /^flvcast-pull(\/|$)/.test(userAgent);
+}

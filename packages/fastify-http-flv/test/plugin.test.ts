@@ -212,3 +212,25 @@ test('HTTP-FLV streams over HTTP/2 (h2c), as camera walls need past 6 connection
     assert.deepEqual(r.types.slice(0, 3), [18, 9, 9]);
   }
 });
+
+test("another server's pull (flvcast-pull) is written without the merge window: it feeds viewers whose own server merges", async (t) => {
+  const { app } = await appWithStream({ mergeWriteMs: 40 });
+  t.after(() => app.close());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const windows: number[] = [];
+  app.streams.events.on('play', ({ subscriber }) => windows.push(subscriber.mergeWriteMs));
+  for (const ua of ['flvcast-pull', 'ffplay', 'flvcast-pullover']) {
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ port, host: '127.0.0.1', path: '/live/cam1.flv', headers: { 'user-agent': ua } }, (res: IncomingMessage) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.once('error', reject);
+      req.end();
+    });
+  }
+  assert.deepEqual(windows, [0, 40, 40], 'only a flvcast pull is unmerged');
+});
