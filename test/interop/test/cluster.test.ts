@@ -32,7 +32,7 @@ const location = async (url: string): Promise<[number, string | null]> => {
   return [res.status, res.headers.get('location')];
 };
 
-test('three servers on one Redis: a name is published once cluster-wide, relayed or redirected anywhere, freed by the TTL of a SIGKILLed holder', { skip }, async (t) => {
+test('three servers on one Redis: a name is published once cluster-wide, relayed or redirected anywhere, survives a Redis restart, freed by the TTL of a SIGKILLed holder', { skip }, async (t) => {
   const redis = await startRedis();
   t.after(() => redis.stop());
   const common = ['--redis-url', redis.url, '--cluster-ttl-ms', '1500'];
@@ -59,7 +59,36 @@ test('three servers on one Redis: a name is published once cluster-wide, relayed
   assert.deepEqual(await location(`${c.httpUrl}/live/cam1.ts?token=t1`), [302, `${a.httpUrl}/live/cam1.ts?token=t1`]);
   assert.deepEqual(await location(`${c.httpUrl}/live/nobody.flv`), [404, null]);
 
+  // A stream published on the other origin plays through a, which has no --origin either.
+  const onB2 = await SyntheticPublisher.start(b.rtmpPort, 'cam2');
+  t.after(() => onB2.close());
+  const viewer2 = await HttpFlvViewer.open(`${a.httpUrl}/live/cam2.flv`);
+  t.after(() => viewer2.close());
+  await viewer2.waitFor((x) => x.tags.some((tag) => tag.video?.isKeyframe === true && !tag.video.isSequenceHeader), 10_000, 'video relayed by a from b');
+
+  // Redis restarted, empty: the relayed viewers never notice, and the directory is rebuilt.
+  const mediaAt = (v: HttpFlvViewer): number[] => v.tags.filter((tag) => tag.type === 8 || tag.type === 9).map((tag) => tag.at);
+  const restartAt = performance.now();
+  await redis.restart();
+  await sleep(1500);
+  for (const v of [viewer, viewer2]) {
+    const times = mediaAt(v).filter((at) => at >= restartAt - 500);
+    const gap = Math.max(...times.slice(1).map((at, i) => at - times[i]!), performance.now() - times.at(-1)!);
+    assert.ok(times.length > 20 && gap < 500, `a relayed viewer kept getting media through the Redis restart (${times.length} tags, longest gap ${gap.toFixed(0)} ms)`);
+    assert.equal(v.ended || v.aborted, false);
+  }
+  const rebuilt = async (): Promise<boolean> =>
+    JSON.stringify(await location(`${c.httpUrl}/live/cam1.flv`)) === JSON.stringify([302, `${a.httpUrl}/live/cam1.flv`]) &&
+    JSON.stringify(await location(`${c.httpUrl}/live/cam2.flv`)) === JSON.stringify([302, `${b.httpUrl}/live/cam2.flv`]);
+  const deadline = performance.now() + 5000;
+  while (!(await rebuilt())) {
+    assert.ok(performance.now() < deadline, 'the directory is rebuilt after the Redis restart (c redirects both streams to their holders)');
+    await sleep(100);
+  }
+  t.diagnostic(`directory rebuilt ${(performance.now() - restartAt).toFixed(0)} ms after the Redis restart began`);
+
   viewer.close();
+  viewer2.close();
   await a.kill('SIGKILL');
   const killedAt = performance.now();
   // Until a's entry expires nobody may publish cam1; then b can.
