@@ -34,3 +34,4 @@ export {
 } from './audio-specific-config.js';
 export { sequenceHeaderProblem } from './sequence-header-problem.js';
 export { ADTS_HEADER_SIZE, ADTS_MAX_FRAME_SIZE, adtsHeader } from './adts-header.js';
+export { indexFlv, withKeyframeIndex, type FlvFileIndex } from './flv-file-index.js';
