@@ -110,8 +110,9 @@ test('a destination that stops reading costs bounded memory: the socket stays un
   };
   let maxSocket = 0;
   let maxQueued = 0;
-  // 64 MB at 64 KB a frame, a keyframe every 25: far more than the kernel's socket buffers take.
-  for (let i = 0; i < 1000; i++) {
+  // 128 MB at 64 KB a frame, a keyframe every 25: far more than the kernel's socket buffers take (loopback's
+  // autotuning let 30-50 MB through in CI runs, so 64 MB left too thin a margin).
+  for (let i = 0; i < 2000; i++) {
     publisher.video(i * 40, frame(i % 25 === 0));
     const s = forwarder.list()[0]!;
     maxSocket = Math.max(maxSocket, s.socketBufferedBytes);
@@ -119,13 +120,13 @@ test('a destination that stops reading costs bounded memory: the socket stays un
     if (i % 50 === 0) await sleep(1); // let the socket flush what the kernel takes
   }
   const s = forwarder.list()[0]!;
-  t.diagnostic(`64 MB published to a destination that reads nothing: socket buffer peak ${maxSocket} B, hub queue peak ${maxQueued} B, ${s.drops} frames dropped in ${s.skips} skips`);
+  t.diagnostic(`128 MB published to a destination that reads nothing: socket buffer peak ${maxSocket} B, hub queue peak ${maxQueued} B, ${s.drops} frames dropped in ${s.skips} skips`);
   assert.equal(s.state, 'forwarding');
   assert.ok(maxSocket <= highWater + 128 * 1024, `socket buffer peaked at ${maxSocket} bytes (high water ${highWater} + one frame)`);
   assert.ok(maxQueued <= maxQueue + 64 * 1024, `hub queue peaked at ${maxQueued} bytes (bound ${maxQueue} + one frame)`);
-  // Of 1000 frames, what the kernel's socket buffers, the high-water mark and the queue hold (a few MB) got
-  // through; the rest must have been dropped, not kept.
-  assert.ok(s.drops > 250, `frames dropped: ${s.drops}`);
+  // Of 2000 frames, what the kernel's socket buffers, the high-water mark and the queue hold got through; the
+  // rest must have been dropped, not kept.
+  assert.ok(s.drops > 1000, `frames dropped: ${s.drops}`);
   assert.ok(s.skips > 0);
   publisher.end();
 });
