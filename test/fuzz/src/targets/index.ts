@@ -7,6 +7,7 @@ import avcDecoderConfig from './avc-decoder-config.js';
 import avcSps from './avc-sps.js';
 import flvAudioTag from './flv-audio-tag.js';
 import flvDemuxer from './flv-demuxer.js';
+import flvFileIndex from './flv-file-index.js';
 import flvScriptData from './flv-script-data.js';
 import flvVideoTag from './flv-video-tag.js';
 import hevcDecoderConfig from './hevc-decoder-config.js';
@@ -27,6 +28,7 @@ import tsMuxer from './ts-muxer.js';
 export const targets: readonly FuzzTarget<never>[] = [
   amf0Reader,
   flvDemuxer,
+  flvFileIndex,
   flvScriptData,
   flvVideoTag,
   flvAudioTag,
