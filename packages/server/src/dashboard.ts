@@ -25,6 +25,11 @@ export interface DashboardOptions {
   streams?: () => Promise<StreamSummary[]>;
   /** Where RTMP ingest listens when it is another process's (a worker's primary). */
   rtmp?: ReadonlyArray<{ host: string; port: number }>;
+  /**
+   * The recordings the server serves over VOD (`--vod-dir`), for the page's Recordings view at
+   * `GET /dashboard/recordings.json`; absent: no such view. They are public already (VOD serves them).
+   */
+  recordings?: () => Promise<readonly object[]>;
 }
 
 /** `GET /dashboard/config.json`: what the page needs besides the stream list. */
@@ -38,6 +43,8 @@ export interface DashboardConfig {
   /** Where the RTMP ingest listens (what `fastify.rtmp.addresses()` says), for the OBS/ffmpeg URLs. */
   rtmp: Array<{ host: string; port: number }>;
   pollMs: number;
+  /** The page lists recordings (`GET /dashboard/recordings.json`). */
+  recordings: boolean;
 }
 
 export interface DashboardAsset {
@@ -145,7 +152,17 @@ export async function dashboard(fastify: FastifyInstance, opts: DashboardOptions
       websocket: opts.websocket,
       rtmp,
       pollMs: DASHBOARD_POLL_MS,
+      recordings: opts.recordings !== undefined,
     };
     return config;
   });
+
+  const recordings = opts.recordings;
+  if (recordings !== undefined) {
+    fastify.get('/dashboard/recordings.json', async (_request, reply) => {
+      cors(reply);
+      reply.header('cache-control', 'no-store');
+      return recordings();
+    });
+  }
 }

@@ -26,6 +26,24 @@ interface DashboardConfig {
   websocket: boolean;
   rtmp: Array<{ host: string; port: number }>;
   pollMs: number;
+  /** The server serves recordings (VOD): the page lists `dashboard/recordings.json`. */
+  recordings?: boolean;
+}
+
+/** One entry of `dashboard/recordings.json`: a finished recording the server serves over VOD. */
+interface RecordingEntry {
+  id: string;
+  /** Below the VOD directory, e.g. `live/cam1.1733580000000.flv`. */
+  path: string;
+  /** The VOD URL (absolute path on the server). */
+  url: string;
+  stream: string;
+  /** ISO time the recording started, when known. */
+  start: string | null;
+  durationMs: number | null;
+  bytes: number;
+  /** The file has a keyframes index: the seek bar works. */
+  seekable: boolean;
 }
 
 type Transport = 'http' | 'ws';
@@ -213,6 +231,12 @@ function formatUptime(ms: number): string {
   return h > 0 ? `${h}:${mmss}` : mmss;
 }
 
+function formatBytes(n: number): string {
+  if (n < 1024 * 1024) return `${numberFormat.format(Math.round(n / 1024))} KB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1048576).toFixed(1)} MB`;
+  return `${(n / 1073741824).toFixed(2)} GB`;
+}
+
 function describeVideo(s: StreamSummary): string {
   const v = s.video;
   if (v === null) return '–';
@@ -243,6 +267,9 @@ let transport: Transport = 'http';
 let container: Container = 'flv';
 /** Set once a selection came from the user or the URL, so the page stops picking a stream itself. */
 let chosen = false;
+let recordings: RecordingEntry[] = [];
+/** The recording being played (then no live stream is selected). */
+let selectedRecording: string | undefined;
 
 interface Playback {
   name: string;
@@ -354,6 +381,11 @@ function autoSelect(): void {
 
 function select(name: string, t: Transport, byUser: boolean, c: Container = container): void {
   const restart = name === selected && t === transport && c === container && byUser;
+  if (selectedRecording !== undefined) {
+    selectedRecording = undefined;
+    stopPlayback();
+    renderRecordings();
+  }
   selected = name;
   transport = t;
   container = c;
@@ -371,6 +403,11 @@ function select(name: string, t: Transport, byUser: boolean, c: Container = cont
 
 function readHash(): void {
   const params = new URLSearchParams(location.hash.slice(1));
+  const recording = params.get('recording');
+  if (recording !== null && recording !== '') {
+    if (recording !== selectedRecording) playRecordingById(recording);
+    return;
+  }
   const name = params.get('stream');
   const t = params.get('transport') === 'ws' ? 'ws' : 'http';
   const c = params.get('format') === 'ts' ? 'ts' : 'flv';
@@ -397,6 +434,7 @@ function stopPlayback(): void {
   video.removeAttribute('data-transport');
   video.removeAttribute('data-format');
   video.removeAttribute('data-state');
+  video.removeAttribute('data-kind');
   resetStats();
 }
 
@@ -465,6 +503,16 @@ function start(s: StreamSummary, cfg: DashboardConfig): void {
       autoCleanupMinBackwardDuration: 10,
     },
   );
+  run(pb, player, { what: s.name, live: true, note: v.note });
+}
+
+/**
+ * What live and recorded playback share: the player's errors and first frame shown on the page, then
+ * attach, load and play. A live stream that ends or fails is retried while it is live; a recording that
+ * loaded completely has simply been read to its end.
+ */
+function run(pb: Playback, player: Mpegts.Player, opts: { what: string; live: boolean; note: string | undefined }): void {
+  const mpegts = window.mpegts!;
   pb.player = player;
   video.dataset.state = 'starting';
 
@@ -473,19 +521,19 @@ function start(s: StreamSummary, cfg: DashboardConfig): void {
     pb.state = 'failed';
     pb.failedAt = performance.now();
     video.dataset.state = 'failed';
-    showMessage(`${text} Retrying while the stream is live…`, 'error');
+    showMessage(opts.live ? `${text} Retrying while the stream is live…` : text, 'error');
   };
   player.on(mpegts.Events.ERROR, (type: string, detail: string, info: { code?: number; msg?: string } | undefined) => {
     if (detail === mpegts.ErrorDetails.MEDIA_CODEC_UNSUPPORTED || detail === mpegts.ErrorDetails.MEDIA_FORMAT_UNSUPPORTED) {
       pb.state = 'unsupported';
       video.dataset.state = 'unsupported';
-      showMessage(`The player cannot play this stream's codec: ${info?.msg ?? detail}.`, 'error');
+      showMessage(`The player cannot play this ${opts.live ? 'stream' : 'recording'}'s codec: ${info?.msg ?? detail}.`, 'error');
       return;
     }
-    if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info?.code === 404) return fail(`${s.name} is not live (404).`);
+    if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info?.code === 404) return fail(opts.live ? `${opts.what} is not live (404).` : `${opts.what} is gone (404).`);
     fail(`Playback error: ${type} / ${detail}${info?.msg ? ` (${info.msg})` : ''}.`);
   });
-  player.on(mpegts.Events.LOADING_COMPLETE, () => fail('The stream ended.'));
+  if (opts.live) player.on(mpegts.Events.LOADING_COMPLETE, () => fail('The stream ended.'));
   player.on(mpegts.Events.MEDIA_INFO, (info: Mpegts.MSEPlayerMediaInfo) => {
     if (playback !== pb) return;
     $('stat-codecs').textContent = [info.videoCodec, info.audioCodec].filter((c) => c).join(', ') || '–';
@@ -503,7 +551,7 @@ function start(s: StreamSummary, cfg: DashboardConfig): void {
     const first = $('stat-first-frame');
     first.textContent = `${Math.round(pb.firstFrameMs)} ms`;
     first.dataset.ms = String(Math.round(pb.firstFrameMs));
-    if (messageEl.dataset.kind === 'error') showMessage(v.note);
+    if (messageEl.dataset.kind === 'error') showMessage(opts.note);
   };
   if (typeof video.requestVideoFrameCallback === 'function') video.requestVideoFrameCallback(firstFrame);
   else video.addEventListener('playing', firstFrame, { once: true });
@@ -519,6 +567,92 @@ function start(s: StreamSummary, cfg: DashboardConfig): void {
   }
 }
 
+// --- recordings (VOD) ---------------------------------------------------------------------------------
+
+const recordingsBody = $<HTMLTableElement>('recordings').tBodies[0]!;
+
+/** The VOD URL of a recording, on the server the page talks to. */
+const recordingUrl = (r: RecordingEntry): string => new URL(r.url.replace(/^\/+/, ''), base).href;
+
+function renderRecordings(): void {
+  $('recordings-card').hidden = config?.recordings !== true;
+  $('recordings-empty').hidden = recordings.length > 0;
+  const rowsNow = recordings.map((r) => {
+    const row = el('tr', { 'data-recording': r.id });
+    row.classList.toggle('selected', r.id === selectedRecording);
+    const nameCell = el('td', { class: 'name' });
+    const button = el('button', { type: 'button', class: 'play', 'data-recording': r.id, title: `Play ${r.path}` }, r.path);
+    button.addEventListener('click', () => playRecording(r));
+    nameCell.append(button);
+    if (!r.seekable) nameCell.append(el('span', { class: 'badge', title: 'no keyframes index: plays, but cannot seek (flvcast index FILE adds one)' }, 'no seek'));
+    const download = el('a', { href: recordingUrl(r), download: r.path.split('/').pop() ?? 'recording.flv' }, 'Download');
+    const start = r.start === null ? '–' : new Date(r.start).toLocaleString();
+    const duration = r.durationMs === null ? '–' : formatUptime(r.durationMs);
+    row.append(nameCell, el('td', {}, r.stream), el('td', {}, start), el('td', { class: 'duration' }, duration), el('td', { class: 'size' }, formatBytes(r.bytes)));
+    const last = el('td');
+    last.append(download);
+    row.append(last);
+    return row;
+  });
+  recordingsBody.replaceChildren(...rowsNow);
+}
+
+let recordingsTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Recordings change when one finishes: polled less often than the live list. */
+async function pollRecordings(): Promise<void> {
+  clearTimeout(recordingsTimer);
+  if (config?.recordings !== true) return;
+  try {
+    recordings = await fetchJson<RecordingEntry[]>('dashboard/recordings.json');
+    renderRecordings();
+    // A #recording= link opened before the list arrived.
+    const wanted = new URLSearchParams(location.hash.slice(1)).get('recording');
+    if (wanted !== null && wanted !== selectedRecording) playRecordingById(wanted);
+  } catch {
+    // The live feed's status line already says when the server is unreachable.
+  } finally {
+    recordingsTimer = setTimeout(() => void pollRecordings(), document.hidden ? 60_000 : 10_000);
+  }
+}
+
+function playRecordingById(id: string): void {
+  const r = recordings.find((x) => x.id === id);
+  if (r !== undefined) playRecording(r);
+}
+
+/** Plays a recording with a seek bar: mpegts.js reads its keyframes index and seeks with HTTP Range. */
+function playRecording(r: RecordingEntry): void {
+  if (window.mpegts === undefined || mediaSource() === undefined) {
+    showMessage('This browser cannot play FLV in a page (no Media Source Extensions or no mpegts.js): use the Download link.', 'error');
+    return;
+  }
+  chosen = true;
+  selected = undefined;
+  selectedRecording = r.id;
+  const hash = `#${new URLSearchParams({ recording: r.id }).toString()}`;
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+  for (const row of rows.values()) row.classList.remove('selected');
+  renderRecordings();
+  $('now-playing').textContent = `${r.path} (recording)`;
+  $('urls').replaceChildren();
+  stopPlayback();
+  const url = recordingUrl(r);
+  const pb: Playback = { name: `recording:${r.id}`, transport: 'http', container: 'flv', url, player: undefined, state: 'starting', startedAt: performance.now(), firstFrameMs: undefined, failedAt: 0, codecs: '' };
+  playback = pb;
+  video.dataset.url = url;
+  video.dataset.transport = 'http';
+  video.dataset.format = 'flv';
+  video.dataset.kind = 'recording';
+  showMessage(r.seekable ? undefined : 'This recording has no keyframes index: it plays from the start only.');
+  const player = window.mpegts!.createPlayer(
+    { type: 'flv', isLive: false, url, ...(r.durationMs === null ? {} : { duration: r.durationMs }) },
+    // Seeks ask for the keyframe's byte offset with a Range request; accurateSeek then decodes up to the exact time.
+    { isLive: false, enableWorker: false, lazyLoad: false, seekType: 'range', accurateSeek: true },
+  );
+  run(pb, player, { what: r.path, live: false, note: undefined });
+}
+
 // --- measurements -------------------------------------------------------------------------------------
 
 function resetStats(): void {
@@ -532,7 +666,7 @@ function resetStats(): void {
 function updateStats(): void {
   if (playback?.player === undefined) return;
   const b = video.buffered;
-  if (b.length > 0) {
+  if (b.length > 0 && video.dataset.kind !== 'recording') {
     const latency = b.end(b.length - 1) - video.currentTime;
     const rate = video.playbackRate === 1 ? '' : ` (catching up ×${video.playbackRate.toFixed(2)})`;
     $('stat-latency').textContent = `${latency.toFixed(2)} s${rate}`;
@@ -627,7 +761,10 @@ async function boot(): Promise<void> {
   });
   window.addEventListener('hashchange', readHash);
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && config !== undefined) schedulePoll(0);
+    if (!document.hidden && config !== undefined) {
+      schedulePoll(0);
+      void pollRecordings();
+    }
   });
   setInterval(updateStats, 250);
   setInterval(tickUptime, 1000);
@@ -656,7 +793,9 @@ async function boot(): Promise<void> {
     }
   }
   renderPublishHint();
+  renderRecordings();
   readHash();
+  void pollRecordings();
   await poll();
 }
 
