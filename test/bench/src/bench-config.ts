@@ -51,9 +51,10 @@ export interface BenchConfig {
    * 'formats': TS viewers against FLV ones (alone and together), the muxing cost, and `.aac` listeners;
    * 'rtmp': RTMP players (our own client) against flvcast and node-media-server, beside HTTP-FLV viewers;
    * 'relay': the CPU of one forward and one pull (to and from nginx-rtmp) per Mbit/s;
-   * 'cluster': an origin and two edges (viewers direct vs. over the edges), and `--workers 1` vs `--workers 2`
+   * 'cluster': an origin and two edges (viewers direct vs. over the edges), and `--workers 1` vs `--workers 2`;
+   * 'dvr': the server's CPU and RSS with N streams recorded against not recorded, and VOD download throughput
    */
-  scenario: 'fanout' | 'slow' | 'proxy' | 'formats' | 'rtmp' | 'relay' | 'cluster';
+  scenario: 'fanout' | 'slow' | 'proxy' | 'formats' | 'rtmp' | 'relay' | 'cluster' | 'dvr';
   /** slow scenario: normal viewers, slow viewers, their read rate as a share of the stream's, minutes with them */
   slowNormal: number;
   slowViewers: number;
@@ -80,6 +81,15 @@ export interface BenchConfig {
   /** cluster scenario, workers: the viewer ladder each `--workers` setting climbs (it stops below 95 %), and rounds */
   clusterLadder: number[];
   clusterLadderRounds: number;
+  /** dvr scenario: parts ('record': N streams recorded vs not; 'vod': parallel downloads of one recording) */
+  dvrParts: ('record' | 'vod')[];
+  /** dvr scenario, record: streams published at once, measured seconds per window, rounds (plain and recording alternate) */
+  dvrStreams: number;
+  dvrSeconds: number;
+  dvrRounds: number;
+  /** dvr scenario, vod: parallel downloads, the recording's size in MB */
+  vodDownloads: number;
+  vodMb: number;
   quick: boolean;
 }
 
@@ -117,6 +127,12 @@ const options = {
   'cluster-rounds': { type: 'string' },
   'cluster-ladder': { type: 'string' },
   'cluster-ladder-rounds': { type: 'string' },
+  'dvr-parts': { type: 'string' },
+  'dvr-streams': { type: 'string' },
+  'dvr-seconds': { type: 'string' },
+  'dvr-rounds': { type: 'string' },
+  'vod-downloads': { type: 'string' },
+  'vod-mb': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -143,7 +159,8 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
                                                    proxy (direct vs. through nginx), formats (TS and AAC viewers) or
                                                    rtmp (RTMP players, then as many HTTP-FLV viewers, per server run) or
                                                    relay (one forward and one pull, to and from nginx-rtmp) or
-                                                   cluster (origin + 2 edges; --workers 1 vs 2) [fanout]
+                                                   cluster (origin + 2 edges; --workers 1 vs 2) or
+                                                   dvr (recording N streams vs not; VOD downloads) [fanout]
   --slow-normal n         BENCH_SLOW_NORMAL        slow scenario: normal HTTP-FLV viewers [500]
   --slow-viewers n        BENCH_SLOW_VIEWERS       slow scenario: slow viewers added beside them [50]
   --slow-rate r           BENCH_SLOW_RATE          slow scenario: a slow viewer's read rate / the stream's bitrate [0.25]
@@ -162,8 +179,14 @@ export const usage = `Usage: pnpm bench [-- options]   (each option also as an e
   --cluster-rounds n      BENCH_CLUSTER_ROUNDS     cluster scenario: rounds of direct / edges / small edges, alternating [3]
   --cluster-ladder n,n    BENCH_CLUSTER_LADDER     cluster scenario: viewers each --workers setting climbs, stopping below 95 % [1000,2000,3000]
   --cluster-ladder-rounds n BENCH_CLUSTER_LADDER_ROUNDS cluster scenario: rounds of --workers 1 and 2, alternating [2]
+  --dvr-parts a,b         BENCH_DVR_PARTS          dvr scenario: record (N streams recorded vs not), vod (parallel downloads) [record,vod]
+  --dvr-streams n         BENCH_DVR_STREAMS        dvr scenario: 2.5 Mbit/s streams published (and recorded) at once [10]
+  --dvr-seconds s         BENCH_DVR_SECONDS        dvr scenario: measured seconds per window [20]
+  --dvr-rounds n          BENCH_DVR_ROUNDS         dvr scenario: rounds of plain and recording windows, alternating [2]
+  --vod-downloads n       BENCH_VOD_DOWNLOADS      dvr scenario: parallel downloads of one recording [200]
+  --vod-mb n              BENCH_VOD_MB             dvr scenario: the recording's size, MB [100]
   (the rtmp scenario runs flvcast,nms,nms,flvcast unless --servers says otherwise, and stops with an error
-   when a server refuses RTMP play; the slow, proxy, formats, relay and cluster scenarios measure flvcast only unless --servers says otherwise;
+   when a server refuses RTMP play; the slow, proxy, formats, relay, cluster and dvr scenarios measure flvcast only unless --servers says otherwise;
    the proxy scenario runs /usr/sbin/nginx, or NGINX_PATH)`;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -197,8 +220,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   };
 
   const scenario = pick('scenario', 'BENCH_SCENARIO') ?? 'fanout';
-  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats' && scenario !== 'rtmp' && scenario !== 'relay' && scenario !== 'cluster') {
-    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy, formats, rtmp, relay or cluster, got "${scenario}"`);
+  if (scenario !== 'fanout' && scenario !== 'slow' && scenario !== 'proxy' && scenario !== 'formats' && scenario !== 'rtmp' && scenario !== 'relay' && scenario !== 'cluster' && scenario !== 'dvr') {
+    throw new Error(`BENCH_SCENARIO must be fanout, slow, proxy, formats, rtmp, relay, cluster or dvr, got "${scenario}"`);
   }
   const baselineText = pick('baseline', 'BENCH_BASELINE');
   const baseline = baselineText === undefined || baselineText === '' ? undefined : resolve(baselineText);
@@ -216,12 +239,15 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     if (s === 'nms' && scenario === 'formats') throw new Error('the formats scenario measures flvcast builds only: node-media-server has no TS or AAC mount');
     if (s === 'nms' && scenario === 'relay') throw new Error('the relay scenario measures flvcast builds only (forward and pull are configured by flvcast flags)');
     if (s === 'nms' && scenario === 'cluster') throw new Error('the cluster scenario measures flvcast builds only (edges and workers are flvcast flags)');
+    if (s === 'nms' && scenario === 'dvr') throw new Error('the dvr scenario measures flvcast builds only (recording and VOD are flvcast flags)');
   }
   const stepsText = pick('steps', 'BENCH_STEPS') ?? (quick ? '1,100' : '1,100,500,1000');
   const steps = intList('BENCH_STEPS', stepsText);
   const partsText = pick('cluster-parts', 'BENCH_CLUSTER_PARTS') || 'edges,workers';
   const clusterParts = partsText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const p of clusterParts) if (p !== 'edges' && p !== 'workers') throw new Error(`BENCH_CLUSTER_PARTS: "${p}" is neither edges nor workers`);
+  const dvrParts = (pick('dvr-parts', 'BENCH_DVR_PARTS') || 'record,vod').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const p of dvrParts) if (p !== 'record' && p !== 'vod') throw new Error(`BENCH_DVR_PARTS: "${p}" is neither record nor vod`);
 
   const config: BenchConfig = {
     servers: servers as ServerName[],
@@ -256,6 +282,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     clusterRounds: int('BENCH_CLUSTER_ROUNDS', pick('cluster-rounds', 'BENCH_CLUSTER_ROUNDS'), quick ? 1 : 3, 1),
     clusterLadder: intList('BENCH_CLUSTER_LADDER', pick('cluster-ladder', 'BENCH_CLUSTER_LADDER') ?? (quick ? '100,200' : '1000,2000,3000')),
     clusterLadderRounds: int('BENCH_CLUSTER_LADDER_ROUNDS', pick('cluster-ladder-rounds', 'BENCH_CLUSTER_LADDER_ROUNDS'), quick ? 1 : 2, 1),
+    dvrParts: dvrParts as ('record' | 'vod')[],
+    dvrStreams: int('BENCH_DVR_STREAMS', pick('dvr-streams', 'BENCH_DVR_STREAMS'), quick ? 3 : 10, 1),
+    dvrSeconds: num('BENCH_DVR_SECONDS', pick('dvr-seconds', 'BENCH_DVR_SECONDS'), quick ? 8 : 20, 1),
+    dvrRounds: int('BENCH_DVR_ROUNDS', pick('dvr-rounds', 'BENCH_DVR_ROUNDS'), quick ? 1 : 2, 1),
+    vodDownloads: int('BENCH_VOD_DOWNLOADS', pick('vod-downloads', 'BENCH_VOD_DOWNLOADS'), quick ? 20 : 200, 1),
+    vodMb: int('BENCH_VOD_MB', pick('vod-mb', 'BENCH_VOD_MB'), quick ? 20 : 100, 1),
     quick,
   };
   // Hard bounds: this is a 2-core machine and every step must end by itself.
@@ -269,6 +301,12 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
   if (config.relayRounds > 20) throw new Error('BENCH_RELAY_ROUNDS is capped at 20');
   if (config.clusterRounds > 20) throw new Error('BENCH_CLUSTER_ROUNDS is capped at 20');
   if (config.clusterLadderRounds > 20) throw new Error('BENCH_CLUSTER_LADDER_ROUNDS is capped at 20');
+  if (config.dvrStreams > 50) throw new Error('BENCH_DVR_STREAMS is capped at 50 (each is an ffmpeg publisher)');
+  if (config.dvrSeconds > 300) throw new Error('BENCH_DVR_SECONDS is capped at 300');
+  if (config.dvrRounds > 20) throw new Error('BENCH_DVR_ROUNDS is capped at 20');
+  if (config.vodDownloads > 1000) throw new Error('BENCH_VOD_DOWNLOADS is capped at 1000');
+  if (config.vodMb > 2000) throw new Error('BENCH_VOD_MB is capped at 2000');
+  if (config.dvrParts.length === 0) throw new Error('BENCH_DVR_PARTS names no part');
   if (config.clusterParts.length === 0) throw new Error('BENCH_CLUSTER_PARTS names no part');
   if (config.slowRate >= 1) throw new Error('BENCH_SLOW_RATE must be below 1 (a share of the stream rate)');
   if (config.workers > 8) throw new Error('BENCH_WORKERS is capped at 8 (2-core machine)');

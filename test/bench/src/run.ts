@@ -21,6 +21,7 @@ import { formatMedians, formatRuns, formatSideBySide, formatStep, memoryPerViewe
 import { runNumbers, startServer, type ServerUnderTest } from './server-under-test.js';
 import type { StepResult } from './step-result.js';
 import { formatClusterScenario, runClusterScenario } from './cluster-scenario.js';
+import { formatDvrScenario, runDvrScenario } from './dvr-scenario.js';
 import { formatFormatsRanges, formatFormatsScenario, keyFigures, runFormatsScenario } from './formats-scenario.js';
 import { formatProxyScenario, runProxyScenario } from './proxy-scenario.js';
 import { formatRelayScenario, runRelayScenario } from './relay-scenario.js';
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
   if (config.scenario === 'rtmp') return runRtmp(config, high, started);
   if (config.scenario === 'relay') return runRelay(config, high, started);
   if (config.scenario === 'cluster') return runCluster(config, high, started);
+  if (config.scenario === 'dvr') return runDvr(config, high, started);
   const low = config.lowViewers > 0 ? await ensureInput(lowInput) : undefined;
   const idle = config.idleViewers > 0 ? await ensureInput(idleInput) : undefined;
 
@@ -344,6 +346,19 @@ async function runCluster(config: BenchConfig, input: string, started: number): 
       latency: "ms from the arrival of a message at the origin's (or primary's) RTMP socket to the arrival of the same tag at a sampled viewer: end to end through an edge",
       cpu: '% of one core over each window; edges: each edge process; workers: the primary and every process below it (by ppid in /proc)',
       harness: 'this process (with the ingest proxy), the viewer workers and ffmpeg, on the same 2 cores as the servers',
+    },
+  );
+}
+
+async function runDvr(config: BenchConfig, input: string, started: number): Promise<void> {
+  await runScenario(
+    config,
+    started,
+    (slot) => runDvrScenario(config, slot.name, input, slot.run),
+    (r) => formatDvrScenario(r),
+    {
+      cpu: '% of one core over each window (the server process alone); recording: every stream recorded to .cache/bench/dvr-*',
+      vod: 'all bytes received by the downloaders / wall time from the first request to the last byte; two downloader processes',
     },
   );
 }

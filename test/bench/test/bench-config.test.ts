@@ -29,7 +29,21 @@ test('the relay scenario measures flvcast builds only', () => {
 });
 
 test('an unknown scenario names the known ones', () => {
-  assert.throws(() => config({ BENCH_SCENARIO: 'edge' }), /fanout, slow, proxy, formats, rtmp, relay or cluster/);
+  assert.throws(() => config({ BENCH_SCENARIO: 'edge' }), /fanout, slow, proxy, formats, rtmp, relay, cluster or dvr/);
+});
+
+test('the dvr scenario: 10 recorded streams against none, 200 downloads of a 100 MB recording', () => {
+  const c = config({ BENCH_SCENARIO: 'dvr' });
+  assert.deepEqual(c.servers, ['flvcast']);
+  assert.deepEqual(c.dvrParts, ['record', 'vod']);
+  assert.equal(c.dvrStreams, 10);
+  assert.equal(c.dvrRounds, 2);
+  assert.equal(c.vodDownloads, 200);
+  assert.equal(c.vodMb, 100);
+  assert.deepEqual(config({ BENCH_SCENARIO: 'dvr', BENCH_DVR_PARTS: 'vod' }).dvrParts, ['vod']);
+  assert.throws(() => config({ BENCH_SCENARIO: 'dvr', BENCH_DVR_PARTS: 'record,hls' }), /neither record nor vod/);
+  assert.throws(() => config({ BENCH_SCENARIO: 'dvr', BENCH_SERVERS: 'nms' }), /flvcast builds only/);
+  assert.throws(() => config({ BENCH_SCENARIO: 'dvr', BENCH_DVR_STREAMS: '51' }), /capped at 50/);
 });
 
 test('the cluster scenario: 1000 viewers direct and over the edges, 100 for the small edge audience, the workers ladder', () => {
