@@ -3,7 +3,7 @@ import { opendir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { confinedFile } from './confined-file.js';
-import type { VodFileFacts } from './file-facts.js';
+import { VodFileFacts } from './file-facts.js';
 import { recordingId, recordingPath } from './recording-id.js';
 import { MAX_PATH_DEPTH, isServedName, segmentProblem, vodUrl } from './vod-path.js';
 import { guessStream, timestampInName } from './vod-stream-name.js';
@@ -141,4 +141,14 @@ export class RecordingsCatalog implements VodCatalog {
       return undefined;
     }
   }
+}
+
+/**
+ * A catalog of `dir` without the routes: for a process that lists and deletes recordings another process
+ * serves (the flvcast primary's API while its workers serve the files). '' = the empty catalog.
+ */
+export function createVodCatalog(opts: { vodDir: string; vodMount: string; log: FastifyBaseLogger; cacheEntries?: number }): VodCatalog {
+  if (opts.vodDir === '') return emptyCatalog;
+  const catalog = new RecordingsCatalog({ dir: opts.vodDir, mount: opts.vodMount, facts: new VodFileFacts(opts.cacheEntries ?? 256), log: opts.log });
+  return { list: () => catalog.list(), remove: (id) => catalog.remove(id) };
 }
