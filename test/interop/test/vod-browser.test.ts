@@ -67,13 +67,19 @@ test('mpegts.js plays a recording from /vod/, seeks to 2/3 of it with a Range re
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: bytesPerSecond, uploadThroughput: -1 });
 
   await page.evaluate((url) => {
-    const g = window as unknown as { mpegts: any; __errors: string[] };
+    interface Player {
+      on(event: string, cb: (...args: unknown[]) => void): void;
+      attachMediaElement(v: HTMLVideoElement): void;
+      load(): void;
+      play(): Promise<void> | void;
+    }
+    const g = window as unknown as { mpegts: { createPlayer(source: object, config: object): Player; Events: Record<string, string> }; __errors: string[] };
     g.__errors = [];
     const player = g.mpegts.createPlayer(
       { type: 'flv', isLive: false, url },
       { enableWorker: false, seekType: 'range', accurateSeek: false },
     );
-    player.on(g.mpegts.Events.ERROR, (type: unknown, detail: unknown, info: unknown) => g.__errors.push(`${String(type)} ${String(detail)} ${JSON.stringify(info)}`));
+    player.on(g.mpegts.Events.ERROR!, (type: unknown, detail: unknown, info: unknown) => g.__errors.push(`${String(type)} ${String(detail)} ${JSON.stringify(info)}`));
     player.attachMediaElement(document.querySelector('video')!);
     player.load();
     void Promise.resolve(player.play()).catch((e: unknown) => g.__errors.push(`play(): ${String(e)}`));
