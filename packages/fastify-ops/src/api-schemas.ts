@@ -130,11 +130,10 @@ export const streamParamsSchema = {
   required: ['app', 'stream'],
 } as const;
 
-export const clientParamsSchema = {
-  type: 'object',
-  properties: { id: { type: 'string', pattern: '^[a-z0-9]{1,16}$' } },
-  required: ['id'],
-} as const;
+/** The params of a route whose path ends in `:id`, the id matching `pattern`. */
+const idParams = <const P extends string>(pattern: P) => ({ type: 'object', properties: { id: { type: 'string', pattern } }, required: ['id'] }) as const;
+
+export const clientParamsSchema = idParams('^[a-z0-9]{1,16}$');
 
 export const clientsQuerySchema = {
   type: 'object',
@@ -233,11 +232,7 @@ export const recordingSchema = {
   required: ['id', 'path', 'url', 'stream', 'start', 'durationMs', 'bytes', 'seekable'],
 } as const;
 
-export const recordingParamsSchema = {
-  type: 'object',
-  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,1400}$' } },
-  required: ['id'],
-} as const;
+export const recordingParamsSchema = idParams('^[A-Za-z0-9_-]{1,1400}$');
 
 const denied = { 401: errorSchema, 403: errorSchema } as const;
 const notFound = { 400: errorSchema, 404: errorSchema } as const;

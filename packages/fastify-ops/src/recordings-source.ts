@@ -1,15 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 
-/** A recording as @flvcast/fastify-vod lists it (`fastify.vod.list()`); typed here by shape only. */
+/**
+ * A recording as @flvcast/fastify-vod lists it (`fastify.vod.list()`), typed here by the one field the API
+ * uses: the response schema (`recordingSchema`) names and serializes the rest.
+ */
 export interface RecordingLike {
   readonly id: string;
-  readonly path: string;
-  readonly url: string;
-  readonly stream: string;
-  readonly start: string;
-  readonly durationMs: number;
-  readonly bytes: number;
-  readonly seekable: boolean;
 }
 
 /** What the API reads from the `vod` decorator when the VOD plugin is registered (or shared). */

@@ -8,11 +8,11 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signStream } from '@flvcast/access';
 import { decodeScriptData, inspectAudio, inspectVideo } from '@flvcast/flv';
+import { startCallbackServer } from '../src/callback-server.js';
 import { apiJson, startFlvcast } from '../src/flvcast-process.js';
 import { makeVodRecording, type VodRecording } from '../src/vod-recording.js';
 import { decode, probe } from '../src/tools.js';
@@ -200,19 +200,10 @@ test('play access applies: a signed URL for app/stream of the path, and the on_p
   await proc.kill();
 
   // on_play: the callback says no to one file and yes to the other; it is told the path's app and stream.
-  const calls: Array<Record<string, unknown>> = [];
-  const hook = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (d: Buffer) => (text += d.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(text) as Record<string, unknown>;
-      calls.push(body);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ code: body.stream === 'rec.1700000000' ? 0 : 403 }));
-    });
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => hook.close(() => resolve())));
-  const hooked = await server(t, ['--on-play-url', `http://127.0.0.1:${(hook.address() as AddressInfo).port}/on_play`]);
+  const hook = await startCallbackServer((body) => (body.stream === 'rec.1700000000' ? 0 : 403));
+  t.after(() => hook.close());
+  const calls = hook.calls;
+  const hooked = await server(t, ['--on-play-url', `${hook.url}/on_play`]);
   assert.equal((await fetch(hooked.url)).status, 200);
   assert.ok(calls.some((c) => c.action === 'on_play' && c.app === 'live' && c.stream === 'rec.1700000000'), JSON.stringify(calls));
   const { dir } = await recording();
