@@ -11,6 +11,7 @@ import { warnIfClosedToAll } from './warn-if-closed.js';
 import { TrafficTotals } from './traffic-totals.js';
 import { relayOf, summarizeForward, summarizePull } from './relay-status.js';
 import { addGroups, withRemoteViewers } from './cluster-view.js';
+import { vodOf } from './recordings-source.js';
 
 interface StreamParams {
   vhost?: string;
@@ -128,6 +129,15 @@ async function opsApi(fastify: FastifyInstance, opts: OpsApiOptions): Promise<vo
         return { process: usage.sample(), totals: { streams, publishers, viewers, viewersByProtocol, viewersByFormat, ...traffic } };
       });
 
+      // The VOD plugin's recordings, when it is there (decorated as `vod`, shared like `streams`).
+      scope.get('/recordings', { schema: schemas.listRecordings }, async () => ({ recordings: (await vodOf(fastify)?.list()) ?? [] }));
+      scope.delete<{ Params: { id: string } }>('/recordings/:id', { schema: schemas.deleteRecording }, async (request, reply) => {
+        const removed = (await vodOf(fastify)?.remove(request.params.id)) ?? false;
+        if (!removed) return notFound(reply, `no recording ${request.params.id}`);
+        request.log.info({ recording: request.params.id }, 'ops: recording deleted');
+        return reply.code(204).send();
+      });
+
       // Worker processes (the server's --workers); empty for a single process.
       scope.get('/workers', { schema: schemas.listWorkers }, async () => ({ workers: cluster?.workers() ?? [] }));
     },
@@ -154,7 +164,7 @@ async function notFound(reply: FastifyReply, message: string): Promise<FastifyRe
   return reply.code(404).send({ statusCode: 404, error: 'Not Found', message });
 }
 
-/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary, forwards, pulls, workers) over the hub of @flvcast/fastify-hub (`fastify.streams`). */
+/** HTTP API under `/api/v1` (streams, clients, kick, stop, summary, forwards, pulls, recordings, workers) over the hub of @flvcast/fastify-hub (`fastify.streams`). */
 export const fastifyOpsApi = fp(opsApi, {
   fastify: '5.x',
   name: '@flvcast/fastify-ops-api',

@@ -130,11 +130,10 @@ export const streamParamsSchema = {
   required: ['app', 'stream'],
 } as const;
 
-export const clientParamsSchema = {
-  type: 'object',
-  properties: { id: { type: 'string', pattern: '^[a-z0-9]{1,16}$' } },
-  required: ['id'],
-} as const;
+/** The params of a route whose path ends in `:id`, the id matching `pattern`. */
+const idParams = <const P extends string>(pattern: P) => ({ type: 'object', properties: { id: { type: 'string', pattern } }, required: ['id'] }) as const;
+
+export const clientParamsSchema = idParams('^[a-z0-9]{1,16}$');
 
 export const clientsQuerySchema = {
   type: 'object',
@@ -218,6 +217,23 @@ export const workerSummarySchema = {
   required: ['id', 'pid', 'state', 'viewers', 'pulls', 'uptimeMs', 'restarts', 'cpu', 'rssBytes', 'reportAgeMs'],
 } as const;
 
+export const recordingSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: 'stable and URL-safe (the relative path, base64url): DELETE /recordings/:id' },
+    path: { type: 'string', description: 'relative to vodDir' },
+    url: { type: 'string', description: 'its VOD URL on the public listener, from the origin (<vodMount>/<path>)' },
+    stream: { type: 'string', description: 'the live stream it probably recorded (app/stream), guessed from its path' },
+    start: { type: 'string', format: 'date-time', description: 'a [timestamp] in its name, else its last change minus its duration' },
+    durationMs: { type: 'integer' },
+    bytes: { type: 'integer' },
+    seekable: { type: 'boolean', description: 'its onMetaData has a keyframes index (players seek with Range)' },
+  },
+  required: ['id', 'path', 'url', 'stream', 'start', 'durationMs', 'bytes', 'seekable'],
+} as const;
+
+export const recordingParamsSchema = idParams('^[A-Za-z0-9_-]{1,1400}$');
+
 const denied = { 401: errorSchema, 403: errorSchema } as const;
 const notFound = { 400: errorSchema, 404: errorSchema } as const;
 
@@ -256,6 +272,15 @@ export const apiRouteSchemas = {
   listPulls: {
     summary: 'Pull sources: state, bytes, reconnects, last error; empty without @flvcast/fastify-relay',
     response: { 200: { type: 'object', properties: { pulls: { type: 'array', items: pullStatusSchema } }, required: ['pulls'] }, ...denied },
+  },
+  listRecordings: {
+    summary: 'Recordings: the *.flv files under vodDir (newest first), as the VOD routes serve them; empty without @flvcast/fastify-vod or vodDir',
+    response: { 200: { type: 'object', properties: { recordings: { type: 'array', items: recordingSchema } }, required: ['recordings'] }, ...denied },
+  },
+  deleteRecording: {
+    summary: 'Delete a recording file (204); 404 when there is none (or VOD is off)',
+    params: recordingParamsSchema,
+    response: { 204: { type: 'null', description: 'deleted' }, ...denied, ...notFound },
   },
 } as const;
 

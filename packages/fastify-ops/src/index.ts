@@ -22,3 +22,4 @@ export { TrafficTotals, type TrafficSnapshot } from './traffic-totals.js';
 export { FST_FLVCAST_OPS_INVALID_OPTION } from './errors.js';
 export { destinationLabel, relayOf, safeUrl, summarizeForward, summarizePull, type ForwardStatusLike, type PullStatusLike, type RelayStatusSource } from './relay-status.js';
 export { addGroups, withRemoteViewers, type ClusterView, type RemoteTraffic, type RemoteViewers, type ViewerGroup, type WorkerSummary } from './cluster-view.js';
+export { vodOf, type RecordingLike, type RecordingsSource } from './recordings-source.js';

@@ -35,3 +35,5 @@ export {
 export { sequenceHeaderProblem } from './sequence-header-problem.js';
 export { ADTS_HEADER_SIZE, ADTS_MAX_FRAME_SIZE, adtsHeader } from './adts-header.js';
 export { indexFlv, withKeyframeIndex, type FlvFileIndex } from './flv-file-index.js';
+export { FlvTagScanner, type ScannedTag } from './flv-tag-scanner.js';
+export { FlvSeekIndexer, MAX_SEQUENCE_HEADERS, configurationsBefore, type FlvSeekIndex, type TagSpan } from './flv-seek-index.js';

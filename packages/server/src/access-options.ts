@@ -4,9 +4,11 @@ import type { RtmpPluginOptions } from '@flvcast/fastify-rtmp';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { FlvcastConfig } from './config.js';
 
-type PlayAccess = Pick<HttpFlvPluginOptions, 'onPlay' | 'onStop' | 'signedUrls' | 'wsAllowedOrigins' | 'accessTimeoutMs'>;
+export type PlayAccess = Pick<HttpFlvPluginOptions, 'onPlay' | 'onStop' | 'signedUrls' | 'wsAllowedOrigins' | 'accessTimeoutMs'>;
 type PublishAccess = Pick<RtmpPluginOptions, 'onPublish' | 'onUnpublish' | 'signedUrls' | 'accessTimeoutMs'>;
 /** Play's checks as the RTMP plugin takes them (its `signedUrls` is publish's; one timeout bounds both hooks). */
+/** Play's checks as the VOD plugin takes them (no WebSocket there, so no Origin list). */
+export type VodPlayAccess = Omit<PlayAccess, 'wsAllowedOrigins'>;
 type RtmpPlayAccess = Pick<RtmpPluginOptions, 'onPlay' | 'onStop' | 'playSignedUrls' | 'accessTimeoutMs'>;
 
 /**
@@ -47,6 +49,12 @@ export function accessOptions(config: FlvcastConfig, log: FastifyBaseLogger): { 
       accessTimeoutMs: Math.max(hookTimeout(config.onPlayUrl), hookTimeout(config.onPublishUrl)),
     },
   };
+}
+
+/** The play checks for VOD files: the live viewers' (signed URLs, IP rules, on_play, on_stop), without the WS Origin list. */
+export function vodPlayAccess(play: PlayAccess): VodPlayAccess {
+  const { wsAllowedOrigins: _origins, ...rest } = play;
+  return rest;
 }
 
 /** Fastify's own request serializer, with the URL's signed-URL token cut out. */

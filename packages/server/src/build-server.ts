@@ -4,11 +4,12 @@ import { fastifyHttpFlv, httpFlvOptionDescriptors } from '@flvcast/fastify-http-
 import { fastifyOpsApi, fastifyOpsMetrics, type ClusterView } from '@flvcast/fastify-ops';
 import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { fastifyRtmp, rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
+import { createVodCatalog, fastifyVod, vodOptionDescriptors, type VodCatalog } from '@flvcast/fastify-vod';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { composeAccessHooks } from '@flvcast/access';
 import { createHttpApp } from './http-app.js';
 import type { WorkerFeed } from './workers/worker-feed.js';
-import { accessOptions } from './access-options.js';
+import { accessOptions, vodPlayAccess } from './access-options.js';
 import { clusterRelayOptions, clusterSettings } from './cluster-settings.js';
 import type { FlvcastConfig } from './config.js';
 import { dashboard } from './dashboard.js';
@@ -86,7 +87,11 @@ export async function buildServer(config: FlvcastConfig, role: ServerRole = {}):
   });
   // Forwards and pulls (always registered: with no rules it only reports empty lists).
   await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log), ...clusterRelayOptions(cluster) });
-  const api = await buildApiApp(config, app, role.cluster);
+  // FLV files below vodDir (the recordings), with the live viewers' play checks and CORS; nothing when vodDir is ''.
+  // A primary's app is its workers' feed, not public: they serve the files, it only lists them for the API.
+  if (feed === undefined) await app.register(fastifyVod, { ...pluginSettings(vodOptionDescriptors, config), ...vodPlayAccess(access.play), crossdomain: config.crossdomain });
+  const recordings = feed === undefined ? app.vod : createVodCatalog({ vodDir: config.vodDir, vodMount: config.vodMount, log: app.log.child({ plugin: 'vod' }) });
+  const api = await buildApiApp(config, app, role.cluster, recordings);
 
   // The web player and stream list at / (its own public feed: the admin API is not for browsers).
   if (config.dashboard && feed === undefined) await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain });
@@ -132,11 +137,12 @@ export async function buildServer(config: FlvcastConfig, role: ServerRole = {}):
  * token (nothing public proxies to this listener); anyone else needs apiToken. No trustProxy here: the
  * socket's address is the only one that counts.
  */
-async function buildApiApp(config: FlvcastConfig, app: FastifyInstance, cluster: ClusterView | undefined): Promise<FastifyInstance | undefined> {
+async function buildApiApp(config: FlvcastConfig, app: FastifyInstance, cluster: ClusterView | undefined, recordings: VodCatalog): Promise<FastifyInstance | undefined> {
   if (config.apiListen[0] === 'off' || (!config.api && !config.metrics)) return undefined;
   const api = Fastify({ loggerInstance: app.log.child({ listener: 'api' }), requestTimeout: config.httpRequestTimeoutMs, forceCloseConnections: true });
   api.decorate('streams', app.streams);
   api.decorate('relay', app.relay);
+  api.decorate('vod', recordings);
   const allowWithoutToken = 'loopback';
   if (config.api) await api.register(fastifyOpsApi, { token: config.apiToken || undefined, allowWithoutToken, cluster });
   if (config.metrics) await api.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined, allowWithoutToken, cluster });

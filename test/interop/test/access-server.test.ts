@@ -5,11 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { buildServer, resolveConfig, signCommand } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
+import { startCallbackServer, type CallbackServer } from '../src/callback-server.js';
 import { HttpFlvViewer, publish, request, streamKey, waitForMedia, waitUntil, withTimeout } from '../src/tools.js';
 
 const secret = 'operator-secret-0123456789abcdef';
@@ -22,28 +22,17 @@ async function start(config: Record<string, unknown>): Promise<{ app: FastifyIns
 }
 
 describe('server access settings', () => {
-  let callbacks: Server;
+  let callbacks: CallbackServer;
   let cbUrl: string;
-  const calls: Record<string, unknown>[] = [];
+  let calls: Record<string, unknown>[] = [];
 
   before(async () => {
     // The operator's auth service: approves everything except the stream named "denied".
-    callbacks = createServer((req, res) => {
-      let text = '';
-      req.on('data', (d: Buffer) => (text += d.toString()));
-      req.on('end', () => {
-        const body = JSON.parse(text) as Record<string, unknown>;
-        calls.push(body);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ code: body.stream === 'denied' ? 403 : 0 }));
-      });
-    });
-    await new Promise<void>((resolve) => callbacks.listen(0, '127.0.0.1', resolve));
-    cbUrl = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}`;
+    callbacks = await startCallbackServer((body) => (body.stream === 'denied' ? 403 : 0));
+    cbUrl = callbacks.url;
+    calls = callbacks.calls;
   });
-  after(() => {
-    callbacks.closeAllConnections();
-    callbacks.close();
-  });
+  after(() => callbacks.close());
 
   test('operator session: sign, publish with ffmpeg, play over HTTP-FLV and WS-FLV; callbacks approve and are told', async (t) => {
     const s = await start({

@@ -1,6 +1,7 @@
 import { fastifyHttpFlv, httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
-import { accessOptions } from '../access-options.js';
+import { fastifyVod, vodOptionDescriptors } from '@flvcast/fastify-vod';
+import { accessOptions, vodPlayAccess } from '../access-options.js';
 import type { FlvcastConfig } from '../config.js';
 import { dashboard, publicStreamList } from '../dashboard.js';
 import { createHttpApp } from '../http-app.js';
@@ -46,6 +47,8 @@ export async function runWorker(config: FlvcastConfig, handoff: WorkerHandoff): 
     edgeWaitMs: Math.min(60_000, handoff.primaryWaitMs + 1000),
     edgeIdleMs: Math.min(config.edgeIdleMs, WORKER_IDLE_MS),
   });
+  // Workers serve the VOD files on the public port, as a single server does.
+  await app.register(fastifyVod, { ...pluginSettings(vodOptionDescriptors, config), ...vodPlayAccess(access.play), crossdomain: config.crossdomain });
   const streams = new PrimaryStreamList({ send, maxAgeMs: 1000, timeoutMs: 2000 });
   if (config.dashboard) {
     // A primary that does not answer in time: the streams this worker has (pulls in progress), not an error page.

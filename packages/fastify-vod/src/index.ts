@@ -1,0 +1,10 @@
+export { fastifyVod, fastifyVod as default } from './plugin.js';
+export { validateVodOptions, vodOptionDescriptors, type ResolvedVodOptions, type VodPluginOptions } from './options.js';
+export { FST_FLVCAST_VOD_INVALID_OPTION } from './errors.js';
+export { MAX_CATALOG_FILES, RecordingsCatalog, createVodCatalog, emptyCatalog, type Recording, type VodCatalog } from './recordings-catalog.js';
+export { recordingId, recordingPath } from './recording-id.js';
+export { MAX_PATH_DEPTH, parseVodPath, vodUrl, type VodPath } from './vod-path.js';
+export { guessStream, timestampInName, vodAccessName } from './vod-stream-name.js';
+export { parseStartQuery, resolveStart, type KeyframeIndex, type StartRequest, type StartResolution } from './start-position.js';
+export { VOD_PROTOCOL } from './vod-access.js';
+export { summarizeMetadata, type MetadataSummary } from './metadata-summary.js';
