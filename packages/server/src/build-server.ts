@@ -12,7 +12,7 @@ import type { WorkerFeed } from './workers/worker-feed.js';
 import { accessOptions, vodPlayAccess } from './access-options.js';
 import { clusterRelayOptions, clusterSettings } from './cluster-settings.js';
 import type { FlvcastConfig } from './config.js';
-import { dashboard } from './dashboard.js';
+import { dashboard, recordingsFeed } from './dashboard.js';
 import { FileSource } from '@flvcast/relay';
 import { HttpListeners } from './http-listeners.js';
 import { reportHttpTimeouts } from './http-timeout-report.js';
@@ -94,7 +94,9 @@ export async function buildServer(config: FlvcastConfig, role: ServerRole = {}):
   const api = await buildApiApp(config, app, role.cluster, recordings);
 
   // The web player and stream list at / (its own public feed: the admin API is not for browsers).
-  if (config.dashboard && feed === undefined) await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain });
+  if (config.dashboard && feed === undefined) {
+    await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain, recordingsFeed: recordingsFeed(config) });
+  }
 
   const specs = [...config.source];
   if (config.demo) specs.push(`live/demo=${demoClipPath}`);

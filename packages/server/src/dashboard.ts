@@ -26,10 +26,10 @@ export interface DashboardOptions {
   /** Where RTMP ingest listens when it is another process's (a worker's primary). */
   rtmp?: ReadonlyArray<{ host: string; port: number }>;
   /**
-   * The recordings the server serves over VOD (`--vod-dir`), for the page's Recordings view at
-   * `GET /dashboard/recordings.json`; absent: no such view. They are public already (VOD serves them).
+   * The VOD plugin's public recordings feed (`/vod.json`: `{ recordings }`), for the page's Recordings view;
+   * absent when VOD or its feed is off (then the page shows no recordings).
    */
-  recordings?: () => Promise<readonly object[]>;
+  recordingsFeed?: string;
 }
 
 /** `GET /dashboard/config.json`: what the page needs besides the stream list. */
@@ -43,8 +43,8 @@ export interface DashboardConfig {
   /** Where the RTMP ingest listens (what `fastify.rtmp.addresses()` says), for the OBS/ffmpeg URLs. */
   rtmp: Array<{ host: string; port: number }>;
   pollMs: number;
-  /** The page lists recordings (`GET /dashboard/recordings.json`). */
-  recordings: boolean;
+  /** The recordings feed without its leading slash (`vod.json`), resolved like flvPath; '' when there is none. */
+  recordingsFeed: string;
 }
 
 export interface DashboardAsset {
@@ -70,6 +70,11 @@ export function dashboardAssets(): DashboardAsset[] {
     { path: '/vendor/mpegts.js', file: mpegts, contentType: js },
     { path: '/vendor/mpegts.js.map', file: `${mpegts}.map`, contentType: 'application/json; charset=utf-8' },
   ];
+}
+
+/** Where the VOD plugin lists its recordings publicly (`/vod.json`), for the page; undefined when VOD or its feed is off. */
+export function recordingsFeed(config: { readonly vodDir: string; readonly vodFeed: boolean; readonly vodMount: string }): string | undefined {
+  return config.vodDir !== '' && config.vodFeed ? `${config.vodMount}.json` : undefined;
 }
 
 /** The public feed hides the publisher's IP address: the page is open to anyone who can reach the server. */
@@ -152,17 +157,8 @@ export async function dashboard(fastify: FastifyInstance, opts: DashboardOptions
       websocket: opts.websocket,
       rtmp,
       pollMs: DASHBOARD_POLL_MS,
-      recordings: opts.recordings !== undefined,
+      recordingsFeed: (opts.recordingsFeed ?? '').replace(/^\/+/, ''),
     };
     return config;
   });
-
-  const recordings = opts.recordings;
-  if (recordings !== undefined) {
-    fastify.get('/dashboard/recordings.json', async (_request, reply) => {
-      cors(reply);
-      reply.header('cache-control', 'no-store');
-      return recordings();
-    });
-  }
 }

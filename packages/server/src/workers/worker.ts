@@ -3,7 +3,7 @@ import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { fastifyVod, vodOptionDescriptors } from '@flvcast/fastify-vod';
 import { accessOptions, vodPlayAccess } from '../access-options.js';
 import type { FlvcastConfig } from '../config.js';
-import { dashboard, publicStreamList } from '../dashboard.js';
+import { dashboard, publicStreamList, recordingsFeed } from '../dashboard.js';
 import { createHttpApp } from '../http-app.js';
 import { reportHttpTimeouts } from '../http-timeout-report.js';
 import { parseListenAddress, type ListenAddress } from '../listen-address.js';
@@ -57,7 +57,7 @@ export async function runWorker(config: FlvcastConfig, handoff: WorkerHandoff): 
         app.log.warn({ err: (err as Error).message }, 'workers: no stream list from the primary; the dashboard shows this worker\'s streams');
         return publicStreamList(app.streams.list(), app.streams.options.now());
       });
-    await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain, streams: list, rtmp: handoff.rtmp });
+    await app.register(dashboard, { mount: config.mount, websocket: config.websocket, crossdomain: config.crossdomain, streams: list, rtmp: handoff.rtmp, recordingsFeed: recordingsFeed(config) });
   }
   const reporter = new WorkerReporter(app.streams, { pulls: () => app.relay.pulls(), send: (report) => send({ type: 'flvcast:report', report }), everyMs: 1000, changeMs: 100 });
   app.addHook('onClose', (_instance, done) => {

@@ -26,11 +26,11 @@ interface DashboardConfig {
   websocket: boolean;
   rtmp: Array<{ host: string; port: number }>;
   pollMs: number;
-  /** The server serves recordings (VOD): the page lists `dashboard/recordings.json`. */
-  recordings?: boolean;
+  /** The VOD recordings feed (`vod.json`, answering `{ recordings }`); '' or absent: no recordings here. */
+  recordingsFeed?: string;
 }
 
-/** One entry of `dashboard/recordings.json`: a finished recording the server serves over VOD. */
+/** One entry of the recordings feed: a finished recording the server serves over VOD. */
 interface RecordingEntry {
   id: string;
   /** Below the VOD directory, e.g. `live/cam1.1733580000000.flv`. */
@@ -38,9 +38,9 @@ interface RecordingEntry {
   /** The VOD URL (absolute path on the server). */
   url: string;
   stream: string;
-  /** ISO time the recording started, when known. */
-  start: string | null;
-  durationMs: number | null;
+  /** ISO time the recording started (from its name, else its file time minus its duration). */
+  start: string;
+  durationMs: number;
   bytes: number;
   /** The file has a keyframes index: the seek bar works. */
   seekable: boolean;
@@ -575,7 +575,7 @@ const recordingsBody = $<HTMLTableElement>('recordings').tBodies[0]!;
 const recordingUrl = (r: RecordingEntry): string => new URL(r.url.replace(/^\/+/, ''), base).href;
 
 function renderRecordings(): void {
-  $('recordings-card').hidden = config?.recordings !== true;
+  $('recordings-card').hidden = !config?.recordingsFeed;
   $('recordings-empty').hidden = recordings.length > 0;
   const rowsNow = recordings.map((r) => {
     const row = el('tr', { 'data-recording': r.id });
@@ -586,8 +586,8 @@ function renderRecordings(): void {
     nameCell.append(button);
     if (!r.seekable) nameCell.append(el('span', { class: 'badge', title: 'no keyframes index: plays, but cannot seek (flvcast index FILE adds one)' }, 'no seek'));
     const download = el('a', { href: recordingUrl(r), download: r.path.split('/').pop() ?? 'recording.flv' }, 'Download');
-    const start = r.start === null ? '–' : new Date(r.start).toLocaleString();
-    const duration = r.durationMs === null ? '–' : formatUptime(r.durationMs);
+    const start = new Date(r.start).toLocaleString();
+    const duration = formatUptime(r.durationMs);
     row.append(nameCell, el('td', {}, r.stream), el('td', {}, start), el('td', { class: 'duration' }, duration), el('td', { class: 'size' }, formatBytes(r.bytes)));
     const last = el('td');
     last.append(download);
@@ -602,9 +602,10 @@ let recordingsTimer: ReturnType<typeof setTimeout> | undefined;
 /** Recordings change when one finishes: polled less often than the live list. */
 async function pollRecordings(): Promise<void> {
   clearTimeout(recordingsTimer);
-  if (config?.recordings !== true) return;
+  const feed = config?.recordingsFeed;
+  if (!feed) return;
   try {
-    recordings = await fetchJson<RecordingEntry[]>('dashboard/recordings.json');
+    recordings = (await fetchJson<{ recordings: RecordingEntry[] }>(feed)).recordings;
     renderRecordings();
     // A #recording= link opened before the list arrived.
     const wanted = new URLSearchParams(location.hash.slice(1)).get('recording');
@@ -646,7 +647,7 @@ function playRecording(r: RecordingEntry): void {
   video.dataset.kind = 'recording';
   showMessage(r.seekable ? undefined : 'This recording has no keyframes index: it plays from the start only.');
   const player = window.mpegts!.createPlayer(
-    { type: 'flv', isLive: false, url, ...(r.durationMs === null ? {} : { duration: r.durationMs }) },
+    { type: 'flv', isLive: false, url, duration: r.durationMs },
     // Seeks ask for the keyframe's byte offset with a Range request; accurateSeek then decodes up to the exact time.
     { isLive: false, enableWorker: false, lazyLoad: false, seekType: 'range', accurateSeek: true },
   );

@@ -1,0 +1,98 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard's Recordings view in Debian's headless Chromium: the flvcast server (`buildServer` with the
+ * dashboard and `vodDir`) serves an ffmpeg recording (12 s, 2 s GOPs, keyframes index) under `/vod/`. The
+ * page lists it from the VOD feed (stream, start, duration, size, a download link), plays it when its name
+ * is clicked, and its seek bar works: on a link throttled to 1.5× the recording's bitrate a seek to 2/3 lands
+ * within one GOP of the target through a Range request, and playback goes on. Chromium from CHROMIUM_PATH or
+ * /usr/bin/chromium; without it the test fails in CI and is skipped loudly elsewhere.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildServer, resolveConfig } from '@flvcast/server';
+import { launchChromium, skipWithoutChromium } from '../src/chromium.js';
+import { sleep, waitAsync } from '../src/tools.js';
+import { makeVodRecording } from '../src/vod-recording.js';
+
+const skip = skipWithoutChromium("The dashboard's Recordings view is");
+
+const GOP_S = 2;
+
+test('the dashboard lists a recording, plays it on a click, and its seek bar seeks with Range', { skip, timeout: 90_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'flvcast-dash-rec-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rec = await makeVodRecording(dir);
+  const built = await buildServer(resolveConfig({ httpListen: ['127.0.0.1:0'], rtmpListen: ['127.0.0.1:0'], apiListen: ['off'], logLevel: 'silent', dashboard: true, vodDir: dir }));
+  t.after(() => built.app.close());
+  const [address] = await built.listen();
+  const base = `http://127.0.0.1:${address!.port}`;
+
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  const ranges: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/vod/')) ranges.push(r.headers().range ?? '(none)');
+  });
+  await page.goto(`${base}/`);
+
+  // The list: one row with what the catalog says of the file.
+  const row = page.locator('#recordings tbody tr');
+  await row.first().waitFor({ timeout: 15_000 });
+  assert.equal(await row.count(), 1, 'one recording listed');
+  const cells = await row.first().locator('td').allTextContents();
+  assert.equal(cells[0], rec.path, 'its path');
+  assert.equal(cells[1], 'live/rec', 'its stream, guessed from the name');
+  assert.match(cells[3]!, /^0:1[12]$/, `its duration (${cells[3]})`);
+  assert.match(cells[4]!, /KB|MB/, `its size (${cells[4]})`);
+  const href = await row.first().locator('a').getAttribute('href');
+  assert.equal(href, `${base}/vod/${rec.path}`, 'the download link is the VOD URL');
+  assert.equal(await page.locator('#recordings-card').isHidden(), false, 'the Recordings card shows');
+
+  // Played on a link slower than the file, so the seek must fetch from the keyframe.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const bytesPerSecond = Math.round((rec.bytes.length / rec.index.duration) * 1.5);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: bytesPerSecond, uploadThroughput: -1 });
+  await row.first().locator('button.play').click();
+
+  const state = () =>
+    page.evaluate(() => {
+      const v = document.querySelector('video')!;
+      return { currentTime: v.currentTime, seeking: v.seeking, kind: v.dataset.kind, state: v.dataset.state, url: v.dataset.url, message: document.getElementById('message')?.textContent ?? '', hash: location.hash, nowPlaying: document.getElementById('now-playing')?.textContent ?? '' };
+    });
+  const describe = async () => JSON.stringify({ ...(await state()), ranges, problems });
+  await waitAsync(async () => {
+    const s = await state();
+    return s.state === 'playing' && s.currentTime > 0.5;
+  }, 20_000, `the recording to play from the start: ${await describe()}`);
+  const playing = await state();
+  assert.equal(playing.kind, 'recording');
+  assert.equal(playing.url, `${base}/vod/${rec.path}`);
+  assert.match(playing.hash, /^#recording=/, 'the selection is kept in the URL');
+  assert.match(playing.nowPlaying, /\(recording\)$/);
+
+  const target = Math.round(rec.index.duration * (2 / 3) * 10) / 10;
+  const before = ranges.length;
+  await page.evaluate((to) => {
+    document.querySelector('video')!.currentTime = to;
+  }, target);
+  const landed = await waitAsync(async () => {
+    const s = await state();
+    return !s.seeking && Math.abs(s.currentTime - target) <= GOP_S ? s : undefined;
+  }, 20_000, `the seek to ${target} s to land: ${await describe()}`);
+  await sleep(1500);
+  const after = await state();
+  assert.ok(after.currentTime > landed.currentTime + 0.5, `plays on after the seek: ${landed.currentTime} → ${after.currentTime} (${await describe()})`);
+  const from = ranges.slice(before).map((r) => /^bytes=(\d+)-/.exec(r)?.[1]).filter((s): s is string => s !== undefined).map(Number);
+  assert.ok(from.some((p) => rec.index.keyframes.filepositions.includes(p)), `a Range request from a keyframe after the seek: ${JSON.stringify(ranges)}`);
+  assert.deepEqual(problems.filter((p) => !p.includes('favicon')), [], 'no page errors');
+});
