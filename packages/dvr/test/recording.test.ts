@@ -13,6 +13,19 @@ interface MemoryFile {
 }
 
 /** Writers that keep each file in memory; `delayMs` makes every write that slow (a slow disk). */
+/** The onMetaData fields the tests read. */
+interface Meta {
+  duration: number;
+  filesize: number;
+  encoder?: string;
+  width?: number;
+  height?: number;
+  videocodecid?: number;
+  audiocodecid?: number;
+  framerate?: number;
+  keyframes: { times: number[]; filepositions: number[] };
+}
+
 function memoryWriters(opts: { delayMs?: number; failAfterBytes?: number } = {}) {
   const files: MemoryFile[] = [];
   let written = 0;
@@ -100,7 +113,7 @@ function start(rec: Recording, at: number): void {
 function check(bytes: Uint8Array) {
   const index = indexFlv(bytes);
   assert.equal(index.validEnd, bytes.length, 'every tag whole');
-  const meta = decodeScriptData(bytes.subarray(13 + 11, index.metadata!.end - 4)).value as Record<string, any>;
+  const meta = decodeScriptData(bytes.subarray(13 + 11, index.metadata!.end - 4)).value as unknown as Meta;
   assert.equal(meta.filesize, bytes.length);
   assert.deepEqual(meta.keyframes.filepositions, index.keyframes.filepositions, 'the index lists every keyframe tag');
   assert.deepEqual(meta.keyframes.times, index.keyframes.times);

@@ -204,7 +204,8 @@ function metadataValues(index: FlvFileIndex): Record<string, Amf0Value> {
   if (index.width !== undefined) found.width = index.width;
   if (index.height !== undefined) found.height = index.height;
   if (index.videoFrames > 1 && index.duration > 0) found.framerate = Math.round(((index.videoFrames - 1) / index.duration) * 1000) / 1000;
-  const kept = Object.fromEntries(Object.entries(index.metadata?.values ?? {}).filter(([k]) => !COMPUTED.has(k)));
+  // A recorder's padding (paddedOnMetaDataTag) is room, not data: the rewrite has room for its index.
+  const kept = Object.fromEntries(Object.entries(index.metadata?.values ?? {}).filter(([k]) => !COMPUTED.has(k) && !/^_pad\d$/.test(k)));
   return {
     ...found,
     ...kept,

@@ -68,5 +68,12 @@ test('paddedOnMetaDataTag: exactly the size asked for, readable AMF0; undefined 
     assert.deepEqual(meta.keyframes, values.keyframes);
   }
   assert.equal(paddedOnMetaDataTag(values, plain - 1), undefined, 'too small');
+  // A rewrite (seekableLayout) drops the padding: the new index has its own room.
+  const file = concatBytes(encodeFlvHeader({ hasAudio: false, hasVideo: true }), paddedOnMetaDataTag({ encoder: 'x' }, 5000)!, encodeTag(9, 0, avcKeyframe(1)));
+  const layout = seekableLayout(indexFlv(file));
+  const meta = decodeScriptData(layout.head.subarray(24, layout.head.length - 4)).value as Record<string, unknown>;
+  assert.deepEqual(Object.keys(meta).filter((k) => k.startsWith('_pad')), []);
+  assert.equal(meta.encoder, 'x');
+  assert.ok(layout.size < 1000);
   assert.equal(paddedOnMetaDataTag(values, plain + 5), undefined, 'a gap no entry fits');
 });
