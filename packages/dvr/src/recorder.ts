@@ -1,7 +1,7 @@
 import type { Amf0Value } from '@flvcast/amf0';
 import { Amf0EcmaArray } from '@flvcast/amf0';
 import { decodeScriptData, FlvDemuxer, inspectAudio, inspectVideo, type FlvTag } from '@flvcast/flv';
-import type { Hub, LiveStream, Subscriber, SubscriberSink } from '@flvcast/hub';
+import type { Hub, LiveStream, Publisher, Subscriber, SubscriberSink } from '@flvcast/hub';
 import { flvFormat } from '@flvcast/mux';
 import { matchStream } from '@flvcast/relay';
 import { openFileRecordingWriter, type OpenRecordingWriter } from './file-writer.js';
@@ -54,6 +54,9 @@ interface Entry {
  */
 export class DvrRecorder {
   readonly #entries = new Map<string, Entry>();
+  /** Recordings being finished (the stream ended): close() waits for them too. */
+  readonly #stopping = new Set<Promise<void>>();
+  readonly #finishingRecordings = new Set<Recording>();
   readonly #off: () => void;
   readonly #now: () => number;
   #closed = false;
@@ -67,7 +70,7 @@ export class DvrRecorder {
     private readonly opts: DvrRecorderOptions,
   ) {
     this.#now = opts.now ?? Date.now;
-    this.#off = hub.events.on('publish', ({ stream }) => this.#onPublish(stream));
+    this.#off = hub.events.on('publish', ({ stream, publisher }) => this.#onPublish(stream, publisher));
   }
 
   /** The files being written now. */
@@ -89,6 +92,7 @@ export class DvrRecorder {
       dropped += recording.droppedBytes;
       files += recording.filesFinished;
     }
+    for (const recording of this.#finishingRecordings) files += recording.filesFinished;
     return { active: this.list().length, bytesWritten: bytes, filesFinished: files, failures: this.#failures, droppedBytes: dropped };
   }
 
@@ -97,9 +101,10 @@ export class DvrRecorder {
     this.#closed = true;
     this.#off();
     await Promise.all([...this.#entries.keys()].map((name) => this.#stop(name)));
+    while (this.#stopping.size > 0) await Promise.all([...this.#stopping]);
   }
 
-  #onPublish(stream: LiveStream): void {
+  #onPublish(stream: LiveStream, publisher: Publisher): void {
     if (this.#closed || this.#entries.has(stream.name)) return; // a publisher back within the grace window: same file
     if (!this.opts.apply.some((pattern) => matchStream(pattern, stream.name))) return;
     const { vhost, app, stream: name } = stream.key;
@@ -115,6 +120,7 @@ export class DvrRecorder {
       waitKeyframe: this.opts.waitKeyframe,
       indexCapacity: this.opts.indexCapacity ?? indexCapacityFor(this.opts.plan, this.opts.segmentMs),
       now: this.#now,
+      client: { id: publisher.id, ip: publisher.info.remoteAddress ?? '', param: queryParam(publisher.info.query) },
       openWriter: this.opts.openWriter ?? openFileRecordingWriter,
       log: this.opts.log,
       listener: {
@@ -168,16 +174,23 @@ export class DvrRecorder {
     };
   }
 
-  async #stop(name: string): Promise<void> {
+  #stop(name: string): Promise<void> {
     const entry = this.#entries.get(name);
-    if (entry === undefined) return;
+    if (entry === undefined) return Promise.resolve();
     this.#entries.delete(name);
     entry.subscriber?.close();
     const { recording } = entry;
-    await recording.end();
+    // Nothing more is written once it ends; its last files finish meanwhile (counted when they have).
     this.#bytesDone += recording.bytesWritten;
     this.#droppedDone += recording.droppedBytes;
-    this.#filesFinished += recording.filesFinished;
+    this.#finishingRecordings.add(recording);
+    const done = recording.end().then(() => {
+      this.#stopping.delete(done);
+      this.#finishingRecordings.delete(recording);
+      this.#filesFinished += recording.filesFinished;
+    });
+    this.#stopping.add(done);
+    return done;
   }
 
   #notify(info: FinishedRecording): void {
@@ -187,6 +200,12 @@ export class DvrRecorder {
       .then(() => hook(info))
       .catch((err: unknown) => this.opts.log.warn({ stream: info.app + '/' + info.stream, path: info.path, err: (err as Error).message }, 'dvr: the onDvr hook failed'));
   }
+}
+
+/** A publish query as SRS's hooks send it: `?a=b&c=d`, or '' without one. */
+function queryParam(query: Readonly<Record<string, string>> | undefined): string {
+  const text = new URLSearchParams(query as Record<string, string> | undefined).toString();
+  return text === '' ? '' : `?${text}`;
 }
 
 /**

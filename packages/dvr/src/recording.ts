@@ -36,6 +36,10 @@ export interface FinishedRecording {
   readonly bytes: number;
   /** Bytes of media left out because the disk was behind (the file resumed at a keyframe). */
   readonly droppedBytes: number;
+  /** The publisher that started the session: its hub id, address and publish query (`?a=b`, or ''). */
+  readonly clientId: string;
+  readonly ip: string;
+  readonly param: string;
 }
 
 /** What a recording tells its owner. Called synchronously; must not throw. */
@@ -65,6 +69,8 @@ export interface RecordingOptions {
   readonly openWriter: OpenRecordingWriter;
   readonly log: DvrLog;
   readonly listener: RecordingListener;
+  /** The publisher that started the session (for the hooks). */
+  readonly client?: { readonly id: string; readonly ip: string; readonly param: string };
 }
 
 /** Tag framing the file adds to each payload: the 11-byte tag header and the 4-byte PreviousTagSize. */
@@ -244,7 +250,8 @@ export class Recording {
     const endedAt = this.opts.now();
     const { vhost, app, stream } = this.opts;
     this.opts.log.info({ stream: this.name, path: final, bytes: summary.bytes, durationMs: summary.durationMs, droppedBytes: cur.droppedBytes }, 'dvr: recording finished');
-    this.opts.listener.finished({ path: final, vhost, app, stream, startedAt: cur.startedAt, endedAt, durationMs: summary.durationMs, bytes: summary.bytes, droppedBytes: cur.droppedBytes });
+    const { id: clientId = '', ip = '', param = '' } = this.opts.client ?? {};
+    this.opts.listener.finished({ path: final, vhost, app, stream, startedAt: cur.startedAt, endedAt, durationMs: summary.durationMs, bytes: summary.bytes, droppedBytes: cur.droppedBytes, clientId, ip, param });
   }
 
   /** A write failed: this recording stops for good, with one error line; the live stream goes on. */

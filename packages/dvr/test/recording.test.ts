@@ -152,7 +152,7 @@ test('session plan: one file from the first keyframe, rebased to 0, its onMetaDa
   assert.deepEqual(meta.keyframes.times, [0, 2, 4, 6, 8, 10]);
   assert.equal(meta.duration, 11.96);
   assert.deepEqual([meta.width, meta.height, meta.encoder, meta.videocodecid, meta.audiocodecid, meta.framerate], [640, 360, 'test', 7, 10, 25]);
-  assert.deepEqual({ ...finished[0], startedAt: 0, endedAt: 0 }, { path: file.path, vhost: '', app: 'live', stream: 'cam', startedAt: 0, endedAt: 0, durationMs: 11_960, bytes: file.final!.length, droppedBytes: 0 });
+  assert.deepEqual({ ...finished[0], startedAt: 0, endedAt: 0 }, { path: file.path, vhost: '', app: 'live', stream: 'cam', startedAt: 0, endedAt: 0, durationMs: 11_960, bytes: file.final!.length, droppedBytes: 0, clientId: '', ip: '', param: '' });
 });
 
 test('segment plan: a new file at the first keyframe at or after segmentMs, each with header, metadata, configurations and a keyframe', async () => {
