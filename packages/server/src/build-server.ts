@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv, httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { fastifyOpsApi, fastifyOpsMetrics, type ClusterView } from '@flvcast/fastify-ops';
 import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
+import { dvrOptionDescriptors, fastifyDvr } from '@flvcast/fastify-dvr';
 import { fastifyRtmp, rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { composeAccessHooks } from '@flvcast/access';
@@ -86,6 +87,8 @@ export async function buildServer(config: FlvcastConfig, role: ServerRole = {}):
   });
   // Forwards and pulls (always registered: with no rules it only reports empty lists).
   await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log), ...clusterRelayOptions(cluster) });
+  // Recording (DVR): registered only when some stream is to be recorded (no repair scan, no listener otherwise).
+  if (config.dvrApply.length > 0) await app.register(fastifyDvr, { ...pluginSettings(dvrOptionDescriptors, config), onDvrTimeoutMs: config.callbackTimeoutMs });
   const api = await buildApiApp(config, app, role.cluster);
 
   // The web player and stream list at / (its own public feed: the admin API is not for browsers).
@@ -137,6 +140,7 @@ async function buildApiApp(config: FlvcastConfig, app: FastifyInstance, cluster:
   const api = Fastify({ loggerInstance: app.log.child({ listener: 'api' }), requestTimeout: config.httpRequestTimeoutMs, forceCloseConnections: true });
   api.decorate('streams', app.streams);
   api.decorate('relay', app.relay);
+  if (app.hasDecorator('dvr')) api.decorate('dvr', app.dvr);
   const allowWithoutToken = 'loopback';
   if (config.api) await api.register(fastifyOpsApi, { token: config.apiToken || undefined, allowWithoutToken, cluster });
   if (config.metrics) await api.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined, allowWithoutToken, cluster });

@@ -1,6 +1,7 @@
 import { httpFlvOwnOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { opsApiOptionDescriptors, opsMetricsOptionDescriptors } from '@flvcast/fastify-ops';
 import { relayOptionDescriptors } from '@flvcast/fastify-relay';
+import { dvrOptionDescriptors } from '@flvcast/fastify-dvr';
 import { rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import { hubOptionDescriptors } from '@flvcast/hub';
 import { markdownTable, optionColumns, replaceGenerated, typeText, type OptionColumn, type OptionTable } from '@flvcast/options';
@@ -30,6 +31,7 @@ const PACKAGE_TABLES: ReadonlyArray<readonly [string, string, OptionTable]> = [
   ['fastify-http-flv', '@flvcast/fastify-http-flv', httpFlvOwnOptionDescriptors],
   ['fastify-rtmp', '@flvcast/fastify-rtmp', rtmpOptionDescriptors],
   ['fastify-relay', '@flvcast/fastify-relay', relayOptionDescriptors],
+  ['fastify-dvr', '@flvcast/fastify-dvr', dvrOptionDescriptors],
   ['fastify-ops-api', '@flvcast/fastify-ops (API)', opsApiOptionDescriptors],
   ['fastify-ops-metrics', '@flvcast/fastify-ops (metrics)', opsMetricsOptionDescriptors],
 ];

@@ -1,6 +1,7 @@
 import { MIN_SECRET_LENGTH, invalidIpRule } from '@flvcast/access';
 import { httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { relayOptionDescriptors } from '@flvcast/fastify-relay';
+import { dvrOptionDescriptors } from '@flvcast/fastify-dvr';
 import { rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import { clusterOptionDescriptors } from './cluster-settings.js';
 import { forwardRuleProblem, pullRuleProblem } from './relay-settings.js';
@@ -154,6 +155,8 @@ export const flvcastOptionDescriptors = defineOptions({
   ...serverOptions(httpFlvOptionDescriptors),
   ...serverOptions(rtmpOptionDescriptors),
   ...serverOptions(relayOptionDescriptors),
+  // Recording (DVR): off while dvrApply is empty.
+  ...serverOptions(dvrOptionDescriptors),
   ...serverOwnOptions,
   ...clusterOptionDescriptors,
 });
