@@ -4,6 +4,7 @@ import { FlvError, FlvErrorCode } from './flv-error.js';
 import { FLV_HEADER_SIZE, encodeFlvHeader, type FlvHeader } from './flv-header.js';
 import { encodeTag } from './flv-tag.js';
 import { FlvTagScanner, type ScannedTag } from './flv-tag-scanner.js';
+import { isPaddingKey } from './padded-metadata.js';
 import { decodeScriptData, encodeOnMetaData } from './script-data.js';
 import { TagType } from './tag-type.js';
 import { inspectVideo } from './video-tag.js';
@@ -205,7 +206,7 @@ function metadataValues(index: FlvFileIndex): Record<string, Amf0Value> {
   if (index.height !== undefined) found.height = index.height;
   if (index.videoFrames > 1 && index.duration > 0) found.framerate = Math.round(((index.videoFrames - 1) / index.duration) * 1000) / 1000;
   // A recorder's padding (paddedOnMetaDataTag) is room, not data: the rewrite has room for its index.
-  const kept = Object.fromEntries(Object.entries(index.metadata?.values ?? {}).filter(([k]) => !COMPUTED.has(k) && !/^_pad\d$/.test(k)));
+  const kept = Object.fromEntries(Object.entries(index.metadata?.values ?? {}).filter(([k]) => !COMPUTED.has(k) && !isPaddingKey(k)));
   return {
     ...found,
     ...kept,

@@ -36,4 +36,4 @@ export { sequenceHeaderProblem } from './sequence-header-problem.js';
 export { ADTS_HEADER_SIZE, ADTS_MAX_FRAME_SIZE, adtsHeader } from './adts-header.js';
 export { FlvFileIndexer, indexFlv, seekableLayout, withKeyframeIndex, type FlvFileIndex, type SeekableLayout } from './flv-file-index.js';
 export { FlvTagScanner, type FlvTagScannerOptions, type ScannedTag } from './flv-tag-scanner.js';
-export { paddedOnMetaDataTag } from './padded-metadata.js';
+export { isPaddingKey, paddedOnMetaDataTag } from './padded-metadata.js';

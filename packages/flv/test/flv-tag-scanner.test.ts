@@ -60,7 +60,7 @@ test('FlvFileIndexer: codec ids, size from the AVC configuration, picture count;
 test('paddedOnMetaDataTag: exactly the size asked for, readable AMF0; undefined when the values do not fit', () => {
   const values = { duration: 12.5, keyframes: { times: [0, 2], filepositions: [100, 2000] } };
   const plain = encodeTag(18, 0, encodeOnMetaData(values)).length;
-  for (const size of [plain, plain + 10, plain + 1000, plain + 65_545, plain + 65_550, plain + 300_000]) {
+  for (const size of [plain, plain + 11, plain + 12, plain + 15, plain + 16, plain + 23, plain + 1000, plain + 65_550, plain + 300_001]) {
     const tag = paddedOnMetaDataTag(values, size);
     assert.equal(tag?.length, size, `size ${size}`);
     const meta = decodeScriptData(tag.subarray(11, size - 4)).value as Record<string, unknown>;
@@ -73,7 +73,10 @@ test('paddedOnMetaDataTag: exactly the size asked for, readable AMF0; undefined 
   const layout = seekableLayout(indexFlv(file));
   const meta = decodeScriptData(layout.head.subarray(24, layout.head.length - 4)).value as Record<string, unknown>;
   assert.deepEqual(Object.keys(meta).filter((k) => k.startsWith('_pad')), []);
+  const padded = decodeScriptData(paddedOnMetaDataTag({}, 5000)!.subarray(11, 4996)).value as Record<string, unknown>;
+  assert.deepEqual(Object.keys(padded).map((k) => [k.startsWith('_pad'), Array.isArray(padded[k])]), [[true, true]], 'one strict array of zeros');
   assert.equal(meta.encoder, 'x');
   assert.ok(layout.size < 1000);
   assert.equal(paddedOnMetaDataTag(values, plain + 5), undefined, 'a gap no entry fits');
+  assert.equal(paddedOnMetaDataTag(values, plain + 10), undefined, 'a gap no entry fits');
 });
