@@ -104,6 +104,7 @@ export class Recording {
   #dropping = false;
   #lastDropLog = -Infinity;
   #failed = false;
+  #errorLogged = false;
   #ended = false;
   readonly #finishing = new Set<Promise<void>>();
   /** Bytes that reached the writer (queued or written), every file of this recording together. */
@@ -240,7 +241,7 @@ export class Recording {
       final = await writer.finish(file.finalMetadata(), 13);
     } catch (err) {
       if (writer.queue.error !== undefined) return; // reported by #fail
-      this.opts.log.error({ stream: this.name, path: cur.path, err: (err as Error).message }, 'dvr: could not finish the recording; its .tmp is repaired at the next start');
+      this.#logError({ stream: this.name, path: cur.path, err: (err as Error).message }, 'dvr: could not finish the recording; its .tmp is repaired at the next start');
       this.opts.listener.finishFailed(cur.path, err as Error);
       await writer.abort().catch(() => undefined);
       return;
@@ -254,13 +255,20 @@ export class Recording {
     this.opts.listener.finished({ path: final, vhost, app, stream, startedAt: cur.startedAt, endedAt, durationMs: summary.durationMs, bytes: summary.bytes, droppedBytes: cur.droppedBytes, clientId, ip, param });
   }
 
+  /** One error line per recording: a failing disk fails the file being finished and the next one alike. */
+  #logError(fields: Record<string, unknown>, message: string): void {
+    if (this.#errorLogged) this.opts.log.warn(fields, message);
+    else this.opts.log.error(fields, message);
+    this.#errorLogged = true;
+  }
+
   /** A write failed: this recording stops for good, with one error line; the live stream goes on. */
   #fail(path: string, err: Error & { code?: string }): void {
     if (this.#failed) return;
     this.#failed = true;
     const cur = this.#current;
     this.#current = undefined;
-    this.opts.log.error({ stream: this.name, path, code: err.code, err: err.message }, 'dvr: recording stopped: the file cannot be written');
+    this.#logError({ stream: this.name, path, code: err.code, err: err.message }, 'dvr: recording stopped: the file cannot be written');
     this.opts.listener.failed(path, err);
     if (cur !== undefined) {
       const done = cur.writer

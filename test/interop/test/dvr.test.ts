@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeScriptData, indexFlv, inspectVideo } from '@flvcast/flv';
@@ -27,7 +27,8 @@ interface Meta {
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'flvcast-dvr-interop-'));
   t.after(() => {
-    chmodSync(dir, 0o700);
+    // A test may have made a directory read-only.
+    for (const sub of readdirSync(dir, { withFileTypes: true })) if (sub.isDirectory()) chmodSync(join(dir, sub.name), 0o700);
     rmSync(dir, { recursive: true, force: true });
   });
   return dir;
@@ -149,10 +150,12 @@ test('a disk that fails mid-recording stops that recording with one error line; 
   let args: string[];
   if (root) {
     // root writes through any mode bits: a 512 KiB tmpfs fills up mid-file (ENOSPC).
-    recDir = join(dir, 'tiny');
-    mkdirSync(recDir);
+    recDir = mkdtempSync(join(tmpdir(), 'flvcast-dvr-tmpfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', recDir]);
-    t.after(() => execFileSync('umount', ['-l', recDir]));
+    t.after(() => {
+      execFileSync('umount', ['-l', recDir]);
+      rmSync(recDir, { recursive: true, force: true });
+    });
     args = ['--dvr-path', join(recDir, '[stream].flv')];
   } else {
     // Not root: the directory is made read-only after the first segment; the next one cannot be created (EACCES).
