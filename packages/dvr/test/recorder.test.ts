@@ -7,27 +7,10 @@ import { Hub, type HubEventMap, type Publisher } from '@flvcast/hub';
 import { decodeScriptData, indexFlv, inspectVideo } from '@flvcast/flv';
 import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader } from '@flvcast/test-fixtures';
 import { flvFormat } from '@flvcast/mux';
-import { DvrRecorder, indexFlvFile, NotFlvError, reindexFlvFile, repairRecordings, type DvrLog, type FinishedRecording } from '../src/index.js';
+import { DvrRecorder, indexFlvFile, NotFlvError, reindexFlvFile, repairRecordings, type FinishedRecording } from '../src/index.js';
+import { logger, type Meta } from './test-helpers.js';
 
-/** The onMetaData fields the tests read. */
-interface Meta {
-  duration: number;
-  filesize: number;
-  encoder?: string;
-  width?: number;
-  height?: number;
-  videocodecid?: number;
-  audiocodecid?: number;
-  framerate?: number;
-  keyframes: { times: number[]; filepositions: number[] };
-}
 
-function logger() {
-  const lines: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push({ level, fields, msg });
-  const log: DvrLog = { info: at('info'), warn: at('warn'), error: at('error') };
-  return { lines, log };
-}
 
 function tmp(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'flvcast-dvr-'));

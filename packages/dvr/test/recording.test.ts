@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader, concatBytes } from '@flvcast/test-fixtures';
 import { decodeScriptData, indexFlv, inspectVideo } from '@flvcast/flv';
 import { Recording, WriteQueue, type DvrLog, type FinishedRecording, type RecordedTag, type RecordingWriter } from '../src/index.js';
+import { logger, type Meta } from './test-helpers.js';
 
 interface MemoryFile {
   path: string;
@@ -13,19 +14,6 @@ interface MemoryFile {
 }
 
 /** Writers that keep each file in memory; `delayMs` makes every write that slow (a slow disk). */
-/** The onMetaData fields the tests read. */
-interface Meta {
-  duration: number;
-  filesize: number;
-  encoder?: string;
-  width?: number;
-  height?: number;
-  videocodecid?: number;
-  audiocodecid?: number;
-  framerate?: number;
-  keyframes: { times: number[]; filepositions: number[] };
-}
-
 function memoryWriters(opts: { delayMs?: number; failAfterBytes?: number } = {}) {
   const files: MemoryFile[] = [];
   let written = 0;
@@ -59,12 +47,6 @@ function memoryWriters(opts: { delayMs?: number; failAfterBytes?: number } = {})
   return { files, open };
 }
 
-function logger() {
-  const lines: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push({ level, fields, msg });
-  const log: DvrLog = { info: at('info'), warn: at('warn'), error: at('error') };
-  return { lines, log };
-}
 
 const video = (timestamp: number, payload: Uint8Array, keyframe = false, config = false): RecordedTag => ({ type: 9, timestamp, payload, keyframe, config });
 const audio = (timestamp: number, payload: Uint8Array, config = false): RecordedTag => ({ type: 8, timestamp, payload, keyframe: false, config });

@@ -96,19 +96,22 @@ export class FlvcastMetrics {
       },
     });
 
-    const totalCounter = (name: string, help: string, field: keyof TrafficSnapshot): void => {
+    // A counter fed from a running total read at scrape time: it goes up by what is new, never down.
+    const growingCounter = (name: string, help: string, read: () => number): void => {
       let reported = 0;
       new Counter({
         name,
         help,
         registers,
         collect() {
-          const value = totals.snapshot()[field] + (field === 'bytesIn' || cluster === undefined ? 0 : cluster.traffic()[field]);
+          const value = read();
           if (value > reported) this.inc(value - reported);
           reported = Math.max(reported, value);
         },
       });
     };
+    const totalCounter = (name: string, help: string, field: keyof TrafficSnapshot): void =>
+      growingCounter(name, help, () => totals.snapshot()[field] + (field === 'bytesIn' || cluster === undefined ? 0 : cluster.traffic()[field]));
     totalCounter('flvcast_received_bytes_total', 'Media bytes received from publishers', 'bytesIn');
     totalCounter('flvcast_sent_bytes_total', 'Bytes sent to viewers', 'bytesOut');
     totalCounter('flvcast_dropped_tags_total', 'Tags dropped because a viewer fell behind', 'droppedTags');
@@ -183,19 +186,8 @@ export class FlvcastMetrics {
         this.set(options.dvr?.()?.totals().active ?? 0);
       },
     });
-    const dvrCounter = (name: string, help: string, field: 'bytesWritten' | 'filesFinished' | 'failures' | 'droppedBytes'): void => {
-      let reported = 0;
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          const value = options.dvr?.()?.totals()[field] ?? 0;
-          if (value > reported) this.inc(value - reported);
-          reported = Math.max(reported, value);
-        },
-      });
-    };
+    const dvrCounter = (name: string, help: string, field: 'bytesWritten' | 'filesFinished' | 'failures' | 'droppedBytes'): void =>
+      growingCounter(name, help, () => options.dvr?.()?.totals()[field] ?? 0);
     dvrCounter('flvcast_dvr_written_bytes_total', 'Bytes the recorder wrote (or queued for the disk)', 'bytesWritten');
     dvrCounter('flvcast_dvr_files_total', 'Recording files finished (indexed and renamed)', 'filesFinished');
     dvrCounter('flvcast_dvr_failures_total', 'Recordings stopped by a write error (disk full, not writable) or that could not be finished', 'failures');

@@ -94,7 +94,7 @@ export class FlvTagScanner {
       case 'header': {
         this.header = decodeFlvHeader(this.#buf);
         // The rest of the header (a DataOffset above 9), then PreviousTagSize0.
-        this.#skipThen('skipHeader', this.header.headerSize - FLV_HEADER_SIZE + 4, out);
+        this.#skipThen('skipHeader', this.header.headerSize - FLV_HEADER_SIZE + 4);
         return;
       }
       case 'skipHeader':
@@ -114,7 +114,7 @@ export class FlvTagScanner {
       }
       case 'payload':
         // The rest of the payload and the PreviousTagSize are not needed.
-        this.#skipThen('tail', this.#tag!.dataSize - this.#buf.length + 4, out);
+        this.#skipThen('tail', this.#tag!.dataSize - this.#buf.length + 4);
         return;
       case 'tail': {
         const tag = this.#tag!;
@@ -140,9 +140,9 @@ export class FlvTagScanner {
     this.#skip = 0;
   }
 
-  #skipThen(state: 'skipHeader' | 'tail', bytes: number, out: ScannedTag[]): void {
+  /** Skips `bytes` (never 0: a PreviousTagSize always follows), then parses what follows in `state`. */
+  #skipThen(state: 'skipHeader' | 'tail', bytes: number): void {
     this.#state = state;
     this.#skip = bytes;
-    if (bytes === 0) this.#unitDone(out);
   }
 }

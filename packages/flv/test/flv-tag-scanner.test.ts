@@ -80,3 +80,18 @@ test('paddedOnMetaDataTag: exactly the size asked for, readable AMF0; undefined 
   assert.equal(paddedOnMetaDataTag(values, plain + 5), undefined, 'a gap no entry fits');
   assert.equal(paddedOnMetaDataTag(values, plain + 10), undefined, 'a gap no entry fits');
 });
+
+test('FlvFileIndexer: tags it cannot read are counted but tell nothing (bad AMF0, a 2-byte AVC tag, a cut configuration, an empty tag)', () => {
+  const bytes = concatBytes(
+    encodeFlvHeader({ hasAudio: false, hasVideo: true }),
+    encodeTag(18, 0, Uint8Array.from([2, 0, 10, 0x6f])),
+    encodeTag(9, 0, avcSequenceHeader.subarray(0, 9)),
+    encodeTag(9, 0, Uint8Array.from([0x17, 0x01])),
+    encodeTag(9, 0, new Uint8Array(0)),
+    encodeTag(9, 40, avcKeyframe(1)),
+  );
+  const index = indexFlv(bytes);
+  assert.equal(index.tags, 5);
+  assert.equal(index.metadata, undefined);
+  assert.deepEqual([index.width, index.height, index.videoFrames, index.keyframes.filepositions.length], [undefined, undefined, 1, 1]);
+});
