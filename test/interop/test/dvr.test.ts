@@ -178,11 +178,13 @@ test('a disk that fails mid-recording stops that recording with one error line; 
   const errors = server.out().split('\n').filter((l) => l.includes('"level":50'));
   assert.equal(errors.length, 1, `one error line: ${errors.join('\n')}`);
   assert.match(errors[0]!, root ? /ENOSPC/ : /EACCES/);
-  // The viewer's video kept coming: no pause longer than a few frames while the recording failed.
+  // The viewer's video kept coming while the recording failed. A recording that held the stream up (a blocking
+  // write, a throw into the hub) would show as a pause of seconds or an end; scheduling jitter on a loaded 2-core
+  // machine (the whole suite beside another job) measured up to 186 ms, hence the bound.
   const video = viewer.tags.filter((g) => g.type === 9 && g.video?.isSequenceHeader !== true);
   let gap = 0;
   for (let i = 1; i < video.length; i++) gap = Math.max(gap, video[i]!.at - video[i - 1]!.at);
-  assert.ok(gap < 250, `the viewer's longest gap between frames: ${gap.toFixed(0)} ms`);
+  assert.ok(gap < 400, `the viewer's longest gap between frames: ${gap.toFixed(0)} ms`);
   t.diagnostic(`longest inter-frame gap at the viewer: ${gap.toFixed(0)} ms over ${video.length} frames`);
   assert.equal(viewer.aborted, false);
 });
