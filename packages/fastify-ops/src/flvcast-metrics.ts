@@ -19,6 +19,13 @@ export interface FlvcastMetricsOptions {
   relay?: () => RelayStatusSource | undefined;
   /** Viewers served by other processes (the server's workers): added to the viewer and traffic series. */
   cluster?: ClusterView | undefined;
+  /** The recorder's totals (@flvcast/fastify-dvr's `fastify.dvr`), read at scrape time; 0 without it. */
+  dvr?: () => DvrTotalsSource | undefined;
+}
+
+/** What the metrics read from the `dvr` decorator; typed here by shape only. */
+export interface DvrTotalsSource {
+  totals(): { readonly active: number; readonly bytesWritten: number; readonly filesFinished: number; readonly failures: number; readonly droppedBytes: number };
 }
 
 /**
@@ -89,19 +96,22 @@ export class FlvcastMetrics {
       },
     });
 
-    const totalCounter = (name: string, help: string, field: keyof TrafficSnapshot): void => {
+    // A counter fed from a running total read at scrape time: it goes up by what is new, never down.
+    const growingCounter = (name: string, help: string, read: () => number): void => {
       let reported = 0;
       new Counter({
         name,
         help,
         registers,
         collect() {
-          const value = totals.snapshot()[field] + (field === 'bytesIn' || cluster === undefined ? 0 : cluster.traffic()[field]);
+          const value = read();
           if (value > reported) this.inc(value - reported);
           reported = Math.max(reported, value);
         },
       });
     };
+    const totalCounter = (name: string, help: string, field: keyof TrafficSnapshot): void =>
+      growingCounter(name, help, () => totals.snapshot()[field] + (field === 'bytesIn' || cluster === undefined ? 0 : cluster.traffic()[field]));
     totalCounter('flvcast_received_bytes_total', 'Media bytes received from publishers', 'bytesIn');
     totalCounter('flvcast_sent_bytes_total', 'Bytes sent to viewers', 'bytesOut');
     totalCounter('flvcast_dropped_tags_total', 'Tags dropped because a viewer fell behind', 'droppedTags');
@@ -166,6 +176,22 @@ export class FlvcastMetrics {
     perPull('flvcast_pull_up', '1 while the pull publishes media from its upstream, else 0 (connecting, waiting, idle)', (p) => (p.state === 'pulling' ? 1 : 0));
     perPull('flvcast_pull_received_bytes', 'Bytes read from the upstream, every connection together', (p) => p.bytes);
     perPull('flvcast_pull_reconnects', 'Connections to the upstream after the first (since an on-demand pull last started)', (p) => p.reconnects);
+
+    // Recording (DVR): totals the recorder keeps, reported as counters that never go down.
+    new Gauge({
+      name: 'flvcast_dvr_recordings',
+      help: 'Files being recorded now',
+      registers,
+      collect() {
+        this.set(options.dvr?.()?.totals().active ?? 0);
+      },
+    });
+    const dvrCounter = (name: string, help: string, field: 'bytesWritten' | 'filesFinished' | 'failures' | 'droppedBytes'): void =>
+      growingCounter(name, help, () => options.dvr?.()?.totals()[field] ?? 0);
+    dvrCounter('flvcast_dvr_written_bytes_total', 'Bytes the recorder wrote (or queued for the disk)', 'bytesWritten');
+    dvrCounter('flvcast_dvr_files_total', 'Recording files finished (indexed and renamed)', 'filesFinished');
+    dvrCounter('flvcast_dvr_failures_total', 'Recordings stopped by a write error (disk full, not writable) or that could not be finished', 'failures');
+    dvrCounter('flvcast_dvr_dropped_bytes_total', 'Media bytes left out of recordings because the disk was behind (dvrMaxQueueBytes)', 'droppedBytes');
 
     const protocol = new BoundedLabel();
     const ttff = new Histogram({

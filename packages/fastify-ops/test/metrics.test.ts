@@ -51,6 +51,11 @@ const OWN_METRICS = [
   'flvcast_viewer_sessions_total counter',
   'flvcast_access_denied_total counter',
   'flvcast_limit_hits_total counter',
+  'flvcast_dvr_recordings gauge',
+  'flvcast_dvr_written_bytes_total counter',
+  'flvcast_dvr_files_total counter',
+  'flvcast_dvr_failures_total counter',
+  'flvcast_dvr_dropped_bytes_total counter',
 ];
 
 test('GET /metrics: Prometheus text format with the flvcast_ metrics and the process metrics', async (t) => {
@@ -184,4 +189,22 @@ test('/metrics is guarded like the API: 403 from elsewhere without a token, 200 
   await open.app.register(fastifyOpsMetrics);
   assert.equal((await open.app.inject({ url: '/metrics', remoteAddress: '198.51.100.4' })).statusCode, 403);
   assert.equal((await open.app.inject({ url: '/metrics', remoteAddress: '127.0.0.1' })).statusCode, 403, 'no loopback exemption unless asked for');
+});
+
+test("the recorder's totals (fastify.dvr) become the flvcast_dvr_ series; counters never go down", async (t) => {
+  const { app } = await appWithHub();
+  const totals = { active: 2, bytesWritten: 5000, filesFinished: 3, failures: 1, droppedBytes: 700 };
+  app.decorate('dvr', { totals: () => totals });
+  await app.register(fastifyOpsMetrics, { allowWithoutToken: 'loopback' });
+  t.after(() => app.close());
+  const scrape = async () => parse((await app.inject('/metrics')).body);
+  let v = await scrape();
+  assert.deepEqual(
+    ['flvcast_dvr_recordings', 'flvcast_dvr_written_bytes_total', 'flvcast_dvr_files_total', 'flvcast_dvr_failures_total', 'flvcast_dvr_dropped_bytes_total'].map((n) => v.get(n)),
+    [2, 5000, 3, 1, 700],
+  );
+  totals.active = 0;
+  totals.bytesWritten = 9000;
+  v = await scrape();
+  assert.deepEqual([v.get('flvcast_dvr_recordings'), v.get('flvcast_dvr_written_bytes_total')], [0, 9000]);
 });

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { decodeScriptData, FLV_HEADER_SIZE, FLV_TAG_HEADER_SIZE, FlvError, FlvSeekIndexer, TagType, decodeFlvHeader, type FlvSeekIndex } from '@flvcast/flv';
+import { decodeScriptData, FLV_HEADER_SIZE, FLV_TAG_HEADER_SIZE, FlvError, FlvFileIndexer, TagType, decodeFlvHeader, type FlvFileIndex } from '@flvcast/flv';
 import { LRUCache } from 'lru-cache';
 import { summarizeMetadata, type MetadataSummary } from './metadata-summary.js';
 
@@ -24,7 +24,7 @@ export class NotFlvError extends Error {
 
 interface Facts {
   head?: Promise<MetadataSummary>;
-  index?: Promise<FlvSeekIndex>;
+  index?: Promise<FlvFileIndex>;
 }
 
 /**
@@ -40,7 +40,7 @@ export class VodFileFacts {
   }
 
   /** The seek index of this version of the file. Rejects with NotFlvError when it is no FLV file. */
-  index(version: FileVersion): Promise<FlvSeekIndex> {
+  index(version: FileVersion): Promise<FlvFileIndex> {
     return this.#get(version, 'index', () => scanFile(version));
   }
 
@@ -73,8 +73,8 @@ export class VodFileFacts {
 }
 
 /** Streams the file (up to the size it had) through the incremental indexer. */
-async function scanFile(version: FileVersion): Promise<FlvSeekIndex> {
-  const indexer = new FlvSeekIndexer();
+async function scanFile(version: FileVersion): Promise<FlvFileIndex> {
+  const indexer = new FlvFileIndexer();
   if (version.size > 0) {
     const stream = createReadStream(version.file, { start: 0, end: version.size - 1, highWaterMark: SCAN_CHUNK_BYTES });
     try {
@@ -85,9 +85,12 @@ async function scanFile(version: FileVersion): Promise<FlvSeekIndex> {
       throw err;
     }
   }
-  const index = indexer.result();
-  if (index === undefined) throw new NotFlvError(`${version.file} is too short for an FLV file`);
-  return index;
+  try {
+    return indexer.result();
+  } catch (err) {
+    if (err instanceof FlvError) throw new NotFlvError(`${version.file} is too short for an FLV file`);
+    throw err;
+  }
 }
 
 /** Reads the header and, when the first tag is onMetaData (as every recording's is), that tag. */

@@ -132,7 +132,7 @@ export class RecordingsCatalog implements VodCatalog {
       const version = { file, size: info.size, mtimeMs: info.mtimeMs };
       const head = await this.#facts.head(version);
       // No duration in its head (a file nobody indexed): the scan's.
-      const durationMs = head.durationMs ?? (await this.#facts.index(version)).durationMs;
+      const durationMs = head.durationMs ?? Math.round((await this.#facts.index(version)).duration * 1000);
       const start = timestampInName(path.split('/').at(-1)!) ?? info.mtimeMs - durationMs;
       return { id: recordingId(path), path, url: vodUrl(this.#mount, path), stream: guessStream(path), start: new Date(start).toISOString(), durationMs, bytes: info.size, seekable: head.seekable };
     } catch (err) {

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { configurationsBefore, type FlvSeekIndex, type TagSpan } from '@flvcast/flv';
+import { configurationsBefore, type FlvFileIndex, type TagSpan } from '@flvcast/flv';
 import { MAX_METADATA_BYTES } from './file-facts.js';
 
 /** A `?start=`/`?starttime=` response: what goes before the file's bytes from `offset`, and its length. */
@@ -16,7 +16,7 @@ export interface StartBody {
  * header (with PreviousTagSize0, as nginx's flv module sends it), then as SRS does its onMetaData and the
  * sequence headers in force at `offset` (each whole tag with its PreviousTagSize, in file order).
  */
-export async function startBody(handle: FileHandle, index: FlvSeekIndex, offset: number, size: number): Promise<StartBody> {
+export async function startBody(handle: FileHandle, index: FlvFileIndex, offset: number, size: number): Promise<StartBody> {
   const spans: TagSpan[] = [{ offset: 0, end: index.header.headerSize + 4 }];
   const meta = index.metadata;
   if (meta !== undefined && meta.offset < offset && meta.end - meta.offset <= MAX_METADATA_BYTES) spans.push(meta);

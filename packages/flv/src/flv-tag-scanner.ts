@@ -1,148 +1,159 @@
-import { checkFlvSignature, decodeFlvHeader, FLV_HEADER_SIZE, type FlvHeader } from './flv-header.js';
+import { FLV_HEADER_SIZE, checkFlvSignature, decodeFlvHeader, type FlvHeader } from './flv-header.js';
 import { FLV_TAG_HEADER_SIZE } from './flv-tag.js';
+import { TagType } from './tag-type.js';
 
-/** One whole tag seen by the scanner: where it lies and what its header says; its payload is skipped. */
+/** One tag as a scan sees it: where it lies and what it starts with, without its whole payload. */
 export interface ScannedTag {
   /** Byte offset of the tag header in the file. */
   readonly offset: number;
-  /** Just past the tag's PreviousTagSize: the next tag's offset. */
+  /** Just past the tag's PreviousTagSize. */
   readonly end: number;
-  /** 8 audio, 9 video, 18 script (the filter bit masked off). */
   readonly type: number;
   readonly dataSize: number;
-  /** Milliseconds, with the extended byte. */
   readonly timestamp: number;
-  /** The first bytes of the payload (up to `headBytes`): enough to tell a keyframe or a sequence header. */
+  /** The first bytes of the payload (up to `headBytes`): enough to tell keyframes and configurations apart. */
   readonly head: Uint8Array;
+  /** The whole payload of a script tag no larger than `maxScriptBytes`; undefined otherwise. */
+  readonly script: Uint8Array | undefined;
 }
 
-/** Head bytes kept per tag by default: an Enhanced RTMP ModEx/multitrack video header fits in this. */
-const DEFAULT_HEAD_BYTES = 32;
+export interface FlvTagScannerOptions {
+  /** Payload bytes kept per tag in `head`. Default 256 (an AVC configuration with its SPS fits). */
+  headBytes?: number;
+  /** Script tags up to this size are kept whole (onMetaData); larger ones are skipped. Default 1 MiB. */
+  maxScriptBytes?: number;
+}
 
 const u24 = (b: Uint8Array, at: number): number => (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
 
 /**
- * Walks an FLV file's tags from chunks pushed in order, keeping only tag headers and the first bytes of
- * each payload: a file of any size is scanned in constant memory. A tag is reported once its last byte
- * (PreviousTagSize included) has arrived, so what a scan reports of a file torn by a crash is exactly its
- * whole tags; `validEnd` is where they end. A tag header with reserved bits set is no tag boundary: the
- * scan stops there (`problem` says why) and ignores what follows, as a reader of that file would have to.
+ * Incremental FLV tag walker over a file pushed in chunks of any size: it keeps at most one tag header,
+ * its `head` and a small script payload, never a media payload, so a 2 GB file is scanned in constant
+ * memory. Offsets are absolute (from the file's first byte). A file cut mid-tag simply yields no tag for
+ * the torn tail: `offset` then tells where the last whole tag ended.
  */
 export class FlvTagScanner {
+  header: FlvHeader | undefined;
   readonly #headBytes: number;
-  /** Bytes of the file header or of the current tag's header + head, not yet complete. */
-  #pending = new Uint8Array(0);
-  /** File offset of the next byte pushed. */
-  #position = 0;
-  #header: FlvHeader | undefined;
-  /** The tag being skipped: reported when `#position` reaches its end. */
-  #current: ScannedTag | undefined;
+  readonly #maxScript: number;
+  /** Bytes of the file consumed so far. */
+  #pos = 0;
+  /** Just past the last whole tag (or the header and PreviousTagSize0). */
   #validEnd = 0;
+  /** Bytes being gathered for the current unit (file header, tag header, or a kept payload part). */
+  #buf: Uint8Array = new Uint8Array(FLV_HEADER_SIZE);
+  #filled = 0;
+  #state: 'header' | 'skipHeader' | 'tagHeader' | 'payload' | 'tail' = 'header';
+  /** Bytes left to skip in the current unit. */
+  #skip = 0;
+  #tag: { offset: number; type: number; dataSize: number; timestamp: number } | undefined;
   #problem: string | undefined;
 
-  constructor(opts: { headBytes?: number } = {}) {
-    this.#headBytes = opts.headBytes ?? DEFAULT_HEAD_BYTES;
+  constructor(options: FlvTagScannerOptions = {}) {
+    this.#headBytes = options.headBytes ?? 256;
+    this.#maxScript = options.maxScriptBytes ?? 1024 * 1024;
   }
 
-  /** The file header, once its bytes (and PreviousTagSize0) have been pushed. */
-  get header(): FlvHeader | undefined {
-    return this.#header;
-  }
-
-  /** Just past the last whole tag (or the header): a file cut here loses nothing that was whole. */
+  /** Just past the last whole tag seen: a file truncated there keeps every tag found. */
   get validEnd(): number {
     return this.#validEnd;
   }
 
-  /** Why the scan stopped before the end of what was pushed; undefined while every tag parsed. */
+  /** Why the scan stopped before the end of what was pushed (a tag header that is no tag); undefined while every tag parsed. */
   get problem(): string | undefined {
     return this.#problem;
   }
 
-  /** Scans `chunk`, the file's next bytes; returns the tags it completed. Throws FlvError on a non-FLV start. */
+  /** Bytes pushed so far. */
+  get consumed(): number {
+    return this.#pos;
+  }
+
+  /** Scans `chunk`, the next bytes of the file. Throws FlvError for a file that is not FLV. */
   push(chunk: Uint8Array): ScannedTag[] {
-    const tags: ScannedTag[] = [];
-    let at = 0;
-    while (at < chunk.length && this.#problem === undefined) {
-      if (this.#header === undefined) {
-        at += this.#fill(chunk, at, this.#headerNeed());
-        if (!this.#headerDone()) continue;
-      } else if (this.#current === undefined) {
-        // The header first: its DataSize says how many head bytes there are to keep.
-        at += this.#fill(chunk, at, FLV_TAG_HEADER_SIZE);
-        if (this.#pending.length < FLV_TAG_HEADER_SIZE) continue;
-        const need = FLV_TAG_HEADER_SIZE + this.#pendingHead();
-        at += this.#fill(chunk, at, need);
-        if (this.#pending.length < need || !this.#startTag()) continue;
-      } else {
-        // Skip the rest of the payload and PreviousTagSize without keeping them.
-        const step = Math.min(chunk.length - at, this.#current.end - this.#position);
-        at += step;
-        this.#position += step;
+    const out: ScannedTag[] = [];
+    let i = 0;
+    while (i < chunk.length && this.#problem === undefined) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, chunk.length - i);
+        this.#skip -= n;
+        i += n;
+        this.#pos += n;
+        if (this.#skip === 0) this.#unitDone(out);
+        continue;
       }
-      if (this.#current !== undefined && this.#position === this.#current.end) {
-        tags.push(this.#current);
-        this.#validEnd = this.#current.end;
-        this.#current = undefined;
+      const n = Math.min(this.#buf.length - this.#filled, chunk.length - i);
+      this.#buf.set(chunk.subarray(i, i + n), this.#filled);
+      this.#filled += n;
+      i += n;
+      this.#pos += n;
+      // A file that is not FLV is refused from its first bytes, not after a whole header.
+      if (this.#state === 'header') checkFlvSignature(this.#buf.subarray(0, this.#filled));
+      if (this.#filled === this.#buf.length) this.#unitDone(out);
+    }
+    return out;
+  }
+
+  /** The current unit is in (its bytes gathered, or its skipped part passed): parse it and set up the next. */
+  #unitDone(out: ScannedTag[]): void {
+    switch (this.#state) {
+      case 'header': {
+        this.header = decodeFlvHeader(this.#buf);
+        // The rest of the header (a DataOffset above 9), then PreviousTagSize0.
+        this.#skipThen('skipHeader', this.header.headerSize - FLV_HEADER_SIZE + 4);
+        return;
+      }
+      case 'skipHeader':
+        this.#validEnd = this.#pos;
+        this.#gather('tagHeader', FLV_TAG_HEADER_SIZE);
+        return;
+      case 'tagHeader': {
+        const b = this.#buf;
+        // Reserved bits set: no writer puts a tag here, so nothing after it can be trusted as one.
+        if ((b[0]! & 0xc0) !== 0) {
+          this.#problem = `the tag header at byte ${this.#pos - FLV_TAG_HEADER_SIZE} has reserved bits set (0x${b[0]!.toString(16)}): not a tag boundary`;
+          return;
+        }
+        const type = b[0]! & 0x1f;
+        const dataSize = u24(b, 1);
+        const timestamp = (u24(b, 4) | (b[7]! << 24)) >>> 0;
+        this.#tag = { offset: this.#pos - FLV_TAG_HEADER_SIZE, type, dataSize, timestamp };
+        const keep = type === TagType.script && dataSize <= this.#maxScript ? dataSize : Math.min(dataSize, this.#headBytes);
+        this.#gather('payload', keep);
+        if (keep === 0) this.#unitDone(out);
+        return;
+      }
+      case 'payload':
+        // The rest of the payload and the PreviousTagSize are not needed.
+        this.#skipThen('tail', this.#tag!.dataSize - this.#buf.length + 4);
+        return;
+      case 'tail': {
+        const tag = this.#tag!;
+        const kept = this.#buf;
+        out.push({
+          ...tag,
+          end: this.#pos,
+          head: kept.subarray(0, Math.min(kept.length, this.#headBytes)),
+          script: tag.type === TagType.script && tag.dataSize <= this.#maxScript ? kept : undefined,
+        });
+        this.#validEnd = this.#pos;
+        this.#tag = undefined;
+        this.#gather('tagHeader', FLV_TAG_HEADER_SIZE);
+        return;
       }
     }
-    return tags;
   }
 
-  /** Bytes needed for the header: 9 to read DataOffset, then DataOffset + PreviousTagSize0. */
-  #headerNeed(): number {
-    if (this.#pending.length < FLV_HEADER_SIZE) return FLV_HEADER_SIZE;
-    return decodeFlvHeader(this.#pending).headerSize + 4;
+  #gather(state: 'header' | 'tagHeader' | 'payload', bytes: number): void {
+    this.#state = state;
+    this.#buf = new Uint8Array(bytes);
+    this.#filled = 0;
+    this.#skip = 0;
   }
 
-  #headerDone(): boolean {
-    if (this.#pending.length < FLV_HEADER_SIZE) {
-      checkFlvSignature(this.#pending);
-      return false;
-    }
-    const header = decodeFlvHeader(this.#pending);
-    if (this.#pending.length < header.headerSize + 4) return false;
-    this.#header = header;
-    this.#validEnd = this.#position;
-    this.#pending = new Uint8Array(0);
-    return true;
-  }
-
-  /** Payload head bytes to collect for the tag whose header is pending. */
-  #pendingHead(): number {
-    return Math.min(this.#headBytes, u24(this.#pending, 1));
-  }
-
-  /** Appends up to `need - pending` bytes of `chunk` from `at`; returns how many it took. */
-  #fill(chunk: Uint8Array, at: number, need: number): number {
-    const take = Math.min(need - this.#pending.length, chunk.length - at);
-    if (take <= 0) return 0;
-    const next = new Uint8Array(this.#pending.length + take);
-    next.set(this.#pending);
-    next.set(chunk.subarray(at, at + take), this.#pending.length);
-    this.#pending = next;
-    this.#position += take;
-    return take;
-  }
-
-  /** Takes the pending tag header; false (and the scan over) when it cannot be one. */
-  #startTag(): boolean {
-    const b = this.#pending;
-    const offset = this.#position - b.length;
-    const dataSize = u24(b, 1);
-    if ((b[0]! & 0xc0) !== 0) {
-      this.#problem = `the tag header at byte ${offset} has reserved bits set (0x${b[0]!.toString(16)}): not a tag boundary`;
-      return false;
-    }
-    this.#current = {
-      offset,
-      end: offset + FLV_TAG_HEADER_SIZE + dataSize + 4,
-      type: b[0]! & 0x1f,
-      dataSize,
-      timestamp: (u24(b, 4) | (b[7]! << 24)) >>> 0,
-      head: b.slice(FLV_TAG_HEADER_SIZE),
-    };
-    this.#pending = new Uint8Array(0);
-    return true;
+  /** Skips `bytes` (never 0: a PreviousTagSize always follows), then parses what follows in `state`. */
+  #skipThen(state: 'skipHeader' | 'tail', bytes: number): void {
+    this.#state = state;
+    this.#skip = bytes;
   }
 }

@@ -34,6 +34,16 @@ export {
 } from './audio-specific-config.js';
 export { sequenceHeaderProblem } from './sequence-header-problem.js';
 export { ADTS_HEADER_SIZE, ADTS_MAX_FRAME_SIZE, adtsHeader } from './adts-header.js';
-export { indexFlv, withKeyframeIndex, type FlvFileIndex } from './flv-file-index.js';
-export { FlvTagScanner, type ScannedTag } from './flv-tag-scanner.js';
-export { FlvSeekIndexer, MAX_SEQUENCE_HEADERS, configurationsBefore, type FlvSeekIndex, type TagSpan } from './flv-seek-index.js';
+export {
+  FlvFileIndexer,
+  MAX_SEQUENCE_HEADERS,
+  configurationsBefore,
+  indexFlv,
+  seekableLayout,
+  withKeyframeIndex,
+  type FlvFileIndex,
+  type SeekableLayout,
+  type TagSpan,
+} from './flv-file-index.js';
+export { FlvTagScanner, type FlvTagScannerOptions, type ScannedTag } from './flv-tag-scanner.js';
+export { isPaddingKey, paddedOnMetaDataTag } from './padded-metadata.js';

@@ -30,6 +30,19 @@ export interface HubEventMap {
   limit: LimitHit;
   /** A resolver was asked for a stream nobody published: whether it came, how long it took, what failed. */
   resolve: { stream: string; found: boolean; ms: number; error?: unknown };
+  /** A recorder (DVR) opened a file for the stream: `path` is where it will be once finished (it is written as `path` + `.tmp`). */
+  recordStart: RecordEvent;
+  /** A recording file was finished: indexed, renamed to `path`. */
+  recordEnd: RecordEvent & { readonly bytes: number; readonly durationMs: number; readonly droppedBytes: number };
+  /** A recording stopped on a write error (disk full, not writable): its `.tmp` stays for the repair at the next start. */
+  recordError: RecordEvent & { readonly code: string; readonly message: string };
+}
+
+/** Which recording a record event is about. */
+export interface RecordEvent {
+  /** `vhost/app/stream` or `app/stream`. */
+  readonly stream: string;
+  readonly path: string;
 }
 
 type Listener<T> = (event: T) => void;

@@ -19,7 +19,7 @@ export { Subscriber, SubscriberEndReason, type SinkOrFactory, type SubscriberInf
 export { TimestampCorrector } from './timestamp-corrector.js';
 export { GopCache } from './gop-cache.js';
 export { AudioWindow } from './audio-window.js';
-export { HubEvents, type AccessDenial, type HubEventMap, type LimitHit } from './hub-events.js';
+export { HubEvents, type AccessDenial, type HubEventMap, type LimitHit, type RecordEvent } from './hub-events.js';
 export { IngestRate } from './ingest-rate.js';
 export { summarizeStream, type StreamSummary } from './stream-summary.js';
 export { KeyedCounter, LimitReporter, LogThrottle, type LogThrottleOptions, type WarnLogger } from './deprecated-limits.js';

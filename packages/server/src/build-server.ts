@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { fastifyHttpFlv, httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { fastifyOpsApi, fastifyOpsMetrics, type ClusterView } from '@flvcast/fastify-ops';
 import { fastifyRelay, relayOptionDescriptors } from '@flvcast/fastify-relay';
+import { dvrOptionDescriptors, fastifyDvr } from '@flvcast/fastify-dvr';
 import { fastifyRtmp, rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import { createVodCatalog, fastifyVod, vodOptionDescriptors, type VodCatalog } from '@flvcast/fastify-vod';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -87,6 +88,8 @@ export async function buildServer(config: FlvcastConfig, role: ServerRole = {}):
   });
   // Forwards and pulls (always registered: with no rules it only reports empty lists).
   await app.register(fastifyRelay, { ...pluginSettings(relayOptionDescriptors, config), ...relaySettings(config, app.log), ...clusterRelayOptions(cluster) });
+  // Recording (DVR): registered only when some stream is to be recorded (no repair scan, no listener otherwise).
+  if (config.dvrApply.length > 0) await app.register(fastifyDvr, { ...pluginSettings(dvrOptionDescriptors, config), onDvrTimeoutMs: config.callbackTimeoutMs });
   // FLV files below vodDir (the recordings), with the live viewers' play checks and CORS; nothing when vodDir is ''.
   // A primary's app is its workers' feed, not public: they serve the files, it only lists them for the API.
   if (feed === undefined) await app.register(fastifyVod, { ...pluginSettings(vodOptionDescriptors, config), ...vodPlayAccess(access.play), crossdomain: config.crossdomain });
@@ -145,6 +148,7 @@ async function buildApiApp(config: FlvcastConfig, app: FastifyInstance, cluster:
   api.decorate('streams', app.streams);
   api.decorate('relay', app.relay);
   api.decorate('vod', recordings);
+  if (app.hasDecorator('dvr')) api.decorate('dvr', app.dvr);
   const allowWithoutToken = 'loopback';
   if (config.api) await api.register(fastifyOpsApi, { token: config.apiToken || undefined, allowWithoutToken, cluster });
   if (config.metrics) await api.register(fastifyOpsMetrics, { token: config.metricsToken || config.apiToken || undefined, allowWithoutToken, cluster });

@@ -10,6 +10,7 @@ import { runPrimary } from './workers/primary.js';
 import { runWorker } from './workers/worker.js';
 import { workerHandoff } from './workers/worker-messages.js';
 import { signCommand } from './sign-command.js';
+import { indexCommand } from './index-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -34,6 +35,7 @@ function usage(): string {
     }
   }
   lines.push('', 'Commands:', '  flvcast sign --stream app/stream [--action play|publish] ...   print a signed URL (flvcast sign --help)');
+  lines.push('  flvcast index FILE... [--in-place | -o OUT.flv]                 make FLV files seekable: keyframes index (flvcast index --help)');
   return lines.join('\n');
 }
 
@@ -72,6 +74,13 @@ function configFromArgs(argv: string[]): { config: Record<string, unknown>; file
 async function main(): Promise<void> {
   if (process.argv[2] === 'sign') {
     for (const line of signCommand(process.argv.slice(3), process.env)) console.log(line);
+    return;
+  }
+  if (process.argv[2] === 'index') {
+    const { out, err, code } = await indexCommand(process.argv.slice(3));
+    for (const line of out) console.log(line);
+    for (const line of err) console.error(line);
+    process.exitCode = code;
     return;
   }
   const args = configFromArgs(process.argv.slice(2));

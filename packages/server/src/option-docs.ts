@@ -1,6 +1,7 @@
 import { httpFlvOwnOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { opsApiOptionDescriptors, opsMetricsOptionDescriptors } from '@flvcast/fastify-ops';
 import { relayOptionDescriptors } from '@flvcast/fastify-relay';
+import { dvrOptionDescriptors } from '@flvcast/fastify-dvr';
 import { rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import { vodOptionDescriptors } from '@flvcast/fastify-vod';
 import { hubOptionDescriptors } from '@flvcast/hub';
@@ -32,6 +33,7 @@ const PACKAGE_TABLES: ReadonlyArray<readonly [string, string, OptionTable]> = [
   ['fastify-rtmp', '@flvcast/fastify-rtmp', rtmpOptionDescriptors],
   ['fastify-relay', '@flvcast/fastify-relay', relayOptionDescriptors],
   ['fastify-vod', '@flvcast/fastify-vod', vodOptionDescriptors],
+  ['fastify-dvr', '@flvcast/fastify-dvr', dvrOptionDescriptors],
   ['fastify-ops-api', '@flvcast/fastify-ops (API)', opsApiOptionDescriptors],
   ['fastify-ops-metrics', '@flvcast/fastify-ops (metrics)', opsMetricsOptionDescriptors],
 ];

@@ -2,6 +2,7 @@ import { MIN_SECRET_LENGTH, invalidIpRule } from '@flvcast/access';
 import { httpFlvOptionDescriptors } from '@flvcast/fastify-http-flv';
 import { relayOptionDescriptors } from '@flvcast/fastify-relay';
 import { vodOptionDescriptors } from '@flvcast/fastify-vod';
+import { dvrOptionDescriptors } from '@flvcast/fastify-dvr';
 import { rtmpOptionDescriptors } from '@flvcast/fastify-rtmp';
 import { clusterOptionDescriptors } from './cluster-settings.js';
 import { forwardRuleProblem, pullRuleProblem } from './relay-settings.js';
@@ -156,6 +157,8 @@ export const flvcastOptionDescriptors = defineOptions({
   ...serverOptions(rtmpOptionDescriptors),
   ...serverOptions(relayOptionDescriptors),
   ...serverOptions(vodOptionDescriptors),
+  // Recording (DVR): off while dvrApply is empty.
+  ...serverOptions(dvrOptionDescriptors),
   ...serverOwnOptions,
   ...clusterOptionDescriptors,
 });

@@ -248,6 +248,8 @@ export interface PublishOptions {
   audioCodec?: 'aac' | 'mp3';
   /** Another ffmpeg binary (e.g. Debian's /usr/bin/ffmpeg) instead of the npm one. */
   ffmpeg?: string;
+  /** Frames per GOP (default 25: 1 s); given, x264's scene-cut keyframes are off, so GOPs are exactly this. */
+  gop?: number;
 }
 
 /**
@@ -260,7 +262,7 @@ export function publish(url: string, kind: PublishKind = 'av', opts: PublishOpti
   if (kind !== 'audio') args.push('-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25');
   if (kind !== 'video') args.push('-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100');
   args.push('-t', String(seconds));
-  if (kind !== 'audio') args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p', '-threads', '1');
+  if (kind !== 'audio') args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(opts.gop ?? 25), ...(opts.gop === undefined ? [] : ['-sc_threshold', '0']), '-pix_fmt', 'yuv420p', '-threads', '1');
   if (kind !== 'video') args.push(...(opts.audioCodec === 'mp3' ? ['-c:a', 'libmp3lame', '-b:a', '64k'] : ['-c:a', 'aac', '-b:a', '64k']));
   args.push('-f', 'flv', url);
   return spawnTool(opts.ffmpeg ?? ffmpegPath(), args, (seconds + 20) * 1000);

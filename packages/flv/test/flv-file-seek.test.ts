@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader, concatBytes } from '@flvcast/test-fixtures';
-import { FlvSeekIndexer, FlvTagScanner, MAX_SEQUENCE_HEADERS, configurationsBefore, encodeFlvHeader, encodeOnMetaData, encodeTag, indexFlv } from '../src/index.js';
+import { FlvFileIndexer, FlvTagScanner, MAX_SEQUENCE_HEADERS, configurationsBefore, encodeFlvHeader, encodeOnMetaData, encodeTag, indexFlv } from '../src/index.js';
 
 /** A recording with a resolution change: metadata, configs, 2 GOPs, a new video config, a 3rd GOP, a torn tail. */
 function recording(): { bytes: Uint8Array; at: Record<string, number>; keyframes: number[] } {
@@ -32,26 +32,26 @@ function recording(): { bytes: Uint8Array; at: Record<string, number>; keyframes
 }
 
 /** Pushes `bytes` in pieces of `size` (1 = every byte on its own). */
-function indexInPieces(bytes: Uint8Array, size: number): FlvSeekIndexer {
-  const indexer = new FlvSeekIndexer();
+function indexInPieces(bytes: Uint8Array, size: number): FlvFileIndexer {
+  const indexer = new FlvFileIndexer();
   for (let i = 0; i < bytes.length; i += size) indexer.push(bytes.subarray(i, i + size));
   return indexer;
 }
 
-test('FlvSeekIndexer: the same index whatever the chunking, torn tail left out, and it agrees with indexFlv', () => {
+test('FlvFileIndexer: the same seek index whatever the chunking, torn tail left out, and it agrees with indexFlv', () => {
   const { bytes, at, keyframes } = recording();
   const whole = indexFlv(bytes);
   for (const size of [1, 2, 7, 11, 13, 64, bytes.length]) {
-    const index = indexInPieces(bytes, size).result()!;
+    const index = indexInPieces(bytes, size).result();
     assert.equal(index.validEnd, at.end, `chunks of ${size}`);
     assert.equal(index.validEnd, whole.validEnd);
     assert.equal(index.tags, 10);
     assert.deepEqual(index.keyframes, { times: [0, 2, 4], filepositions: keyframes }, `chunks of ${size}`);
     assert.deepEqual(index.keyframes, whole.keyframes);
     assert.equal(index.firstTimestamp, 1000);
-    assert.equal(index.durationMs, 4020);
+    assert.equal(index.duration, 4.02);
     assert.equal(index.hasAudio && index.hasVideo, true);
-    assert.deepEqual(index.metadata, { offset: at.meta, end: at.vconfig });
+    assert.deepEqual(index.metadata, { values: { width: 320, encoder: 'test' }, offset: at.meta, end: at.vconfig });
     assert.deepEqual(index.sequenceHeaders.video.map((s) => s.offset), [at.vconfig, at.vconfig2]);
     assert.deepEqual(index.sequenceHeaders.audio, [{ offset: at.aconfig, end: at.key1 }]);
     assert.equal(index.problem, undefined);
@@ -60,7 +60,7 @@ test('FlvSeekIndexer: the same index whatever the chunking, torn tail left out, 
 
 test('configurationsBefore: the configurations in force at an offset, in file order', () => {
   const { bytes, at } = recording();
-  const index = indexInPieces(bytes, 100).result()!;
+  const index = indexInPieces(bytes, 100).result();
   assert.deepEqual(configurationsBefore(index, at.key2!).map((s) => s.offset), [at.vconfig, at.aconfig]);
   // After the resolution change the new video configuration is the one to re-send.
   assert.deepEqual(configurationsBefore(index, at.key3!).map((s) => s.offset), [at.aconfig, at.vconfig2]);
@@ -92,27 +92,31 @@ test('FlvTagScanner: keeps only the first bytes of each payload; a header with D
   assert.equal(scanner.validEnd, long.length);
 });
 
-test('FlvSeekIndexer: not FLV throws at once; too short for a header has no index; an extended timestamp counts', () => {
-  assert.throws(() => new FlvSeekIndexer().push(Uint8Array.from([0x47, 0x40])), { code: 'ERR_FLV_BAD_SIGNATURE' });
-  const short = new FlvSeekIndexer();
-  short.push(encodeFlvHeader({ hasAudio: true, hasVideo: false }).subarray(0, 10));
-  assert.equal(short.result(), undefined);
-  const late = new FlvSeekIndexer();
+test('FlvFileIndexer: not FLV throws at once; too short for a header has no index, a bare header an empty one; an extended timestamp counts', () => {
+  assert.throws(() => new FlvFileIndexer().push(Uint8Array.from([0x47, 0x40])), { code: 'ERR_FLV_BAD_SIGNATURE' });
+  const short = new FlvFileIndexer();
+  short.push(encodeFlvHeader({ hasAudio: true, hasVideo: false }).subarray(0, 8));
+  assert.throws(() => short.result(), { code: 'ERR_FLV_TRUNCATED' });
+  // A whole header cut inside PreviousTagSize0: an index of no tag, nothing to seek to.
+  const bare = new FlvFileIndexer();
+  bare.push(encodeFlvHeader({ hasAudio: true, hasVideo: false }).subarray(0, 10));
+  assert.deepEqual([bare.result().tags, bare.result().keyframes.filepositions.length], [0, 0]);
+  const late = new FlvFileIndexer();
   late.push(concatBytes(encodeFlvHeader({ hasAudio: false, hasVideo: true }), encodeTag(9, 0x01000000, avcKeyframe(1)), encodeTag(9, 0x01000000 + 2000, avcKeyframe(2))));
-  const index = late.result()!;
+  const index = late.result();
   assert.equal(index.firstTimestamp, 0x01000000);
   assert.deepEqual(index.keyframes.times, [0, 2]);
   assert.equal(index.hasAudio, false);
 });
 
-test('FlvSeekIndexer: unreadable media heads are neither keyframes nor configurations; configurations are bounded', () => {
+test('FlvFileIndexer: unreadable media heads are neither keyframes nor configurations; configurations are bounded', () => {
   const parts = [encodeFlvHeader({ hasAudio: true, hasVideo: true })];
   // A 1-byte AVC tag (no AVCPacketType) and an empty audio tag: skipped, not thrown on.
   parts.push(encodeTag(9, 0, Uint8Array.from([0x17])), encodeTag(8, 0, Uint8Array.from([0xaf])));
   for (let i = 0; i < MAX_SEQUENCE_HEADERS + 5; i++) parts.push(encodeTag(8, i, aacSequenceHeader));
-  const indexer = new FlvSeekIndexer();
+  const indexer = new FlvFileIndexer();
   indexer.push(concatBytes(...parts));
-  const index = indexer.result()!;
+  const index = indexer.result();
   assert.deepEqual(index.keyframes.filepositions, []);
   assert.equal(index.sequenceHeaders.video.length, 0);
   assert.equal(index.sequenceHeaders.audio.length, MAX_SEQUENCE_HEADERS);
