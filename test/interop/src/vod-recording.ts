@@ -1,6 +1,12 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { TestContext } from 'node:test';
 import { join } from 'node:path';
 import { indexFlv, withKeyframeIndex, type FlvFileIndex } from '@flvcast/flv';
+import { buildServer, resolveConfig } from '@flvcast/server';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 import { ffmpegPath, spawnTool } from './tools.js';
 
 /** A recording under a VOD directory, as the DVR leaves it: a seekable FLV with a keyframes index. */
@@ -36,4 +42,54 @@ export async function makeVodRecording(dir: string, name = 'live/rec.1700000000.
   writeFileSync(file, bytes);
   rmSync(raw);
   return { path: name, file, bytes, index: indexFlv(bytes) };
+}
+
+/** A real server with the dashboard serving one recording from `/vod/`, and a Chromium page watching it. */
+export interface VodBrowserSetup {
+  readonly rec: VodRecording;
+  readonly base: string;
+  readonly page: Page;
+  /** Page errors and console errors, for assertion messages. */
+  readonly problems: string[];
+  /** The Range header of every request to `/vod/` (`(none)` when it had none), in order. */
+  readonly ranges: string[];
+  /** Limits the page's downloads to `factor` × the recording's bitrate, so a seek lands beyond what it has. */
+  throttle(factor: number): Promise<void>;
+}
+
+/** Starts it all (the recording by ffmpeg, the server, Chromium); `t.after` undoes it. `routes` adds routes before it listens. */
+export async function startVodBrowser(t: TestContext, dirPrefix: string, routes?: (app: FastifyInstance) => void): Promise<VodBrowserSetup> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rec = await makeVodRecording(dir);
+  const built = await buildServer(resolveConfig({ httpListen: ['127.0.0.1:0'], rtmpListen: ['127.0.0.1:0'], apiListen: ['off'], logLevel: 'silent', dashboard: true, vodDir: dir }));
+  t.after(() => built.app.close());
+  routes?.(built.app);
+  const [address] = await built.listen();
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  const ranges: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/vod/')) ranges.push(r.headers().range ?? '(none)');
+  });
+  return {
+    rec,
+    base: `http://127.0.0.1:${address!.port}`,
+    page,
+    problems,
+    ranges,
+    throttle: async (factor) => {
+      // A loopback fetch would have the whole file before the first frame plays: nothing to seek to with Range.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      const bytesPerSecond = Math.round((rec.bytes.length / rec.index.duration) * factor);
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: bytesPerSecond, uploadThroughput: -1 });
+    },
+  };
 }

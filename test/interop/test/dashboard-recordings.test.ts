@@ -9,39 +9,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildServer, resolveConfig } from '@flvcast/server';
-import { launchChromium, skipWithoutChromium } from '../src/chromium.js';
+import { skipWithoutChromium } from '../src/chromium.js';
 import { sleep, waitAsync } from '../src/tools.js';
-import { makeVodRecording } from '../src/vod-recording.js';
+import { startVodBrowser } from '../src/vod-recording.js';
 
 const skip = skipWithoutChromium("The dashboard's Recordings view is");
 
 const GOP_S = 2;
 
 test('the dashboard lists a recording, plays it on a click, and its seek bar seeks with Range', { skip, timeout: 90_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'flvcast-dash-rec-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const rec = await makeVodRecording(dir);
-  const built = await buildServer(resolveConfig({ httpListen: ['127.0.0.1:0'], rtmpListen: ['127.0.0.1:0'], apiListen: ['off'], logLevel: 'silent', dashboard: true, vodDir: dir }));
-  t.after(() => built.app.close());
-  const [address] = await built.listen();
-  const base = `http://127.0.0.1:${address!.port}`;
-
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  const ranges: string[] = [];
-  page.on('request', (r) => {
-    if (r.url().includes('/vod/')) ranges.push(r.headers().range ?? '(none)');
-  });
+  const { rec, base, page, problems, ranges, throttle } = await startVodBrowser(t, 'flvcast-dash-rec-');
   await page.goto(`${base}/`);
 
   // The list: one row with what the catalog says of the file.
@@ -58,10 +35,7 @@ test('the dashboard lists a recording, plays it on a click, and its seek bar see
   assert.equal(await page.locator('#recordings-card').isHidden(), false, 'the Recordings card shows');
 
   // Played on a link slower than the file, so the seek must fetch from the keyframe.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  const bytesPerSecond = Math.round((rec.bytes.length / rec.index.duration) * 1.5);
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: bytesPerSecond, uploadThroughput: -1 });
+  await throttle(1.5);
   await row.first().locator('button.play').click();
 
   const state = () =>

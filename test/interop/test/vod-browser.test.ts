@@ -10,14 +10,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildServer, resolveConfig } from '@flvcast/server';
-import { launchChromium, skipWithoutChromium } from '../src/chromium.js';
+import { skipWithoutChromium } from '../src/chromium.js';
 import { addPlayerPage, openPlayerPage } from '../src/mpegts-page.js';
 import { sleep, waitAsync } from '../src/tools.js';
-import { makeVodRecording } from '../src/vod-recording.js';
+import { startVodBrowser } from '../src/vod-recording.js';
 
 const skip = skipWithoutChromium('Seeking in a VOD recording with mpegts.js is');
 
@@ -38,33 +34,9 @@ interface SeekState {
 }
 
 test('mpegts.js plays a recording from /vod/, seeks to 2/3 of it with a Range request at a keyframe, and plays on from within one GOP', { skip, timeout: 90_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'flvcast-vod-browser-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const rec = await makeVodRecording(dir);
-  const built = await buildServer(resolveConfig({ httpListen: ['127.0.0.1:0'], rtmpListen: ['127.0.0.1:0'], apiListen: ['off'], logLevel: 'silent', dashboard: true, vodDir: dir }));
-  t.after(() => built.app.close());
-  addPlayerPage(built.app);
-  const [address] = await built.listen();
-  const base = `http://127.0.0.1:${address!.port}`;
-
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  const ranges: string[] = [];
-  page.on('request', (r) => {
-    if (r.url().includes('/vod/')) ranges.push(r.headers().range ?? '(none)');
-  });
+  const { rec, base, page, problems, ranges, throttle } = await startVodBrowser(t, 'flvcast-vod-browser-', addPlayerPage);
   await openPlayerPage(page, base);
-  // A loopback fetch would have the whole file before the first frame plays: nothing to seek to with Range.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  const bytesPerSecond = Math.round((rec.bytes.length / rec.index.duration) * 1.5);
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: bytesPerSecond, uploadThroughput: -1 });
+  await throttle(1.5);
 
   await page.evaluate((url) => {
     interface Player {
