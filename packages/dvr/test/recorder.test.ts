@@ -36,6 +36,8 @@ function feed(p: Publisher, from: number, seconds: number, config = true): void 
 
 const key = { vhost: '', app: 'live', stream: 'cam' };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Longer than a file's write coalescing (250 ms): by then what was fed has been written (or failed to be). */
+const WRITTEN_MS = 400;
 
 test('a publish matching dvrApply is recorded; a publisher back within the grace window continues the same file; events and onDvr tell of it', async (t) => {
   const dir = tmp(t);
@@ -89,7 +91,7 @@ test('an unwritable directory fails that recording with one error line and a rec
   const p = hub.publish(key, { protocol: 'test' });
   const viewer = hub.subscribe(key, flvFormat, { write: (c) => (got.push(c.length), true), end: () => undefined }, { protocol: 'test' });
   feed(p, 0, 2);
-  await wait(100);
+  await wait(WRITTEN_MS);
   feed(p, 2000, 2, false);
   assert.equal(errors.length, 1);
   assert.match(errors[0]!.code, /ENOTDIR|EACCES|EEXIST/);
@@ -108,7 +110,7 @@ test('repair: a .tmp a crash left (torn tail, placeholder metadata) becomes a se
   const recorder = new DvrRecorder(hub, { apply: ['live/*'], plan: 'session', segmentMs: 30_000, path: dir, maxQueueBytes: 1 << 20, waitKeyframe: true, log, now: () => 1234 });
   const p = hub.publish(key, { protocol: 'test' });
   feed(p, 0, 4);
-  await wait(100);
+  await wait(WRITTEN_MS);
   // A crash: nothing finishes the file. Its tail is torn mid-tag, as a power loss leaves it.
   const tmpFile = join(dir, 'cam.1234.flv.tmp');
   const size = statSync(tmpFile).size;
