@@ -116,7 +116,11 @@ async function recordWindow(config: BenchConfig, name: ServerName, input: string
   const server: ServerUnderTest = await startServer(name, { baseline: config.baseline, run, extraArgs, logSuffix: `-dvr-${kind}-${round}` });
   const publishers: Publisher[] = [];
   try {
-    for (let i = 1; i <= config.dvrStreams; i++) publishers.push(await startPublisher(input, server.rtmpPort, `s${i}`, `ffmpeg-${tag}-s${i}`));
+    // Started together (each waits for two GOPs of its own), kept even when one of them fails to start.
+    const started = await Promise.allSettled(Array.from({ length: config.dvrStreams }, (_, i) => startPublisher(input, server.rtmpPort, `s${i + 1}`, `ffmpeg-${tag}-s${i + 1}`)));
+    for (const r of started) if (r.status === 'fulfilled') publishers.push(r.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     await sleep(2000);
     const disk0 = treeBytes(dir);
     const cpu0 = cpuMs(server.pid)!;
