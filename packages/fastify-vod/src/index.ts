@@ -1,5 +1,5 @@
 export { fastifyVod, fastifyVod as default } from './plugin.js';
-export { validateVodOptions, vodOptionDescriptors, type ResolvedVodOptions, type VodPluginOptions } from './options.js';
+export { validateVodOptions, vodOptionDescriptors, type ResolvedVodOptions, type VodDenial, type VodPluginOptions } from './options.js';
 export { FST_FLVCAST_VOD_INVALID_OPTION } from './errors.js';
 export { MAX_CATALOG_FILES, RecordingsCatalog, createVodCatalog, emptyCatalog, type Recording, type VodCatalog } from './recordings-catalog.js';
 export { recordingId, recordingPath } from './recording-id.js';

@@ -14,7 +14,7 @@ export const vodGuarded = (options: ResolvedVodOptions): boolean => options.onPl
 
 /**
  * The live viewers' admission pipeline (signed URL, then the `onPlay` hook, bounded) for a VOD file, named
- * as `vodAccessName` says. A refusal is logged once, here.
+ * as `vodAccessName` says. A refusal is logged once, here, and told to `onDeny`.
  */
 export async function checkVodPlay(request: FastifyRequest, path: string, options: ResolvedVodOptions, log: FastifyBaseLogger): Promise<VodDecision> {
   const ctx: AccessContext = {
@@ -28,6 +28,7 @@ export async function checkVodPlay(request: FastifyRequest, path: string, option
   };
   const admission = await admit(ctx, { signedUrls: options.signedUrls, hook: options.onPlay, hookTimeoutMs: options.accessTimeoutMs });
   if (admission.allowed) return admission;
+  options.onDeny?.({ action: 'play', protocol: VOD_PROTOCOL, remoteAddress: request.ip, stream: `${ctx.app}/${ctx.stream}`, reason: admission.reason });
   const fields = { ip: request.ip, path, status: admission.status, reason: admission.reason, ...(admission.error === undefined ? {} : { err: admission.error }) };
   if (admission.error === undefined) log.info(fields, 'vod: request refused');
   else log.warn(fields, 'vod: request refused: access check failed');

@@ -9,7 +9,7 @@ import { signStream, type AccessContext, type AccessEndContext } from '@flvcast/
 import { decodeScriptData, encodeFlvHeader, encodeOnMetaData, encodeTag, indexFlv, withKeyframeIndex } from '@flvcast/flv';
 import { aacFrame, aacSequenceHeader, avcInterframe, avcKeyframe, avcSequenceHeader, concatBytes } from '@flvcast/test-fixtures';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { fastifyVod, recordingId, type Recording, type VodPluginOptions } from '../src/index.js';
+import { fastifyVod, recordingId, type Recording, type VodDenial, type VodPluginOptions } from '../src/index.js';
 
 /** A 6 s recording (3 GOPs of 2 s, 25 fps video and audio), with the seekable onMetaData the DVR writes. */
 function recordingBytes(): Uint8Array {
@@ -190,10 +190,12 @@ test('CORS: allowed origin *, the seek headers exposed, a Range preflight allowe
   assert.equal(plain.headers['access-control-allow-origin'], undefined);
 });
 
-test('access: onPlay sees app/stream of the path and protocol http-vod, and may refuse; onStop gets the bytes', async (t) => {
+test('access: onPlay sees app/stream of the path and protocol http-vod, and may refuse (told to onDeny); onStop gets the bytes', async (t) => {
   const seen: AccessContext[] = [];
   const ended: AccessEndContext[] = [];
+  const denied: VodDenial[] = [];
   const { app, bytes } = await serve(t, {
+    onDeny: (d) => void denied.push(d),
     onPlay: (ctx) => {
       seen.push(ctx);
       return ctx.query.key === 'ok' ? true : { status: 403, reason: 'no key' };
@@ -203,6 +205,7 @@ test('access: onPlay sees app/stream of the path and protocol http-vod, and may 
   const refused = await app.inject({ url: URL_ });
   assert.equal(refused.statusCode, 403);
   assert.equal(refused.json<{ message: string }>().message, 'no key');
+  assert.deepEqual(denied, [{ action: 'play', protocol: 'http-vod', remoteAddress: '127.0.0.1', stream: 'live/cam.1700000000000', reason: 'no key' }]);
   const ok = await app.inject({ url: `${URL_}?key=ok`, headers: { range: 'bytes=0-99' } });
   assert.equal(ok.statusCode, 206);
   assert.deepEqual(
@@ -215,6 +218,7 @@ test('access: onPlay sees app/stream of the path and protocol http-vod, and may 
   const whole = await app.inject({ url: `${URL_}?key=ok&start=0` });
   assert.equal(whole.statusCode, 200);
   for (let i = 0; i < 50 && ended.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(denied.length, 1, 'admitted requests are no refusals');
   assert.deepEqual(
     ended.map((e) => e.bytes),
     [100, bytes.length],

@@ -92,7 +92,7 @@ export async function buildServer(config: FlvcastConfig, role: ServerRole = {}):
   if (config.dvrApply.length > 0) await app.register(fastifyDvr, { ...pluginSettings(dvrOptionDescriptors, config), onDvrTimeoutMs: config.callbackTimeoutMs });
   // FLV files below vodDir (the recordings), with the live viewers' play checks and CORS; nothing when vodDir is ''.
   // A primary's app is its workers' feed, not public: they serve the files, it only lists them for the API.
-  if (feed === undefined) await app.register(fastifyVod, { ...pluginSettings(vodOptionDescriptors, config), ...vodPlayAccess(access.play), crossdomain: config.crossdomain });
+  if (feed === undefined) await app.register(fastifyVod, { ...pluginSettings(vodOptionDescriptors, config), ...vodPlayAccess(access.play), crossdomain: config.crossdomain, onDeny: (denial) => app.streams.events.emit('deny', denial) });
   const recordings = feed === undefined ? app.vod : createVodCatalog({ vodDir: config.vodDir, vodMount: config.vodMount, log: app.log.child({ plugin: 'vod' }) });
   const api = await buildApiApp(config, app, role.cluster, recordings);
 

@@ -212,6 +212,9 @@ test('play access applies: a signed URL for app/stream of the path, and the on_p
   t.after(() => rmSync(other, { force: true }));
   const refused = await fetch(`${hooked.proc.httpUrl}/vod/live/other.flv`);
   assert.equal(refused.status, 403);
+  // Counted with the live refusals: the server hands VOD's to the hub's deny event.
+  const metrics = await (await fetch(`${hooked.proc.apiUrl}/metrics`)).text();
+  assert.match(metrics, /^flvcast_access_denied_total\{[^}]*action="play"[^}]*protocol="http-vod"[^}]*\} 1$/m, metrics.split('\n').filter((l) => l.includes('denied')).join('\n'));
 });
 
 test('the catalog: GET /api/v1/recordings and the public /vod.json list the recording (not the .tmp); DELETE removes it', async (t) => {

@@ -48,7 +48,7 @@ export async function runWorker(config: FlvcastConfig, handoff: WorkerHandoff): 
     edgeIdleMs: Math.min(config.edgeIdleMs, WORKER_IDLE_MS),
   });
   // Workers serve the VOD files on the public port, as a single server does.
-  await app.register(fastifyVod, { ...pluginSettings(vodOptionDescriptors, config), ...vodPlayAccess(access.play), crossdomain: config.crossdomain });
+  await app.register(fastifyVod, { ...pluginSettings(vodOptionDescriptors, config), ...vodPlayAccess(access.play), crossdomain: config.crossdomain, onDeny: (denial) => app.streams.events.emit('deny', denial) });
   const streams = new PrimaryStreamList({ send, maxAgeMs: 1000, timeoutMs: 2000 });
   if (config.dashboard) {
     // A primary that does not answer in time: the streams this worker has (pulls in progress), not an error page.
