@@ -171,7 +171,7 @@ export const forwardStatusSchema = {
     state: { type: 'string', enum: ['connecting', 'forwarding', 'waiting', 'stopped'] },
     connectedSince: { type: ['string', 'null'], format: 'date-time', description: 'since the current connection publishes' },
     bytes: { type: 'integer', description: 'bytes written to the destination, every connection together' },
-    drops: { type: 'integer', description: 'frames dropped because the destination fell behind' },
+    drops: { type: 'integer', description: 'frames dropped from its queue because the destination fell behind while connected (what is published while it reconnects is not counted: see reconnects)' },
     skips: { type: 'integer', description: 'times the backlog was cut back to a keyframe' },
     reconnects: { type: 'integer' },
     queuedBytes: { type: 'integer', description: 'backlog in the hub now' },

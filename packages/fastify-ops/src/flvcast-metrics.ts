@@ -158,7 +158,7 @@ export class FlvcastMetrics {
     };
     perForward('flvcast_forward_up', '1 while the forward publishes at its destination, else 0 (connecting, waiting to reconnect)', (f) => (f.state === 'forwarding' ? 1 : 0));
     perForward('flvcast_forward_sent_bytes', 'Bytes written to the destination, every connection together', (f) => f.bytes);
-    perForward('flvcast_forward_dropped_frames', 'Frames dropped because the destination fell behind', (f) => f.drops);
+    perForward('flvcast_forward_dropped_frames', 'Frames dropped from the queue because the destination fell behind while connected (not those published while it reconnects)', (f) => f.drops);
     perForward('flvcast_forward_reconnects', 'Connections to the destination after the first', (f) => f.reconnects);
     perForward('flvcast_forward_queued_bytes', 'Bytes waiting for the destination: hub backlog plus unsent socket bytes', (f) => f.queuedBytes + f.socketBufferedBytes);
     const perPull = (name: string, help: string, value: (p: PullStatusLike) => number): void => {

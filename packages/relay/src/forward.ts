@@ -20,7 +20,11 @@ export interface ForwardStatus {
   readonly connectedSince: number | undefined;
   /** Bytes written to the destination's socket, all connections together. */
   readonly bytes: number;
-  /** Frames dropped for this destination (it fell behind: cut back to a keyframe). */
+  /**
+   * Frames dropped from its queue while connected (the destination fell behind: cut back to a keyframe). What
+   * is published while it reconnects never reached its queue and is not counted here (each reconnect starts
+   * again from the GOP cache; `reconnects` counts them).
+   */
   readonly drops: number;
   /** Times it was cut back to a keyframe. */
   readonly skips: number;
