@@ -1,20 +1,24 @@
 /**
  * The server over TLS with real clients: HTTPS (ffprobe, Node's https client, a wss:// WebSocket),
- * HTTP/2 with TLS (Node's http2 client: several FLV streams on one session; HTTP/1.1 clients still served
+ * HTTP/2 with TLS (Node's http2 client: several FLV streams on one session, VOD files with Range and ?starttime=; HTTP/1.1 clients still served
  * through allowHTTP1), and RTMPS ingest (ffmpeg publishing to rtmps://). The bundled ffmpeg/ffprobe are
  * built with GnuTLS, so they speak https:// and rtmps:// themselves; they don't verify certificates by
  * default, which is what lets them accept the throwaway self-signed one.
  */
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { buildServer, resolveConfig } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { testCert } from '../src/self-signed.js';
+import { makeVodRecording } from '../src/vod-recording.js';
 import { FlvCollector, ffmpegPath, probe, publish, spawnTool, waitForMedia, waitUntil, withTimeout } from '../src/tools.js';
 
 interface Server {
@@ -191,6 +195,46 @@ describe('HTTP/2 with TLS', () => {
 });
 
 describe('RTMPS', () => {
+  test('VOD over HTTP/2: the whole file, a Range and a ?starttime= start, at once on one h2 session', async (t) => {
+    const cert = await testCert();
+    const dir = mkdtempSync(join(tmpdir(), 'flvcast-vod-h2-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const rec = await makeVodRecording(dir);
+    const { httpPort } = await startServer(t, { httpsCert: cert.certPath, httpsKey: cert.keyPath, http2: true, vodDir: dir });
+    const session = http2.connect(`https://127.0.0.1:${httpPort}`, { ca: cert.cert });
+    t.after(() => session.destroy());
+    session.on('error', () => {});
+    await withTimeout(new Promise((resolve) => session.once('connect', resolve)), 5000, 'the h2 session');
+    assert.equal(session.alpnProtocol, 'h2');
+    const get = (path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: Uint8Array }> =>
+      withTimeout(
+        new Promise((resolve, reject) => {
+          const req = session.request({ ':path': path, ...headers });
+          const chunks: Buffer[] = [];
+          let head: http2.IncomingHttpHeaders = {};
+          req.on('response', (h) => (head = h));
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', () => resolve({ status: Number(head[':status']), headers: head, body: new Uint8Array(Buffer.concat(chunks)) }));
+          req.on('error', reject);
+        }),
+        10_000,
+        `GET ${path} over h2`,
+      );
+    const url = `/vod/${rec.path}`;
+    const [whole, part, start] = await Promise.all([get(url), get(url, { range: 'bytes=1000-1999' }), get(`${url}?starttime=6`)]);
+    assert.equal(whole.status, 200);
+    assert.deepEqual(whole.body, rec.bytes, 'the whole file, byte for byte');
+    assert.equal(part.status, 206);
+    assert.equal(part.headers['content-range'], `bytes 1000-1999/${rec.bytes.length}`);
+    assert.deepEqual(part.body, rec.bytes.subarray(1000, 2000));
+    assert.equal(start.status, 200);
+    const keyframe = rec.index.keyframes.filepositions[rec.index.keyframes.times.indexOf(6)]!;
+    assert.ok(keyframe > 0, `a keyframe at 6 s (${JSON.stringify(rec.index.keyframes)})`);
+    const tail = rec.bytes.subarray(keyframe);
+    assert.deepEqual(start.body.subarray(start.body.length - tail.length), tail, '?starttime=6 ends with the file from the keyframe at 6 s');
+    assert.deepEqual([...start.body.subarray(0, 3)], [0x46, 0x4c, 0x56], 'and starts with an FLV header');
+  });
+
   test('ffmpeg publishes over rtmps://; viewers get the media', async (t) => {
     const cert = await testCert();
     const { app, httpPort } = await startServer(t, { rtmpsListen: ['127.0.0.1:0'], rtmpsCert: cert.certPath, rtmpsKey: cert.keyPath });
