@@ -20,7 +20,7 @@
  * quarter of a shorter run). The JSON report goes to .cache/soak/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -29,6 +29,7 @@ import { clientSessions } from '@flvcast/test-fuzz/corpus';
 import { bytesInput } from '@flvcast/test-fuzz/mutate';
 import fc from 'fast-check';
 import WebSocket from 'ws';
+import { checkRecordings, dvrArgs, VodProbe } from './dvr-check.js';
 import { pulledKind, relayArgs, relaySample, startPeer, type RelaySample } from './relay-peer.js';
 import { rtmpPlayKind } from './rtmp-play-kind.js';
 import { track, type ClientKind, type Viewer } from './soak-viewer.js';
@@ -356,6 +357,7 @@ const USAGE = `Usage: pnpm soak [-- options]
   --seed n         replays a run's hostile trickle [time-based]
   --cli file       the flvcast CLI to soak [this checkout's packages/server/dist/src/cli.js]
   --no-relay       no second flvcast: no forward and no pulls (and no pull-* viewers)
+  --no-dvr         no recording (every publisher's stream in 60 s segments) and no VOD client
   --help           this text
 The report goes to .cache/soak/; the exit code is 0 when every target held, 1 otherwise, 2 on a crash.`;
 
@@ -366,6 +368,8 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 
 /** The relay (forward to a second flvcast, pulls back) runs unless --no-relay. */
 const RELAY = !process.argv.includes('--no-relay');
+/** Recording and VOD run unless --no-dvr. */
+const DVR = !process.argv.includes('--no-dvr');
 
 /** The kinds this run churns (--kinds), in the order given. */
 const CLIENT_KINDS: ClientKind[] = (() => {
@@ -503,7 +507,9 @@ async function main(): Promise<void> {
   console.log(`soak: ${cli} · ${MINUTES} min, ${PUBLISHERS} publishers, ~${VIEWERS} viewers (${SLOW_SHARE * 100} % slow), kinds ${CLIENT_KINDS.map((k) => k.name).join(', ')}; warm-up ${(WARMUP_MS / 60_000).toFixed(1)} min; seed ${SEED} (--seed replays the hostile trickle)`);
   const input = await encodeInput();
   const peer = RELAY ? await startPeer(cli) : undefined;
-  const server = await startServer(peer === undefined ? [] : relayArgs(peer, PUBLISHERS));
+  const dvrDir = `${cacheDir}dvr-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const server = await startServer([...(peer === undefined ? [] : relayArgs(peer, PUBLISHERS)), ...(DVR ? dvrArgs(dvrDir) : [])]);
+  const vod = DVR ? new VodProbe(() => server.http) : undefined;
   const startedAt = now();
   await sleep(2_000);
   await server.inspector!.collectGarbage();
@@ -563,6 +569,7 @@ async function main(): Promise<void> {
         const s = await sample(server, startedAt, live.size);
         samples.push(s);
         if (peer !== undefined) relaySamples.push({ ...(await relaySample(server.api)), t: s.t });
+        void vod?.probe();
         console.log(
           `${(s.t / 60_000).toFixed(1)} min: rss ${(s.rss / MB).toFixed(1)} MB, heap ${(s.heapUsed / MB).toFixed(1)} MB, external ${(s.external / MB).toFixed(1)} MB, ` +
             `fds ${s.fds}, handles ${s.handles}, loop p99 ${s.loopP99Ms.toFixed(1)} ms, viewers ${s.serverViewers}, streams ${s.streams}, dropped ${s.droppedTags}`,
@@ -589,10 +596,15 @@ async function main(): Promise<void> {
   await sleep(15_000);
   await server.inspector!.collectGarbage();
   const final = await sample(server, startedAt, 0);
+  const finalMetrics = DVR ? await get(server.api, '/metrics').catch(() => '') : '';
   server.inspector!.close();
   const stopAt = now();
   server.child.kill('SIGTERM');
   const exitCode = await new Promise<number | null>((resolve) => (server.child.exitCode !== null ? resolve(server.child.exitCode) : server.child.once('close', (code) => resolve(code))));
+  // After the server's own shutdown: every recording must be finished (renamed, indexed).
+  const recordings = DVR ? await checkRecordings(dvrDir) : undefined;
+  // About 60 MB per publisher-hour: the report keeps the figures, the files go.
+  rmSync(dvrDir, { recursive: true, force: true });
   peer?.child.kill('SIGTERM');
   const peerExitCode = peer === undefined ? undefined : await new Promise<number | null>((resolve) => (peer.child.exitCode !== null ? resolve(peer.child.exitCode) : peer.child.once('close', (code) => resolve(code))));
 
@@ -685,6 +697,16 @@ async function main(): Promise<void> {
     },
     // Forward and pull: how often each was in its working state when sampled (after the warm-up), and the
     // totals of the last sample.
+    dvr:
+      recordings === undefined
+        ? undefined
+        : {
+            ...recordings,
+            failures: metric(finalMetrics, 'flvcast_dvr_failures_total'),
+            droppedBytes: metric(finalMetrics, 'flvcast_dvr_dropped_bytes_total'),
+            writtenBytes: metric(finalMetrics, 'flvcast_dvr_written_bytes_total'),
+            vod: { lists: vod!.lists, starts: vod!.starts, errors: vod!.errors },
+          },
     relay: peer === undefined ? undefined : relayFigures(relaySamples.filter((r) => r.t >= WARMUP_MS), relaySamples.at(-1), peerExitCode ?? null, peer.output),
     serverExitCode: exitCode,
     serverOutputMentionsUncaught: /uncaught|unhandled/i.test(server.output),
@@ -700,6 +722,12 @@ async function main(): Promise<void> {
     noGaps: badGaps.length === 0,
     noFailingViewers: refusedViewers.length === 0,
     cleanExit: exitCode === 0 && !report.serverOutputMentionsUncaught,
+    ...(report.dvr === undefined
+      ? {}
+      : {
+          recordingsFinished: report.dvr.files > 0 && report.dvr.tmpLeft.length === 0 && report.dvr.invalid.length === 0 && report.dvr.failures === 0,
+          vodServed: report.dvr.vod.starts > 0 && report.dvr.vod.errors.length === 0,
+        }),
     ...(report.relay === undefined ? {} : { relayUp: report.relay.forwardingShare >= 0.95 && report.relay.pullingShare >= 0.95, relayPeerCleanExit: report.relay.peerCleanExit }),
   };
   const file = `${cacheDir}soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
