@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { TestContext } from 'node:test';
@@ -7,7 +8,7 @@ import { buildServer, resolveConfig } from '@flvcast/server';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './chromium.js';
-import { ffmpegPath, spawnTool } from './tools.js';
+import { ffmpegPath, sleep, spawnTool, waitAsync } from './tools.js';
 
 /** A recording under a VOD directory, as the DVR leaves it: a seekable FLV with a keyframes index. */
 export interface VodRecording {
@@ -55,7 +56,15 @@ export interface VodBrowserSetup {
   readonly ranges: string[];
   /** Limits the page's downloads to `factor` × the recording's bitrate, so a seek lands beyond what it has. */
   throttle(factor: number): Promise<void>;
+  /**
+   * Seeks the page's video to 2/3 of the recording, asserts it lands within one GOP of the target and plays on
+   * for 1.5 s; returns where the Range requests made after the seek start (`describe` explains a failure).
+   */
+  seekToTwoThirds(describe: () => Promise<string>): Promise<{ target: number; landedAt: number; rangeStarts: number[] }>;
 }
+
+/** The recording's GOP, in seconds: the furthest a seek may land from its target. */
+export const VOD_GOP_S = 2;
 
 /** Starts it all (the recording by ffmpeg, the server, Chromium); `t.after` undoes it. `routes` adds routes before it listens. */
 export async function startVodBrowser(t: TestContext, dirPrefix: string, routes?: (app: FastifyInstance) => void): Promise<VodBrowserSetup> {
@@ -84,6 +93,28 @@ export async function startVodBrowser(t: TestContext, dirPrefix: string, routes?
     page,
     problems,
     ranges,
+    seekToTwoThirds: async (describe) => {
+      const time = (): Promise<{ currentTime: number; seeking: boolean }> =>
+        page.evaluate(() => {
+          const v = document.querySelector('video')!;
+          return { currentTime: v.currentTime, seeking: v.seeking };
+        });
+      const target = Math.round(rec.index.duration * (2 / 3) * 10) / 10;
+      const before = ranges.length;
+      await page.evaluate((to) => {
+        document.querySelector('video')!.currentTime = to;
+      }, target);
+      // Settled: the seek is done and the video is within one GOP of the target.
+      const landed = await waitAsync(async () => {
+        const s = await time();
+        return !s.seeking && Math.abs(s.currentTime - target) <= VOD_GOP_S ? s : undefined;
+      }, 20_000, `the seek to ${target} s to land: ${await describe()}`);
+      await sleep(1500);
+      const after = await time();
+      assert.ok(after.currentTime > landed.currentTime + 0.5, `plays on after the seek: ${landed.currentTime} → ${after.currentTime} (${await describe()})`);
+      const rangeStarts = ranges.slice(before).map((r) => /^bytes=(\d+)-/.exec(r)?.[1]).filter((x): x is string => x !== undefined).map(Number);
+      return { target, landedAt: landed.currentTime, rangeStarts };
+    },
     throttle: async (factor) => {
       // A loopback fetch would have the whole file before the first frame plays: nothing to seek to with Range.
       const cdp = await page.context().newCDPSession(page);

@@ -12,13 +12,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipWithoutChromium } from '../src/chromium.js';
 import { addPlayerPage, openPlayerPage } from '../src/mpegts-page.js';
-import { sleep, waitAsync } from '../src/tools.js';
-import { startVodBrowser } from '../src/vod-recording.js';
+import { waitAsync } from '../src/tools.js';
+import { VOD_GOP_S, startVodBrowser } from '../src/vod-recording.js';
 
 const skip = skipWithoutChromium('Seeking in a VOD recording with mpegts.js is');
 
-/** The GOP of the recording, in seconds: the furthest a seek may land from its target. */
-const GOP_S = 2;
 
 interface SeekState {
   currentTime: number;
@@ -34,7 +32,7 @@ interface SeekState {
 }
 
 test('mpegts.js plays a recording from /vod/, seeks to 2/3 of it with a Range request at a keyframe, and plays on from within one GOP', { skip, timeout: 90_000 }, async (t) => {
-  const { rec, base, page, problems, ranges, throttle } = await startVodBrowser(t, 'flvcast-vod-browser-', addPlayerPage);
+  const { rec, base, page, problems, ranges, throttle, seekToTwoThirds } = await startVodBrowser(t, 'flvcast-vod-browser-', addPlayerPage);
   await openPlayerPage(page, base);
   await throttle(1.5);
 
@@ -66,25 +64,12 @@ test('mpegts.js plays a recording from /vod/, seeks to 2/3 of it with a Range re
   const describe = async () => JSON.stringify({ ...(await state()), ranges, problems, keyframes: rec.index.keyframes });
 
   await waitAsync(async () => (await state()).currentTime > 0.5, 20_000, `the recording to play from the start: ${await describe()}`);
-  const target = Math.round(rec.index.duration * (2 / 3) * 10) / 10;
-  const before = ranges.length;
-  await page.evaluate((to) => {
-    document.querySelector('video')!.currentTime = to;
-  }, target);
-  // Settled: the seek is done and the video moves again.
-  const landed = await waitAsync(async () => {
-    const s = await state();
-    return !s.seeking && s.currentTime >= target - GOP_S && s.currentTime <= target + GOP_S ? s : undefined;
-  }, 20_000, `the seek to ${target} s to land: ${await describe()}`);
-  assert.ok(Math.abs(landed.currentTime - target) <= GOP_S, `landed at ${landed.currentTime} s, within one GOP of ${target} s`);
-  await sleep(1500);
+  const { target, rangeStarts: seekRanges } = await seekToTwoThirds(describe);
   const after = await state();
-  assert.ok(after.currentTime > landed.currentTime + 0.5, `plays on after the seek: ${landed.currentTime} → ${after.currentTime} (${await describe()})`);
   assert.deepEqual(after.errors, [], 'no mpegts.js error');
 
   // The seek was served by a Range request starting at one of the recording's keyframe tags.
-  const seekRanges = ranges.slice(before).map((r) => /^bytes=(\d+)-/.exec(r)?.[1]).filter((s): s is string => s !== undefined).map(Number);
   assert.ok(seekRanges.length > 0, `a Range request after the seek: ${JSON.stringify(ranges)}`);
   const positions = rec.index.keyframes.filepositions;
-  assert.ok(seekRanges.some((from) => positions.includes(from) && rec.index.keyframes.times[positions.indexOf(from)]! <= target && target - rec.index.keyframes.times[positions.indexOf(from)]! <= GOP_S), `a Range from the keyframe at or before ${target} s (${positions.join(', ')}): ${JSON.stringify(ranges)}`);
+  assert.ok(seekRanges.some((from) => positions.includes(from) && rec.index.keyframes.times[positions.indexOf(from)]! <= target && target - rec.index.keyframes.times[positions.indexOf(from)]! <= VOD_GOP_S), `a Range from the keyframe at or before ${target} s (${positions.join(', ')}): ${JSON.stringify(ranges)}`);
 });
