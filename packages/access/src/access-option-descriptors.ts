@@ -8,21 +8,9 @@ import { resolveSignedUrls, type SignedUrlsOptions } from './signed-urls-options
  */
 export const accessOption = {
   /** A hook deciding whether a client may start (`onPlay`, `onPublish`). */
-  hook: (doc: string) =>
-    option.custom({
-      typeName: 'function',
-      expected: 'a function',
-      is: (v): v is AccessHook => typeof v === 'function',
-      doc,
-    }),
+  hook: (doc: string) => option.callback<AccessHook>(doc),
   /** A notification when an admitted client ends (`onStop`, `onUnpublish`). */
-  endHook: (doc: string) =>
-    option.custom({
-      typeName: 'function',
-      expected: 'a function',
-      is: (v): v is AccessEndHook => typeof v === 'function',
-      doc,
-    }),
+  endHook: (doc: string) => option.callback<AccessEndHook>(doc),
   /** HMAC-signed names required (`signedUrls`); resolve the value with `resolveSignedUrls`. */
   signedUrls: (doc: string) =>
     option.custom({

@@ -40,12 +40,9 @@ export const dvrOptionDescriptors = defineOptions({
     doc: "SRS-style on_dvr HTTP callback URLs: POSTed `{action: 'on_dvr', client_id, ip, vhost, app, stream, param, cwd, file, …}` when a file is finished (answers are ignored)",
   }),
   onDvrTimeoutMs: option.integer({ min: 100, max: 60_000, default: 3000, unit: 'ms', doc: 'timeout of each on_dvr callback request' }),
-  onDvr: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is (info: FinishedRecording) => unknown => typeof v === 'function',
-    doc: 'called when a file is finished: `{ path, vhost, app, stream, startedAt, endedAt, durationMs, bytes, droppedBytes, clientId, ip, param }`; errors are logged',
-  }),
+  onDvr: option.callback<(info: FinishedRecording) => unknown>(
+    'called when a file is finished: `{ path, vhost, app, stream, startedAt, endedAt, durationMs, bytes, droppedBytes, clientId, ip, param }`; errors are logged',
+  ),
   dvrRepair: option.boolean({ default: true, doc: 'at start, repair the `*.flv.tmp` files a crash left below the DVR root (the static prefix of dvrPath)' }),
   dvrIndexCapacity: option.integer({
     min: 1,

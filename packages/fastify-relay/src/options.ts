@@ -64,12 +64,7 @@ export const relayOptionDescriptors = defineOptions({
     check: pullProblem,
     doc: 'publish `stream` from an upstream (`rtmp[s]://…/app/stream` played, or an `http(s)://…/x.flv`): always, or `onDemand` with the first viewer until `idleMs` (10000) after the last',
   }),
-  onForward: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is ForwardLookup => typeof v === 'function',
-    doc: 'asked at each publish for more forward URLs (`{ vhost, app, stream, query, protocol, remoteAddress, hops }` → URLs); errors mean none',
-  }),
+  onForward: option.callback<ForwardLookup>('asked at each publish for more forward URLs (`{ vhost, app, stream, query, protocol, remoteAddress, hops }` → URLs); errors mean none'),
   onForwardTimeoutMs: option.integer({ min: 100, max: 60_000, default: 3000, unit: 'ms', server: true, doc: 'longest an `onForward` lookup (the on_forward callback) may take; later, no dynamic destinations' }),
   relayReconnectMinMs: option.integer({ min: 10, max: 600_000, default: 1000, unit: 'ms', server: true, doc: 'first wait before a forward or pull reconnects; it doubles at each failure' }),
   relayReconnectMaxMs: option.integer({ min: 10, max: 3_600_000, default: 30_000, unit: 'ms', server: true, doc: 'longest wait between reconnects of a forward or pull' }),

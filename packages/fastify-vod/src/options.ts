@@ -34,12 +34,9 @@ export const vodOptionDescriptors = defineOptions({
   onStop: accessOption.endHook('told when an admitted VOD response ends (bytes sent, reason); errors are logged, never fatal'),
   signedUrls: accessOption.signedUrls('require HMAC-signed URLs to fetch VOD files, signed for `app/stream` as `onPlay` sees them (`live/cam.1700000000` for `<vodMount>/live/cam.1700000000.flv`)'),
   accessTimeoutMs: option.integer({ min: 1, max: 600_000, default: 5000, unit: 'ms', doc: 'longest an `onPlay` hook may take' }),
-  onDeny: option.custom({
-    typeName: 'function',
-    expected: 'a function',
-    is: (v): v is (denial: VodDenial) => void => typeof v === 'function',
-    doc: 'told of each request the play checks refused (`{ action: "play", protocol: "http-vod", remoteAddress, stream, reason }`, the hub `deny` event\'s shape: the server forwards it there, so metrics count VOD refusals); must not throw',
-  }),
+  onDeny: option.callback<(denial: VodDenial) => void>(
+    'told of each request the play checks refused (`{ action: "play", protocol: "http-vod", remoteAddress, stream, reason }`, the hub `deny` event\'s shape: the server forwards it there, so metrics count VOD refusals); must not throw',
+  ),
 });
 
 /** A refused VOD request, as the hub's `deny` event carries an access refusal. */

@@ -135,8 +135,20 @@ function custom<T, const S extends CustomSpec<T>>(spec: S & { is(value: unknown)
   return { kind: 'custom', ...spec } as Built<S, T, 'custom'>;
 }
 
+/**
+ * A function the library user may pass (a hook, a lookup, a notification), optional, without a default:
+ * `option.callback<AccessHook>('decides …')`. Its type is the caller's to state; the check is `typeof`.
+ */
+function callback<F extends (...args: never[]) => unknown>(doc: string): Built<{ readonly doc: string; readonly typeName: 'function'; readonly expected: 'a function' }, F, 'custom'> {
+  return custom({ typeName: 'function', expected: 'a function', doc, is: (v): v is F => typeof v === 'function' }) as Built<
+    { readonly doc: string; readonly typeName: 'function'; readonly expected: 'a function' },
+    F,
+    'custom'
+  >;
+}
+
 /** The descriptor builders: `option.integer({ min: 1, default: 4096, unit: 'bytes', doc: '…' })`. */
-export const option = { boolean, integer, number, string, oneOf, list, listOf, custom };
+export const option = { boolean, integer, number, string, oneOf, list, listOf, custom, callback };
 
 const UNIT_SUFFIX: Partial<Record<OptionUnit, string>> = { ms: 'Ms', bytes: 'Bytes' };
 

@@ -26,7 +26,7 @@ const table = defineOptions({
   format: option.oneOf(['json', 'pretty'], { default: 'json', doc: 'log format', server: true }),
   origins: option.list({ doc: 'allowed origins', server: { default: [] } }),
   actions: option.listOf(['publish', 'play'], { default: ['publish', 'play'], doc: 'what needs a token' }),
-  hook: option.custom({ typeName: 'function', expected: 'a function', doc: 'called back', is: (v): v is () => void => typeof v === 'function' }),
+  hook: option.callback<() => void>('called back'),
 });
 
 test('values: defaults applied, given values kept, types derived from the table', () => {
