@@ -4,11 +4,12 @@
  * fetches the public list and a `?starttime=` of a random finished recording every sample; at the end, after
  * the server's SIGTERM, every file below `dir` must be a finished, seekable recording: no `.tmp` left, every
  * tag whole, onMetaData stating the file's size, and its keyframes index naming exactly the keyframe tags a scan
- * finds (each file is streamed through the indexer: constant memory whatever the run's length).
+ * finds (each file is streamed through the recorder's own `indexFlvFile`: constant memory whatever the run's length).
  */
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FlvFileIndexer, type FlvFileIndex } from '@flvcast/flv';
+import { indexFlvFile } from '@flvcast/dvr';
+import type { FlvFileIndex } from '@flvcast/flv';
 
 /** The flags that make the soaked server record and serve its recordings. */
 export function dvrArgs(dir: string): string[] {
@@ -54,12 +55,6 @@ export interface RecordingsCheck {
   invalid: Array<{ file: string; why: string }>;
 }
 
-async function indexFile(file: string): Promise<FlvFileIndex> {
-  const indexer = new FlvFileIndexer();
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) indexer.push(chunk as Buffer);
-  return indexer.result();
-}
-
 function filesBelow(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesBelow(join(dir, e.name)) : [join(dir, e.name)]));
@@ -86,7 +81,7 @@ export async function checkRecordings(dir: string): Promise<RecordingsCheck> {
     check.files++;
     check.bytes += size;
     try {
-      const index = await indexFile(file);
+      const index = await indexFlvFile(file);
       check.seconds += index.duration;
       const why = problem(index, size);
       if (why !== undefined) check.invalid.push({ file, why });
